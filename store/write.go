@@ -1,0 +1,314 @@
+package store
+
+import (
+	"encoding/binary"
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// ScopeWrite replaces (or merges into) the records of one refresh scope: the
+// rows one request or group of requests returns, e.g. "backups on storage
+// nfs listed via node pve1". Scopes of a kind and endpoint are disjoint sets
+// of keys; a key written by another scope moves to this one.
+type ScopeWrite struct {
+	Kind     Kind
+	Endpoint string
+	Scope    string
+	Records  []Record
+	// Merge adds and updates rows without removing the scope's other rows
+	// (incremental task archive).
+	Merge bool
+	// KeepStale keeps rows that vanished from the scope, marked stale, for
+	// kinds that have a status (routines, replication).
+	KeepStale bool
+}
+
+// ReplaceScope applies one scope write in its own transaction.
+func (s *Store) ReplaceScope(w ScopeWrite) error { return s.ReplaceScopes(w) }
+
+// ReplaceScopes applies the writes in one transaction: all of them or none.
+// Scopes not named keep their rows and their FetchedAt.
+func (s *Store) ReplaceScopes(writes ...ScopeWrite) error {
+	return s.update(func(tx *bolt.Tx, touched map[changeKey]bool) error {
+		for _, w := range writes {
+			if err := s.replaceScope(tx, w); err != nil {
+				return fmt.Errorf("replace %s of %q scope %q: %w", w.Kind, w.Endpoint, w.Scope, err)
+			}
+			touched[changeKey{w.Kind, w.Endpoint}] = true
+		}
+		return nil
+	})
+}
+
+// Put inserts or updates records outside any refresh scope (a row that
+// already belongs to a scope stays in it).
+func (s *Store) Put(records ...Record) error {
+	return s.update(func(tx *bolt.Tx, touched map[changeKey]bool) error {
+		for _, r := range records {
+			kind, ep := r.RecordKind(), r.meta().Endpoint
+			data, idxRoot, err := kindBuckets(tx, kind, ep)
+			if err != nil {
+				return err
+			}
+			key := []byte(r.RecordKey())
+			if len(key) == 0 {
+				return fmt.Errorf("put %s of %q: record has an empty key", kind, ep)
+			}
+			owner := ""
+			if old := data.Get(key); old != nil {
+				owner, _ = splitRow(old)
+			}
+			row, err := s.encodeRow(owner, r)
+			if err != nil {
+				return fmt.Errorf("put %s %q of %q: %w", kind, key, ep, err)
+			}
+			if err := data.Put(key, row); err != nil {
+				return err
+			}
+			if owner != "" {
+				idx, err := idxRoot.CreateBucketIfNotExists(bucketName(owner))
+				if err != nil {
+					return err
+				}
+				if err := idx.Put(key, nil); err != nil {
+					return err
+				}
+			}
+			touched[changeKey{kind, ep}] = true
+		}
+		return nil
+	})
+}
+
+// Delete removes records by key.
+func (s *Store) Delete(kind Kind, endpoint string, keys ...string) error {
+	return s.update(func(tx *bolt.Tx, touched map[changeKey]bool) error {
+		data, idxRoot, err := kindBuckets(tx, kind, endpoint)
+		if err != nil {
+			return err
+		}
+		for _, k := range keys {
+			old := data.Get([]byte(k))
+			if old == nil {
+				continue
+			}
+			owner, _ := splitRow(old)
+			if idx := idxRoot.Bucket(bucketName(owner)); idx != nil {
+				if err := idx.Delete([]byte(k)); err != nil {
+					return err
+				}
+			}
+			if err := data.Delete([]byte(k)); err != nil {
+				return err
+			}
+			touched[changeKey{kind, endpoint}] = true
+		}
+		return nil
+	})
+}
+
+// DeleteEndpoint removes every record of an endpoint (it left the config).
+func (s *Store) DeleteEndpoint(endpoint string) error {
+	return s.update(func(tx *bolt.Tx, touched map[changeKey]bool) error {
+		name := bucketName(endpoint)
+		for _, k := range Kinds() {
+			for _, parent := range []*bolt.Bucket{tx.Bucket([]byte(k)), tx.Bucket(bucketScopes).Bucket([]byte(k))} {
+				if parent.Bucket(name) == nil {
+					continue
+				}
+				if err := parent.DeleteBucket(name); err != nil {
+					return err
+				}
+				touched[changeKey{k, endpoint}] = true
+			}
+		}
+		return nil
+	})
+}
+
+// update runs fn in a write transaction, stamps it with a new version and
+// publishes the touched (kind, endpoint) pairs after the commit.
+func (s *Store) update(fn func(tx *bolt.Tx, touched map[changeKey]bool) error) error {
+	touched := map[changeKey]bool{}
+	var version uint64
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		if err := fn(tx, touched); err != nil {
+			return err
+		}
+		v, err := tx.Bucket(bucketMeta).NextSequence()
+		version = v
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	changes := make([]Change, 0, len(touched))
+	for k := range touched {
+		changes = append(changes, Change{Kind: k.kind, Endpoint: k.endpoint, Version: version})
+	}
+	s.publish(changes)
+	return nil
+}
+
+func (s *Store) replaceScope(tx *bolt.Tx, w ScopeWrite) error {
+	data, idxRoot, err := kindBuckets(tx, w.Kind, w.Endpoint)
+	if err != nil {
+		return err
+	}
+	rows := make(map[string][]byte, len(w.Records))
+	order := make([]string, 0, len(w.Records))
+	for _, r := range w.Records {
+		if r.RecordKind() != w.Kind {
+			return fmt.Errorf("record %q is a %s, not a %s", r.RecordKey(), r.RecordKind(), w.Kind)
+		}
+		if ep := r.meta().Endpoint; ep != w.Endpoint {
+			return fmt.Errorf("record %q belongs to endpoint %q", r.RecordKey(), ep)
+		}
+		key := r.RecordKey()
+		if key == "" {
+			return fmt.Errorf("a record has an empty key")
+		}
+		row, err := s.encodeRow(w.Scope, r)
+		if err != nil {
+			return fmt.Errorf("record %q: %w", key, err)
+		}
+		if _, dup := rows[key]; !dup {
+			order = append(order, key)
+		}
+		rows[key] = row
+	}
+	idx, err := idxRoot.CreateBucketIfNotExists(bucketName(w.Scope))
+	if err != nil {
+		return err
+	}
+	if !w.Merge {
+		if err := s.retireMissing(data, idx, w, rows); err != nil {
+			return err
+		}
+	}
+	for _, key := range order {
+		k := []byte(key)
+		if old := data.Get(k); old != nil {
+			if owner, _ := splitRow(old); owner != w.Scope {
+				if prev := idxRoot.Bucket(bucketName(owner)); prev != nil {
+					if err := prev.Delete(k); err != nil {
+						return err
+					}
+				}
+			}
+		}
+		if err := data.Put(k, rows[key]); err != nil {
+			return err
+		}
+		if err := idx.Put(k, nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// retireMissing deletes (or marks stale) the scope's rows absent from rows.
+func (s *Store) retireMissing(data, idx *bolt.Bucket, w ScopeWrite, rows map[string][]byte) error {
+	var gone [][]byte
+	c := idx.Cursor()
+	for k, _ := c.First(); k != nil; k, _ = c.Next() {
+		if _, ok := rows[string(k)]; !ok {
+			gone = append(gone, append([]byte(nil), k...))
+		}
+	}
+	for _, k := range gone {
+		old := data.Get(k)
+		if old == nil {
+			if err := idx.Delete(k); err != nil {
+				return err
+			}
+			continue
+		}
+		owner, body := splitRow(old)
+		if owner != w.Scope { // the row moved to another scope
+			if err := idx.Delete(k); err != nil {
+				return err
+			}
+			continue
+		}
+		if w.KeepStale {
+			if row, ok, err := s.staleRow(w.Kind, owner, body); err != nil {
+				return fmt.Errorf("record %q: %w", k, err)
+			} else if ok {
+				if err := data.Put(k, row); err != nil {
+					return err
+				}
+				continue
+			}
+		}
+		if err := data.Delete(k); err != nil {
+			return err
+		}
+		if err := idx.Delete(k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Store) staleRow(kind Kind, owner string, body []byte) ([]byte, bool, error) {
+	rec, err := New(kind)
+	if err != nil {
+		return nil, false, err
+	}
+	st, ok := rec.(staler)
+	if !ok {
+		return nil, false, nil
+	}
+	if err := s.codec.decode(body, rec); err != nil {
+		return nil, false, err
+	}
+	st.markStale()
+	row, err := s.encodeRow(owner, rec)
+	return row, err == nil, err
+}
+
+func kindBuckets(tx *bolt.Tx, kind Kind, endpoint string) (data, scopes *bolt.Bucket, err error) {
+	root := tx.Bucket([]byte(kind))
+	if root == nil {
+		return nil, nil, fmt.Errorf("unknown kind %q", kind)
+	}
+	if data, err = root.CreateBucketIfNotExists(bucketName(endpoint)); err != nil {
+		return nil, nil, err
+	}
+	scopes, err = tx.Bucket(bucketScopes).Bucket([]byte(kind)).CreateBucketIfNotExists(bucketName(endpoint))
+	return data, scopes, err
+}
+
+// bucketName maps a name to a bucket name; bbolt refuses empty ones.
+func bucketName(s string) []byte {
+	if s == "" {
+		return []byte{0}
+	}
+	return []byte(s)
+}
+
+func endpointFromBucket(name []byte) string {
+	if len(name) == 1 && name[0] == 0 {
+		return ""
+	}
+	return string(name)
+}
+
+// A row is the owning scope's name (uvarint length + bytes) and the record
+// in the codec's binary form.
+func (s *Store) encodeRow(scope string, r Record) ([]byte, error) {
+	row := make([]byte, 0, 256)
+	row = binary.AppendUvarint(row, uint64(len(scope)))
+	row = append(row, scope...)
+	return s.codec.encode(row, r)
+}
+
+func splitRow(row []byte) (scope string, body []byte) {
+	n, w := binary.Uvarint(row)
+	if w <= 0 || int(n) > len(row)-w {
+		return "", row
+	}
+	return string(row[w : w+int(n)]), row[w+int(n):]
+}
