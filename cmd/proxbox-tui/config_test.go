@@ -1,0 +1,212 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func testEnv(vars map[string]string) func(string) string {
+	return func(k string) string { return vars[k] }
+}
+
+const validConfig = `# lab and edge
+proxmox:
+  - name: lab
+    url: https://pve1.example.com:8006
+    token_id: "tui@pve!ro"
+    token_secret_env: PVE_LAB_TOKEN
+    tls: {insecure: false, ca_file: "", fingerprint: "AB:cd:01:23:45:67:89:ab:cd:ef:01:23:45:67:89:ab:cd:ef:01:23:45:67:89:ab:cd:ef:01:23:45:67:89:ab"}
+    refresh: {fast: 15s, slow: 10m}
+    concurrency: 4
+    timeout: 20
+    allow_writes: true
+    timezone: Europe/Berlin
+  - name: edge
+    url: https://10.0.0.5
+    username: root@pam
+    password_file: SECRETFILE
+netbox:
+  url: https://netbox.example.com/api/
+  token_env: NETBOX_TOKEN
+  site: Lab
+ssh:
+  listen: "127.0.0.1:2022"
+  authorized_keys: ~/.config/proxbox-tui/authorized_keys
+  idle_timeout: 10m
+`
+
+func TestLoadValidConfig(t *testing.T) {
+	dir := t.TempDir()
+	secretFile := filepath.Join(dir, "edge.pw")
+	if err := os.WriteFile(secretFile, []byte("hunter2\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "config.yaml")
+	text := strings.ReplaceAll(validConfig, "SECRETFILE", secretFile)
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, warnings, err := LoadConfig(path, LoadOptions{Getenv: testEnv(map[string]string{
+		"PVE_LAB_TOKEN": "11111111-2222-3333-4444-555555555555",
+		"NETBOX_TOKEN":  "0123456789abcdef",
+		"HOME":          "/home/ops",
+	})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(warnings) != 0 {
+		t.Errorf("warnings: %v", warnings)
+	}
+	if len(cfg.Proxmox) != 2 {
+		t.Fatalf("endpoints: %+v", cfg.Proxmox)
+	}
+	lab, edge := cfg.Proxmox[0], cfg.Proxmox[1]
+	if lab.TokenSecret.Value() != "11111111-2222-3333-4444-555555555555" || lab.TokenSecret.Source != "env PVE_LAB_TOKEN" {
+		t.Errorf("lab secret from %q", lab.TokenSecret.Source)
+	}
+	if lab.Refresh.Fast.Std() != 15*time.Second || lab.Refresh.Slow.Std() != 10*time.Minute || lab.Timeout.Std() != 20*time.Second {
+		t.Errorf("lab durations: %+v timeout %v", lab.Refresh, lab.Timeout.Std())
+	}
+	if !lab.AllowWrites || lab.Concurrency != 4 || lab.TimeZone != "Europe/Berlin" {
+		t.Errorf("lab options: %+v", lab)
+	}
+	if edge.URL != "https://10.0.0.5:8006" {
+		t.Errorf("edge url = %q, want the default port added", edge.URL)
+	}
+	if edge.Password.Value() != "hunter2" || edge.Concurrency != DefaultConcurrency || *edge.Retries != DefaultRetries {
+		t.Errorf("edge: password %q concurrency %d", edge.Password.Value(), edge.Concurrency)
+	}
+	if edge.Refresh.Fast.Std() != DefaultFastRefresh || edge.ContentTimeout.Std() != DefaultContentTimeout {
+		t.Errorf("edge defaults: %+v", edge.Refresh)
+	}
+	if cfg.NetBox.URL != "https://netbox.example.com" || cfg.NetBox.Token.Value() != "0123456789abcdef" {
+		t.Errorf("netbox: %+v", cfg.NetBox)
+	}
+	if cfg.SSH.Listen != "127.0.0.1:2022" || cfg.SSH.IdleTimeout.Std() != 10*time.Minute || cfg.SSH.MaxSessions != DefaultMaxSessions {
+		t.Errorf("ssh: %+v", cfg.SSH)
+	}
+	if home, _ := os.UserHomeDir(); cfg.SSH.AuthorizedKeys != filepath.Join(home, ".config/proxbox-tui/authorized_keys") {
+		t.Errorf("authorized_keys = %q, want ~ expanded", cfg.SSH.AuthorizedKeys)
+	}
+	// Secrets never print.
+	for _, s := range []string{fmt.Sprintf("%v", cfg), fmt.Sprintf("%+v", cfg), fmt.Sprintf("%#v", cfg)} {
+		if strings.Contains(s, "hunter2") || strings.Contains(s, "11111111-2222") || strings.Contains(s, "0123456789abcdef") {
+			t.Fatalf("a secret was printed: %s", s)
+		}
+	}
+}
+
+func TestInvalidConfigsNameLineAndKey(t *testing.T) {
+	env := testEnv(map[string]string{"TOK": "secret-value", "EMPTY": ""})
+	const head = "proxmox:\n  - name: lab\n    url: https://pve1:8006\n"
+	const auth = "    token_id: \"a@pve!ro\"\n    token_secret_env: TOK\n"
+	cases := []struct {
+		name, text string
+		line       int
+		key, msg   string
+	}{
+		{"unknown key with suggestion", head + auth + "    concurrenc: 4\n", 6, "proxmox[0].concurrenc", `did you mean "concurrency"`},
+		{"unknown top-level key", "proxmux: []\n", 1, "proxmux", `did you mean "proxmox"`},
+		{"bad duration", head + auth + "    refresh: {fast: soon}\n", 6, "proxmox[0].refresh.fast", `duration such as 30s`},
+		{"not a number", head + auth + "    concurrency: many\n", 6, "proxmox[0].concurrency", `want a whole number, got "many"`},
+		{"concurrency out of range", head + auth + "    concurrency: 500\n", 6, "proxmox[0].concurrency", "between 1 and 64"},
+		{"env secret unset", head + "    token_id: \"a@pve!ro\"\n    token_secret_env: NOPE\n", 5, "proxmox[0].token_secret_env", "NOPE is not set"},
+		{"env secret empty", head + "    token_id: \"a@pve!ro\"\n    token_secret_env: EMPTY\n", 5, "proxmox[0].token_secret_env", "EMPTY is not set or empty"},
+		{"two secret sources", head + auth + "    token_secret: abc\n", 6, "proxmox[0].token_secret", "already set by token_secret_env"},
+		{"bad token id", head + "    token_id: root\n    token_secret_env: TOK\n", 4, "proxmox[0].token_id", "want user@realm!tokenname"},
+		{"no credentials", head, 2, "proxmox[0]", "no credentials"},
+		{"bad url", "proxmox:\n  - name: lab\n    url: pve1:8006\n" + auth, 3, "proxmox[0].url", "want an https URL"},
+		{"url with path", "proxmox:\n  - name: lab\n    url: https://pve1/x\n" + auth, 3, "proxmox[0].url", "want no path"},
+		{"duplicate name", head + auth + "  - name: lab\n    url: https://pve2\n" + auth, 6, "proxmox[1].name", "already the name of proxmox[0]"},
+		{"bad fingerprint", head + auth + "    tls:\n      fingerprint: abcd\n", 7, "proxmox[0].tls.fingerprint", "SHA-256 fingerprint"},
+		{"insecure with fingerprint", head + auth + "    tls: {insecure: true, fingerprint: \"" + strings.Repeat("ab", 32) + "\"}\n", 6, "proxmox[0].tls.insecure", "cannot be combined"},
+		{"missing ca file", head + auth + "    tls: {ca_file: /nonexistent/ca.pem}\n", 6, "proxmox[0].tls.ca_file", "cannot read /nonexistent/ca.pem"},
+		{"list expected", "proxmox:\n  name: lab\n", 2, "proxmox", "want a list"},
+		{"wrong type for bool", head + auth + "    allow_writes: [yes]\n", 6, "proxmox[0].allow_writes", "want true or false"},
+		{"fast longer than slow", head + auth + "    refresh: {fast: 10m, slow: 1m}\n", 6, "proxmox[0].refresh.slow", "not be shorter than refresh.fast"},
+		{"bad time zone", head + auth + "    timezone: Mars/Base\n", 6, "proxmox[0].timezone", "unknown time zone"},
+		{"duplicate key", head + auth + "    concurrency: 2\n    concurrency: 3\n", 7, "proxmox[0].concurrency", "duplicate key (first at line 6)"},
+		{"netbox without token", "netbox:\n  url: https://nb\n", 1, "netbox", "a token is required"},
+		{"netbox bad url", "netbox:\n  url: nb.example.com\n  token_env: TOK\n", 2, "netbox.url", "want an http(s) URL"},
+		{"ssh listen", "ssh:\n  listen: 2222\n", 2, "ssh.listen", "want host:port"},
+		// The YAML parser reports the line where the broken flow began.
+		{"yaml syntax", "proxmox:\n  - name: lab\n    url: [x\n", 2, "(syntax)", "did not find expected"},
+		{"secret file missing", head + "    token_id: \"a@pve!ro\"\n    token_secret_file: /nonexistent/tok\n", 5, "proxmox[0].token_secret_file", "cannot read secret file /nonexistent/tok"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, _, err := ParseConfig("/etc/pbt.yaml", []byte(tc.text), 0o600, LoadOptions{Getenv: env})
+			if err == nil {
+				t.Fatal("invalid config accepted")
+			}
+			var ce *ConfigError
+			if !errors.As(err, &ce) {
+				t.Fatalf("err %v is not a ConfigError", err)
+			}
+			if ce.File != "/etc/pbt.yaml" || ce.Line != tc.line || ce.Key != tc.key {
+				t.Errorf("error at %s:%d key %q, want line %d key %q (%v)", ce.File, ce.Line, ce.Key, tc.line, tc.key, err)
+			}
+			if !strings.Contains(err.Error(), tc.msg) {
+				t.Errorf("error %q does not say %q", err, tc.msg)
+			}
+			if want := fmt.Sprintf("/etc/pbt.yaml:%d: %s", tc.line, tc.key); !strings.HasPrefix(err.Error(), want) {
+				t.Errorf("error %q does not start with %q", err, want)
+			}
+			if strings.Contains(err.Error(), "secret-value") {
+				t.Errorf("error prints a secret: %v", err)
+			}
+		})
+	}
+}
+
+func TestInlineSecretInReadableFileWarns(t *testing.T) {
+	text := "netbox:\n  url: https://nb\n  token: abcdef\n"
+	for _, tc := range []struct {
+		mode fs.FileMode
+		warn bool
+	}{{0o600, false}, {0o640, true}, {0o644, true}} {
+		_, warnings, err := ParseConfig("c.yaml", []byte(text), tc.mode, LoadOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := len(warnings) > 0; got != tc.warn {
+			t.Errorf("mode %04o: warnings %v, want warning=%v", tc.mode, warnings, tc.warn)
+		}
+		for _, w := range warnings {
+			if !strings.Contains(w, "c.yaml:3: netbox.token") || !strings.Contains(w, "chmod 600") || strings.Contains(w, "abcdef") {
+				t.Errorf("warning %q", w)
+			}
+		}
+	}
+}
+
+func TestEmptyAndMissingConfig(t *testing.T) {
+	cfg, _, err := ParseConfig("c.yaml", nil, 0o600, LoadOptions{})
+	if err != nil || len(cfg.Proxmox) != 0 || cfg.SSH.Listen != DefaultSSHListen {
+		t.Fatalf("empty config: %+v %v", cfg, err)
+	}
+	_, _, err = LoadConfig(filepath.Join(t.TempDir(), "none.yaml"), LoadOptions{})
+	if !errors.Is(err, ErrNoConfig) {
+		t.Fatalf("missing file: %v", err)
+	}
+}
+
+func TestDefaultPathsFollowXDG(t *testing.T) {
+	p, err := DefaultPaths(testEnv(map[string]string{"HOME": "/home/a", "XDG_CACHE_HOME": "/var/cache/a", "XDG_STATE_HOME": "relative/ignored"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Paths{ConfigFile: "/home/a/.config/proxbox-tui/config.yaml", CacheFile: "/var/cache/a/proxbox-tui/cache.db", StateDir: "/home/a/.local/state/proxbox-tui"}
+	if p != want {
+		t.Fatalf("paths %+v, want %+v", p, want)
+	}
+	if _, err := DefaultPaths(testEnv(nil)); err == nil {
+		t.Fatal("no HOME and no XDG variables accepted")
+	}
+}
