@@ -1,0 +1,412 @@
+package proxmox
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/url"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/proxbox-tui/proxbox-tui/proxmox/prune"
+	"github.com/proxbox-tui/proxbox-tui/store"
+)
+
+// Tier selects what a cycle fetches (DESIGN §4).
+type Tier int
+
+const (
+	// TierFast: status, resources, storage config, tasks, replication.
+	TierFast Tier = iota
+	// TierFull adds storage content, snapshots and backup jobs.
+	TierFull
+)
+
+func (t Tier) String() string {
+	if t == TierFull {
+		return "full"
+	}
+	return "fast"
+}
+
+// Collector fetches one endpoint's records scope by scope. It reads the
+// store for what it needs to know from earlier cycles (names of guests on
+// offline nodes, where the task archive stopped) and never writes to it.
+type Collector struct {
+	client *Client
+	store  *store.Store
+	now    func() time.Time
+}
+
+// NewCollector returns a collector for client's endpoint.
+func NewCollector(client *Client, st *store.Store, now func() time.Time) *Collector {
+	if now == nil {
+		now = time.Now
+	}
+	return &Collector{client: client, store: st, now: now}
+}
+
+// Result is what one cycle learnt: the scopes that fully succeeded, ready to
+// be written in one transaction, and the scopes that failed.
+type Result struct {
+	Tier     Tier
+	Endpoint store.Endpoint
+	Writes   []store.ScopeWrite
+	Failures []Failure
+	Requests int64
+	Duration time.Duration
+}
+
+// Failure is a scope that could not be refreshed; its cached rows stay.
+type Failure struct {
+	Kind  store.Kind
+	Scope string
+	Err   error
+}
+
+// Complete reports whether every scope of the cycle succeeded.
+func (r *Result) Complete() bool { return len(r.Failures) == 0 }
+
+// Counts returns the number of records written per kind.
+func (r *Result) Counts() map[store.Kind]int {
+	out := map[store.Kind]int{}
+	for _, w := range r.Writes {
+		out[w.Kind] += len(w.Records)
+	}
+	return out
+}
+
+// cycle is the state of one collection run.
+type cycle struct {
+	c     *Collector
+	ctx   context.Context
+	ep    string
+	at    time.Time
+	tier  Tier
+	sem   chan struct{}
+	wg    sync.WaitGroup
+	mu    sync.Mutex
+	res   *Result
+	prev  store.Endpoint
+	perms permissions // nil when unknown
+
+	version      *wireVersion
+	status       []wireClusterStatus
+	resources    []wireResource
+	fingerprints map[string]string
+	storage      []wireStorage
+	storageRaw   []json.RawMessage
+	replStatus   map[string]wireReplication
+	replNodesOK  bool
+	notBackedUp  []string
+}
+
+// Collect runs one cycle of the given tier.
+func (c *Collector) Collect(ctx context.Context, tier Tier) *Result {
+	start := c.now()
+	requests := c.client.Requests()
+	cy := &cycle{
+		c: c, ctx: ctx, ep: c.client.Name(), at: start.UTC(), tier: tier,
+		sem: make(chan struct{}, c.client.cfg.Concurrency),
+		res: &Result{Tier: tier}, replStatus: map[string]wireReplication{},
+	}
+	if prev, ok, _ := store.Get[store.Endpoint](c.store, cy.ep, cy.ep); ok {
+		cy.prev = prev
+	}
+	cy.run()
+	cy.res.Requests = c.client.Requests() - requests
+	cy.res.Duration = c.now().Sub(start)
+	cy.res.Endpoint = cy.endpointRecord()
+	sort.Slice(cy.res.Failures, func(i, j int) bool {
+		a, b := cy.res.Failures[i], cy.res.Failures[j]
+		return a.Kind < b.Kind || a.Kind == b.Kind && a.Scope < b.Scope
+	})
+	return cy.res
+}
+
+// spawn runs fn under the endpoint's concurrency bound.
+func (cy *cycle) spawn(fn func()) {
+	cy.wg.Add(1)
+	go func() {
+		defer cy.wg.Done()
+		select {
+		case cy.sem <- struct{}{}:
+		case <-cy.ctx.Done():
+			fn() // still record the failure; requests fail fast on a done context
+			return
+		}
+		fn()
+		<-cy.sem
+	}()
+}
+
+// get fetches into v; storage content gets the longer timeout.
+func (cy *cycle) get(path string, q url.Values, v any) error {
+	timeout := time.Duration(0)
+	if strings.HasSuffix(path, "/content") {
+		timeout = cy.c.client.cfg.ContentTimeout
+	}
+	return cy.c.client.Get(cy.ctx, path, q, timeout, v)
+}
+
+func (cy *cycle) fail(kind store.Kind, scope string, err error) {
+	cy.mu.Lock()
+	cy.res.Failures = append(cy.res.Failures, Failure{Kind: kind, Scope: scope, Err: err})
+	cy.mu.Unlock()
+}
+
+func (cy *cycle) write(w store.ScopeWrite) {
+	w.Endpoint = cy.ep
+	cy.mu.Lock()
+	cy.res.Writes = append(cy.res.Writes, w)
+	cy.mu.Unlock()
+}
+
+// run fetches level 0 (independent lists) and, as their answers arrive,
+// level 1 (per node, per storage, per guest), bounded by the semaphore.
+func (cy *cycle) run() {
+	var ready sync.WaitGroup // resources + status + storage config + perms
+	ready.Add(4)
+	var resOK, statusOK, storageOK bool
+
+	cy.spawn(func() {
+		var v wireVersion
+		if err := cy.get("/version", nil, &v); err != nil {
+			cy.fail(store.KindEndpoint, "version", err)
+			return
+		}
+		cy.mu.Lock()
+		cy.version = &v
+		cy.mu.Unlock()
+	})
+	cy.spawn(func() {
+		defer ready.Done()
+		var perms permissions
+		if err := cy.get("/access/permissions", nil, &perms); err == nil {
+			cy.mu.Lock()
+			cy.perms = perms
+			cy.mu.Unlock()
+		} // older servers or restricted tokens: listings are not pre-checked
+	})
+	cy.spawn(func() {
+		defer ready.Done()
+		var items []wireClusterStatus
+		if err := cy.get("/cluster/status", nil, &items); err != nil {
+			cy.fail(store.KindNode, "status", err)
+			return
+		}
+		cy.mu.Lock()
+		cy.status, statusOK = items, true
+		cy.mu.Unlock()
+	})
+	cy.spawn(func() {
+		defer ready.Done()
+		var items []wireResource
+		if err := cy.get("/cluster/resources", nil, &items); err != nil {
+			cy.fail(store.KindGuest, "resources", err)
+			return
+		}
+		cy.mu.Lock()
+		cy.resources, resOK = items, true
+		cy.mu.Unlock()
+	})
+	cy.spawn(func() {
+		defer ready.Done()
+		var raw json.RawMessage
+		err := cy.get("/storage", nil, &raw)
+		var items []wireStorage
+		var raws []json.RawMessage
+		if err == nil {
+			items, raws, err = rawItems[wireStorage](raw)
+		}
+		if err != nil {
+			cy.fail(store.KindStorage, "config", err)
+			return
+		}
+		cy.mu.Lock()
+		cy.storage, cy.storageRaw, storageOK = items, raws, true
+		cy.mu.Unlock()
+	})
+	cy.spawn(func() {
+		var items []wireNode
+		if err := cy.get("/nodes", nil, &items); err != nil {
+			return // fingerprints are optional; nodes come from resources
+		}
+		fp := map[string]string{}
+		for _, n := range items {
+			fp[n.Node] = n.SSLFingerprint
+		}
+		cy.mu.Lock()
+		cy.fingerprints = fp
+		cy.mu.Unlock()
+	})
+	var replConfig sync.WaitGroup
+	replConfig.Add(1)
+	var replJobs []wireReplication
+	var replRaws []json.RawMessage
+	replOK := false
+	cy.spawn(func() {
+		defer replConfig.Done()
+		var raw json.RawMessage
+		err := cy.get("/cluster/replication", nil, &raw)
+		if err == nil {
+			replJobs, replRaws, err = rawItems[wireReplication](raw)
+		}
+		if err != nil {
+			cy.fail(store.KindReplication, "jobs", err)
+			return
+		}
+		replOK = true
+	})
+	var jobsDone sync.WaitGroup
+	var jobs []wireBackupJob
+	var jobRaws []json.RawMessage
+	jobsOK := false
+	if cy.tier == TierFull {
+		jobsDone.Add(1)
+		cy.spawn(func() {
+			defer jobsDone.Done()
+			var raw json.RawMessage
+			err := cy.get("/cluster/backup", nil, &raw)
+			if err == nil {
+				jobs, jobRaws, err = rawItems[wireBackupJob](raw)
+			}
+			if err != nil {
+				cy.fail(store.KindBackupRoutine, "jobs", err)
+				return
+			}
+			jobsOK = true
+		})
+		cy.spawn(func() {
+			var items []wireNotBackedUp
+			if err := cy.get("/cluster/backup-info/not-backed-up", nil, &items); err != nil {
+				cy.fail(store.KindEndpoint, "not-backed-up", err)
+				return
+			}
+			keys := make([]string, 0, len(items))
+			for _, it := range items {
+				keys = append(keys, store.GuestKey(it.Type, int(it.VMID)))
+			}
+			sort.Strings(keys)
+			cy.mu.Lock()
+			cy.notBackedUp = keys
+			cy.mu.Unlock()
+		})
+	}
+
+	ready.Wait()
+	cy.mu.Lock()
+	resources, status := cy.resources, cy.status
+	cy.mu.Unlock()
+	online := onlineNodes(resources, status, resOK, statusOK)
+
+	if resOK && statusOK {
+		ci := toClusterInfo(status, cy.ep)
+		cy.mu.Lock()
+		fps := cy.fingerprints
+		cy.mu.Unlock()
+		cy.write(store.ScopeWrite{Kind: store.KindNode, Scope: "resources", Records: toNodes(cy.ep, cy.at, ci, resources, fps)})
+	}
+	var guests []store.Record
+	if resOK {
+		guests = toGuests(cy.ep, cy.at, resources, cy.knownGuestNames())
+		cy.write(store.ScopeWrite{Kind: store.KindGuest, Scope: "resources", Records: guests})
+	}
+	if storageOK && resOK {
+		cy.write(store.ScopeWrite{Kind: store.KindStorage, Scope: "config", Records: toStorage(cy.ep, cy.at, cy.storage, cy.storageRaw, resources)})
+	} else if storageOK {
+		cy.fail(store.KindStorage, "config", errors.New("storage usage unknown: cluster resources failed"))
+	}
+
+	for _, node := range online {
+		cy.spawnTasks(node)
+		cy.spawnReplicationStatus(node)
+	}
+	if cy.tier == TierFull {
+		if storageOK && resOK {
+			cy.spawnContent(resources, online)
+		}
+		for _, g := range guests {
+			cy.spawnSnapshots(g.(*store.Guest), online)
+		}
+	}
+	replConfig.Wait()
+	cy.wg.Wait()
+
+	if replOK {
+		cy.write(store.ScopeWrite{Kind: store.KindReplication, Scope: "jobs", KeepStale: true,
+			Records: toReplication(cy.ep, cy.at, replJobs, replRaws, cy.replStatus, cy.previousReplication())})
+	}
+	if cy.tier == TierFull {
+		jobsDone.Wait()
+		if jobsOK {
+			var policies = storagePolicies(cy.storage)
+			if !storageOK { // resolve storage retention from the cache
+				policies = cy.cachedStoragePolicies()
+			}
+			cy.write(store.ScopeWrite{Kind: store.KindBackupRoutine, Scope: "jobs", KeepStale: true,
+				Records: toRoutines(cy.ep, cy.at, jobs, jobRaws, policies, cy.c.client.cfg.Location)})
+		}
+	}
+}
+
+// onlineNodes are the nodes requests can be sent to.
+func onlineNodes(res []wireResource, status []wireClusterStatus, resOK, statusOK bool) []string {
+	seen := map[string]bool{}
+	var out []string
+	add := func(n string) {
+		if n != "" && !seen[n] {
+			seen[n] = true
+			out = append(out, n)
+		}
+	}
+	if resOK {
+		for _, r := range res {
+			if r.Type == "node" && r.Status == "online" {
+				add(r.Node)
+			}
+		}
+	} else if statusOK {
+		for _, s := range status {
+			if s.Type == "node" && bool(s.Online) {
+				add(s.Name)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func (cy *cycle) knownGuestNames() map[string]string {
+	names := map[string]string{}
+	_ = store.Each(cy.c.store, cy.ep, func(g *store.Guest) bool {
+		names[g.RecordKey()] = g.Name
+		return true
+	})
+	return names
+}
+
+func (cy *cycle) previousReplication() map[string]store.Replication {
+	out := map[string]store.Replication{}
+	_ = store.Each(cy.c.store, cy.ep, func(r *store.Replication) bool {
+		out[r.ReplicationID] = *r
+		return true
+	})
+	return out
+}
+
+func (cy *cycle) cachedStoragePolicies() map[string]*prune.Options {
+	var items []wireStorage
+	_ = store.Each(cy.c.store, cy.ep, func(s *store.Storage) bool {
+		it := wireStorage{Storage: s.Name}
+		if s.PruneBackups != "" {
+			pm := ParsePropertyString(s.PruneBackups)
+			it.PruneBackups = &pm
+		}
+		items = append(items, it)
+		return true
+	})
+	return storagePolicies(items)
+}

@@ -1,0 +1,17 @@
+package proxmox
+
+import (
+	"time"
+
+	"github.com/proxbox-tui/proxbox-tui/store"
+)
+
+var at0 = time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
+
+func guestName(r store.Record) string { return r.(*store.Guest).Name }
+
+func backupOf(r store.Record) *store.Backup { return r.(*store.Backup) }
+
+func testGuest(typ string, vmid int) *store.Guest {
+	return &store.Guest{Meta: store.Meta{Endpoint: "lab"}, Type: typ, VMID: vmid, Node: "pve1"}
+}
