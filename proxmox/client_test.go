@@ -241,4 +241,3 @@ func TestTLSModes(t *testing.T) {
 		t.Errorf("insecure: %v", err)
 	}
 }
-

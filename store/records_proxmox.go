@@ -34,6 +34,8 @@ type Endpoint struct {
 	LastDuration Duration   `json:"last_duration"`
 	Requests     int64      `json:"request_count"`
 	AllowWrites  bool       `json:"allow_writes"`
+	// NotBackedUp lists the guests (keys like "qemu/100") no backup job covers.
+	NotBackedUp []string `json:"not_backed_up"`
 }
 
 func (*Endpoint) RecordKind() Kind    { return KindEndpoint }
