@@ -105,7 +105,7 @@ type cycle struct {
 
 // Collect runs one cycle of the given tier.
 func (c *Collector) Collect(ctx context.Context, tier Tier) *Result {
-	start := c.now()
+	start, wall := c.now(), time.Now()
 	requests := c.client.Requests()
 	cy := &cycle{
 		c: c, ctx: ctx, ep: c.client.Name(), at: start.UTC(), tier: tier,
@@ -117,7 +117,7 @@ func (c *Collector) Collect(ctx context.Context, tier Tier) *Result {
 	}
 	cy.run()
 	cy.res.Requests = c.client.Requests() - requests
-	cy.res.Duration = c.now().Sub(start)
+	cy.res.Duration = time.Since(wall)
 	cy.res.Endpoint = cy.endpointRecord()
 	sort.Slice(cy.res.Failures, func(i, j int) bool {
 		a, b := cy.res.Failures[i], cy.res.Failures[j]
@@ -167,8 +167,8 @@ func (cy *cycle) write(w store.ScopeWrite) {
 // run fetches level 0 (independent lists) and, as their answers arrive,
 // level 1 (per node, per storage, per guest), bounded by the semaphore.
 func (cy *cycle) run() {
-	var ready sync.WaitGroup // resources + status + storage config + perms
-	ready.Add(4)
+	var ready sync.WaitGroup // resources, status, storage config, perms, nodes
+	ready.Add(5)
 	var resOK, statusOK, storageOK bool
 
 	cy.spawn(func() {
@@ -230,6 +230,7 @@ func (cy *cycle) run() {
 		cy.mu.Unlock()
 	})
 	cy.spawn(func() {
+		defer ready.Done()
 		var items []wireNode
 		if err := cy.get("/nodes", nil, &items); err != nil {
 			return // fingerprints are optional; nodes come from resources

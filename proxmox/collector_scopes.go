@@ -10,35 +10,28 @@ import (
 	"github.com/proxbox-tui/proxbox-tui/store"
 )
 
-// taskPage is how many archive entries one request asks for.
-const taskPage = 1000
-
 // spawnTasks reads a node's task archive incrementally: from the newest
 // start time already cached (or the oldest task that was still running),
-// merged into the node's scope so older entries stay.
+// merged into the node's scope so older entries stay. limit=0 asks for
+// every match in one answer (a node keeps about two thousand entries).
 func (cy *cycle) spawnTasks(node string) {
 	since := cy.taskSince(node)
 	cy.spawn(func() {
-		var all []store.Record
-		for start := 0; ; start += taskPage {
-			q := url.Values{"source": {"all"}, "start": {strconv.Itoa(start)}, "limit": {strconv.Itoa(taskPage)}}
-			if since > 0 {
-				q.Set("since", strconv.FormatInt(since, 10))
+		q := url.Values{"source": {"all"}, "limit": {"0"}}
+		if since > 0 {
+			q.Set("since", strconv.FormatInt(since, 10))
+		}
+		var items []wireTask
+		if err := cy.get("/nodes/"+url.PathEscape(node)+"/tasks", q, &items); err != nil {
+			cy.fail(store.KindTask, node, err)
+			return
+		}
+		all := make([]store.Record, 0, len(items))
+		for _, it := range items {
+			if it.Node == "" {
+				it.Node = node
 			}
-			var items []wireTask
-			if err := cy.get("/nodes/"+url.PathEscape(node)+"/tasks", q, &items); err != nil {
-				cy.fail(store.KindTask, node, err)
-				return
-			}
-			for _, it := range items {
-				if it.Node == "" {
-					it.Node = node
-				}
-				all = append(all, toTask(cy.ep, cy.at, it))
-			}
-			if len(items) < taskPage {
-				break
-			}
+			all = append(all, toTask(cy.ep, cy.at, it))
 		}
 		cy.write(store.ScopeWrite{Kind: store.KindTask, Scope: node, Records: all, Merge: true})
 	})

@@ -1,8 +1,10 @@
 package proxmox
 
 import (
+	"crypto/sha256"
 	"time"
 
+	"github.com/proxbox-tui/proxbox-tui/proxmox/pvesim"
 	"github.com/proxbox-tui/proxbox-tui/store"
 )
 
@@ -14,4 +16,10 @@ func backupOf(r store.Record) *store.Backup { return r.(*store.Backup) }
 
 func testGuest(typ string, vmid int) *store.Guest {
 	return &store.Guest{Meta: store.Meta{Endpoint: "lab"}, Type: typ, VMID: vmid, Node: "pve1"}
+}
+
+// pinOf returns the SHA-256 pin of a simulator's certificate.
+func pinOf(srv *pvesim.Server) []byte {
+	sum := sha256.Sum256(srv.Certificate.Raw)
+	return sum[:]
 }
