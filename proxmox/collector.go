@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/url"
 	"sort"
 	"strings"
@@ -38,6 +39,9 @@ type Collector struct {
 	client *Client
 	store  *store.Store
 	now    func() time.Time
+
+	mu        sync.Mutex
+	lastPerms permissions // the token's privileges as last read
 }
 
 // NewCollector returns a collector for client's endpoint.
@@ -58,6 +62,10 @@ type Result struct {
 	Requests int64
 	Duration time.Duration
 }
+
+// ErrDependency marks a scope that was not fetched because a request it
+// depends on failed (that request is reported as its own failure).
+var ErrDependency = errors.New("skipped after a failed request")
 
 // Failure is a scope that could not be refreshed; its cached rows stay.
 type Failure struct {
@@ -184,11 +192,24 @@ func (cy *cycle) run() {
 	cy.spawn(func() {
 		defer ready.Done()
 		var perms permissions
-		if err := cy.get("/access/permissions", nil, &perms); err == nil {
-			cy.mu.Lock()
-			cy.perms = perms
-			cy.mu.Unlock()
-		} // older servers or restricted tokens: listings are not pre-checked
+		err := cy.get("/access/permissions", nil, &perms)
+		var apiErr *APIError
+		switch {
+		case err == nil:
+			cy.c.mu.Lock()
+			cy.c.lastPerms = perms
+			cy.c.mu.Unlock()
+		case errors.As(err, &apiErr) && apiErr.Status == 501:
+			return // a server without the call: listings are not pre-checked
+		default:
+			cy.fail(store.KindEndpoint, "permissions", err)
+			cy.c.mu.Lock()
+			perms = cy.c.lastPerms // the privileges we knew still guard listings
+			cy.c.mu.Unlock()
+		}
+		cy.mu.Lock()
+		cy.perms = perms
+		cy.mu.Unlock()
 	})
 	cy.spawn(func() {
 		defer ready.Done()
@@ -233,7 +254,8 @@ func (cy *cycle) run() {
 		defer ready.Done()
 		var items []wireNode
 		if err := cy.get("/nodes", nil, &items); err != nil {
-			return // fingerprints are optional; nodes come from resources
+			cy.fail(store.KindNode, "nodes", err)
+			return
 		}
 		fp := map[string]string{}
 		for _, n := range items {
@@ -303,11 +325,11 @@ func (cy *cycle) run() {
 	cy.mu.Unlock()
 	online := onlineNodes(resources, status, resOK, statusOK)
 
-	if resOK && statusOK {
+	cy.mu.Lock()
+	fps := cy.fingerprints
+	cy.mu.Unlock()
+	if resOK && statusOK && fps != nil {
 		ci := toClusterInfo(status, cy.ep)
-		cy.mu.Lock()
-		fps := cy.fingerprints
-		cy.mu.Unlock()
 		cy.write(store.ScopeWrite{Kind: store.KindNode, Scope: "resources", Records: toNodes(cy.ep, cy.at, ci, resources, fps)})
 	}
 	var guests []store.Record
@@ -318,7 +340,7 @@ func (cy *cycle) run() {
 	if storageOK && resOK {
 		cy.write(store.ScopeWrite{Kind: store.KindStorage, Scope: "config", Records: toStorage(cy.ep, cy.at, cy.storage, cy.storageRaw, resources)})
 	} else if storageOK {
-		cy.fail(store.KindStorage, "config", errors.New("storage usage unknown: cluster resources failed"))
+		cy.fail(store.KindStorage, "config", fmt.Errorf("%w: storage usage needs cluster resources", ErrDependency))
 	}
 
 	for _, node := range online {

@@ -2,6 +2,7 @@ package proxmox
 
 import (
 	"crypto/sha256"
+	"net/http/httptest"
 	"time"
 
 	"github.com/proxbox-tui/proxbox-tui/proxmox/pvesim"
@@ -21,5 +22,10 @@ func testGuest(typ string, vmid int) *store.Guest {
 // pinOf returns the SHA-256 pin of a simulator's certificate.
 func pinOf(srv *pvesim.Server) []byte {
 	sum := sha256.Sum256(srv.Certificate.Raw)
+	return sum[:]
+}
+
+func pinOfCert(srv *httptest.Server) []byte {
+	sum := sha256.Sum256(srv.Certificate().Raw)
 	return sum[:]
 }

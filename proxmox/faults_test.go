@@ -1,0 +1,148 @@
+package proxmox
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/proxbox-tui/proxbox-tui/proxmox/pvesim"
+	"github.com/proxbox-tui/proxbox-tui/store"
+)
+
+// faultCounter wraps the simulator and counts answers that are not a
+// readable success: injected errors, cut or invalid bodies, and requests
+// the client gave up on.
+type faultCounter struct {
+	next   http.Handler
+	faults atomic.Int64
+}
+
+type recordingWriter struct {
+	http.ResponseWriter
+	status int
+	body   bytes.Buffer
+}
+
+func (w *recordingWriter) WriteHeader(code int) { w.status = code; w.ResponseWriter.WriteHeader(code) }
+func (w *recordingWriter) Write(b []byte) (int, error) {
+	w.body.Write(b)
+	return w.ResponseWriter.Write(b)
+}
+
+func (f *faultCounter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	rw := &recordingWriter{ResponseWriter: w, status: http.StatusOK}
+	f.next.ServeHTTP(rw, r)
+	if rw.status == http.StatusNotImplemented {
+		return // a call the simulator does not serve: not an injected fault
+	}
+	if rw.status != http.StatusOK || r.Context().Err() != nil || !json.Valid(rw.body.Bytes()) {
+		f.faults.Add(1)
+	}
+}
+
+// The Proxmox fault suite of QUALITY.md: 200 cycles with 20% of requests
+// failing in every way Proxmox fails. No panic; after every cycle each
+// failed scope kept its rows (the cache still equals the truth, which does
+// not change); every fault shows as a failed scope and in the endpoint's
+// health; a clean cycle afterwards finds nothing to mend.
+func TestFaultSuite(t *testing.T) {
+	at := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
+	now := func() time.Time { return at }
+	estates := pvesim.Demo(pvesim.GenerateOptions{Seed: 11, Now: now})
+	sim, err := pvesim.New(pvesim.Options{Estate: estates[0], Seed: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sim.Close()
+	counter := &faultCounter{next: sim}
+	srv := httptest.NewTLSServer(counter)
+	defer srv.Close()
+	tr := sim.Estate().Snapshot()
+	want := expectedRecords(tr, "lab", at)
+
+	st, err := store.Open(filepath.Join(t.TempDir(), "cache.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	fp := pinOfCert(srv)
+	client, err := NewClient(Config{Name: "lab", URL: srv.URL, TokenID: pvesim.RootTokenID, TokenSecret: pvesim.RootTokenSecret,
+		TLS: TLSConfig{Fingerprint: fp}, Timeout: 150 * time.Millisecond, ContentTimeout: 150 * time.Millisecond,
+		Retries: 0, Location: tr.Location})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := NewRefresher(client, st, now, nil)
+	ctx := context.Background()
+	if res, err := r.RefreshNow(ctx, TierFull); err != nil || !res.Complete() {
+		t.Fatalf("clean first cycle: %v %+v", err, res.Failures)
+	}
+	compareWithTruth(t, st, want, "lab")
+
+	sim.SetFaults(pvesim.Faults{Rate: 0.2})
+	cycles := 200
+	if testing.Short() {
+		cycles = 40
+	}
+	faultyCycles := 0
+	for i := 0; i < cycles; i++ {
+		tier := TierFull
+		if i%3 == 2 {
+			tier = TierFast
+		}
+		before := counter.faults.Load()
+		res, err := r.RefreshNow(ctx, tier)
+		if err != nil {
+			t.Fatalf("cycle %d: cache write: %v", i, err)
+		}
+		faults := int(counter.faults.Load() - before)
+		// Every injected fault is a reported failure; on a loaded machine a
+		// healthy answer may also arrive after the client's timeout.
+		direct, slow := 0, 0
+		for _, f := range res.Failures {
+			var te *timeoutError
+			switch {
+			case errors.Is(f.Err, ErrDependency):
+			case errors.As(f.Err, &te):
+				slow++
+			default:
+				direct++
+			}
+		}
+		if direct > faults || direct+slow < faults {
+			t.Fatalf("cycle %d: %d faults injected, %d failed requests reported (%d timeouts): %+v", i, faults, direct+slow, slow, res.Failures)
+		}
+		ep, _, _ := store.Get[store.Endpoint](st, "lab", "lab")
+		if faults > 0 {
+			faultyCycles++
+			if ep.Health == store.HealthOK || ep.LastError == "" || ep.HealthReason == "" {
+				t.Fatalf("cycle %d: %d faults but the endpoint says %s / %q", i, faults, ep.Health, ep.LastError)
+			}
+		} else if ep.Health != store.HealthOK {
+			t.Fatalf("cycle %d: no fault but health %s: %s", i, ep.Health, ep.HealthReason)
+		}
+		compareWithTruth(t, st, want, "lab")
+		if t.Failed() {
+			t.Fatalf("cycle %d lost or changed cached rows", i)
+		}
+	}
+	if faultyCycles < cycles/2 {
+		t.Fatalf("only %d of %d cycles saw a fault: the suite did not exercise failures", faultyCycles, cycles)
+	}
+	sim.SetFaults(pvesim.Faults{})
+	res, err := r.RefreshNow(ctx, TierFull)
+	if err != nil || !res.Complete() || res.Endpoint.Health != store.HealthOK {
+		t.Fatalf("clean cycle after the faults: %v %+v", err, res.Failures)
+	}
+	compareWithTruth(t, st, want, "lab")
+	if err := st.Check(); err != nil {
+		t.Fatal(err)
+	}
+}
