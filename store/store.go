@@ -49,7 +49,13 @@ func Open(path string, opts Options) (*Store, error) {
 	if opts.LockTimeout <= 0 {
 		opts.LockTimeout = time.Second
 	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.LockTimeout})
+	db, err := bolt.Open(path, 0o600, &bolt.Options{
+		Timeout: opts.LockTimeout,
+		// Reserve address space up front: each remap of a growing file
+		// copies every live node out of the old mapping.
+		InitialMmapSize: 1 << 30,
+		FreelistType:    bolt.FreelistMapType,
+	})
 	if err != nil {
 		if errors.Is(err, bolt.ErrTimeout) {
 			return nil, &LockedError{Path: path, Holder: readOwner(ownerPath(path))}

@@ -3,6 +3,7 @@ package store
 import (
 	"encoding/binary"
 	"fmt"
+	"slices"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -31,14 +32,42 @@ func (s *Store) ReplaceScope(w ScopeWrite) error { return s.ReplaceScopes(w) }
 // Scopes not named keep their rows and their FetchedAt.
 func (s *Store) ReplaceScopes(writes ...ScopeWrite) error {
 	return s.update(func(tx *bolt.Tx, touched map[changeKey]bool) error {
+		puts := map[changeKey]*pendingPuts{}
 		for _, w := range writes {
-			if err := s.replaceScope(tx, w); err != nil {
+			if err := s.replaceScope(tx, w, puts); err != nil {
 				return fmt.Errorf("replace %s of %q scope %q: %w", w.Kind, w.Endpoint, w.Scope, err)
 			}
 			touched[changeKey{w.Kind, w.Endpoint}] = true
 		}
+		for _, p := range puts {
+			if err := p.flush(); err != nil {
+				return err
+			}
+		}
 		return nil
 	})
+}
+
+// pendingPuts gathers the rows a transaction writes into one data bucket,
+// so they can be inserted in key order: bbolt shifts a node's entries on
+// every insert in the middle, which is quadratic for large scopes.
+type pendingPuts struct {
+	bucket *bolt.Bucket
+	rows   map[string][]byte
+}
+
+func (p *pendingPuts) flush() error {
+	keys := make([]string, 0, len(p.rows))
+	for k := range p.rows {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		if err := p.bucket.Put([]byte(k), p.rows[k]); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Put inserts or updates records outside any refresh scope (a row that
@@ -151,10 +180,16 @@ func (s *Store) update(fn func(tx *bolt.Tx, touched map[changeKey]bool) error) e
 	return nil
 }
 
-func (s *Store) replaceScope(tx *bolt.Tx, w ScopeWrite) error {
+func (s *Store) replaceScope(tx *bolt.Tx, w ScopeWrite, puts map[changeKey]*pendingPuts) error {
 	data, idxRoot, err := kindBuckets(tx, w.Kind, w.Endpoint)
 	if err != nil {
 		return err
+	}
+	pk := changeKey{w.Kind, w.Endpoint}
+	pending := puts[pk]
+	if pending == nil {
+		pending = &pendingPuts{bucket: data, rows: map[string][]byte{}}
+		puts[pk] = pending
 	}
 	rows := make(map[string][]byte, len(w.Records))
 	order := make([]string, 0, len(w.Records))
@@ -187,6 +222,7 @@ func (s *Store) replaceScope(tx *bolt.Tx, w ScopeWrite) error {
 			return err
 		}
 	}
+	slices.Sort(order) // bbolt inserts fastest in key order
 	for _, key := range order {
 		k := []byte(key)
 		if old := data.Get(k); old != nil {
@@ -198,9 +234,7 @@ func (s *Store) replaceScope(tx *bolt.Tx, w ScopeWrite) error {
 				}
 			}
 		}
-		if err := data.Put(k, rows[key]); err != nil {
-			return err
-		}
+		pending.rows[key] = rows[key]
 		if err := idx.Put(k, nil); err != nil {
 			return err
 		}
