@@ -8,15 +8,18 @@ import (
 // permissions is GET /access/permissions: path -> privilege -> propagate.
 type permissions map[string]map[string]FlexInt
 
-// has reports whether priv is granted on path, directly or propagated from
-// an ancestor path.
+// has reports whether priv is granted on path: the privileges listed for
+// the path itself, else those propagated from the nearest listed ancestor
+// (a more specific ACL replaces what is inherited).
 func (p permissions) has(path, priv string) bool {
-	if _, ok := p[path][priv]; ok {
-		return true
+	if privs, ok := p[path]; ok {
+		_, granted := privs[priv]
+		return granted
 	}
 	for anc := parentPath(path); anc != ""; anc = parentPath(anc) {
-		if prop, ok := p[anc][priv]; ok && prop != 0 {
-			return true
+		if privs, ok := p[anc]; ok {
+			prop, granted := privs[priv]
+			return granted && prop != 0
 		}
 	}
 	return false

@@ -126,6 +126,8 @@ func routeTable() []*route {
 		{method: "POST", pattern: "/access/ticket", noAuth: true, h: hTicket, params: map[string]ptype{
 			"username": pReq(pString), "password": pReq(pString), "realm": pString, "otp": pString,
 			"tfa-challenge": pString, "path": pString, "privs": pString, "new-format": pBool}},
+		{method: "GET", pattern: "/access/permissions", h: hPermissions,
+			params: map[string]ptype{"path": pString, "userid": pString}},
 		{method: "GET", pattern: "/cluster/status", perm: perm("/", "Sys.Audit"), h: hClusterStatus},
 		{method: "GET", pattern: "/cluster/resources", h: hClusterResources,
 			params: map[string]ptype{"type": pEnum("vm", "storage", "node", "sdn")}},

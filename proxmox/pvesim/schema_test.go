@@ -34,6 +34,8 @@ var schemaDeviations = map[string]string{
 // served GET, chosen to hit the interesting variants of the demo estate.
 var schemaProbes = []struct{ pattern, path string }{
 	{"/version", "/version"},
+	{"/access/permissions", "/access/permissions"},
+	{"/access/permissions", "/access/permissions?path=/storage/pbs"},
 	{"/cluster/status", "/cluster/status"},
 	{"/cluster/resources", "/cluster/resources"},
 	{"/cluster/tasks", "/cluster/tasks"},
