@@ -79,8 +79,8 @@ Cache:          $XDG_CACHE_HOME/proxbox-tui/cache.db (--cache)`,
 // paths resolves the XDG locations with the flags applied.
 func (a *app) paths() (Paths, error) {
 	p, err := DefaultPaths(a.getenv)
-	if err != nil {
-		return p, err
+	if err != nil && (a.configPath == "" || a.cachePath == "") {
+		return p, err // no HOME: only explicit paths work
 	}
 	if a.configPath != "" {
 		p.ConfigFile = a.configPath

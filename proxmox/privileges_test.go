@@ -1,0 +1,81 @@
+package proxmox
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/proxbox-tui/proxbox-tui/proxmox/pvesim"
+	"github.com/proxbox-tui/proxbox-tui/store"
+)
+
+// An auditor token sees no backup volumes (Proxmox filters them silently).
+// The refresh must say which privilege is missing, mark the endpoint
+// degraded, and keep the backups cached by a token that could see them.
+func TestAuditorTokenIsReportedNotEmpty(t *testing.T) {
+	at := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
+	now := func() time.Time { return at }
+	d, err := pvesim.StartDemo(pvesim.DemoOptions{Generate: pvesim.GenerateOptions{Seed: 2, Now: now}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	st, err := store.Open(filepath.Join(t.TempDir(), "cache.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	refresh := func(tokenID, secret string) *Result {
+		t.Helper()
+		c, err := NewClient(Config{Name: "lab", URL: d.Lab.URL, TokenID: tokenID, TokenSecret: secret, TLS: TLSConfig{Fingerprint: pinOf(d.Lab)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := NewRefresher(c, st, now, nil).RefreshNow(context.Background(), TierFull)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	first := refresh(pvesim.TUITokenID, pvesim.TUITokenSecret)
+	if !first.Complete() {
+		t.Fatalf("TUI token: %+v", first.Failures)
+	}
+	before, _ := st.Count(store.KindBackup, "lab")
+	if before == 0 {
+		t.Fatal("the TUI token listed no backups")
+	}
+
+	res := refresh(pvesim.AuditorTokenID, pvesim.AuditorTokenSecret)
+	if res.Endpoint.Health != store.HealthDegraded {
+		t.Fatalf("auditor: health %s, want degraded", res.Endpoint.Health)
+	}
+	backupFailures := 0
+	for _, f := range res.Failures {
+		var mp *MissingPrivilegeError
+		if f.Kind != store.KindBackup || !errors.As(f.Err, &mp) {
+			t.Errorf("unexpected failure %s %s: %v", f.Kind, f.Scope, f.Err)
+			continue
+		}
+		backupFailures++
+		if !strings.Contains(f.Err.Error(), "Datastore.Allocate") || !strings.Contains(f.Err.Error(), "/storage/") {
+			t.Errorf("failure does not name the privilege and path: %v", f.Err)
+		}
+	}
+	if backupFailures == 0 {
+		t.Fatal("no backup scope reported the missing privilege")
+	}
+	if !strings.Contains(res.Endpoint.LastError, "missing privilege Datastore.Allocate") {
+		t.Errorf("endpoint last error %q", res.Endpoint.LastError)
+	}
+	if after, _ := st.Count(store.KindBackup, "lab"); after != before {
+		t.Fatalf("backups in the cache: %d before, %d after the auditor's refresh", before, after)
+	}
+	// Everything else the auditor may see was refreshed.
+	if n, _ := st.Count(store.KindTask, "lab"); n == 0 {
+		t.Error("no tasks")
+	}
+}
