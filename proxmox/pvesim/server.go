@@ -6,6 +6,8 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
+	"log"
 	"net"
 	"net/http"
 	"strings"
@@ -148,6 +150,9 @@ func Start(opts Options) (*Server, error) {
 	srv := &http.Server{
 		Handler:           sim,
 		ReadHeaderTimeout: 10 * time.Second,
+		// Clients that give up mid-handshake are normal here (timeouts,
+		// killed processes); do not litter the test output.
+		ErrorLog: log.New(io.Discard, "", 0),
 		// pveproxy speaks HTTP/1.1 only; an empty map also keeps error
 		// replies with custom reason phrases possible (they need Hijack).
 		TLSNextProto: map[string]func(*http.Server, *tls.Conn, http.Handler){},
