@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -128,7 +130,7 @@ func newTestClient(t *testing.T, srv *httptest.Server, mod func(*Config)) *Clien
 
 func TestClientErrorsNameEndpointPathAndMessage(t *testing.T) {
 	var hits atomic.Int64
-	srv := httptest.NewTLSServer(pveHandler(&hits))
+	srv := quietTLSServer(pveHandler(&hits))
 	defer srv.Close()
 	c := newTestClient(t, srv, nil)
 	ctx := context.Background()
@@ -180,7 +182,7 @@ func TestClientErrorsNameEndpointPathAndMessage(t *testing.T) {
 
 func TestClientRetriesTransientFailuresAndTimesOut(t *testing.T) {
 	var hits atomic.Int64
-	srv := httptest.NewTLSServer(pveHandler(&hits))
+	srv := quietTLSServer(pveHandler(&hits))
 	defer srv.Close()
 	c := newTestClient(t, srv, nil)
 	var s string
@@ -201,7 +203,7 @@ func TestClientRetriesTransientFailuresAndTimesOut(t *testing.T) {
 // our queries keep integers as Proxmox needs them.
 func TestQueryKeepsIntegers(t *testing.T) {
 	var hits atomic.Int64
-	srv := httptest.NewTLSServer(pveHandler(&hits))
+	srv := quietTLSServer(pveHandler(&hits))
 	defer srv.Close()
 	c := newTestClient(t, srv, nil)
 	var raw string
@@ -216,7 +218,7 @@ func TestQueryKeepsIntegers(t *testing.T) {
 
 func TestTLSModes(t *testing.T) {
 	var hits atomic.Int64
-	srv := httptest.NewTLSServer(pveHandler(&hits))
+	srv := quietTLSServer(pveHandler(&hits))
 	defer srv.Close()
 	var v wireVersion
 	ctx := context.Background()
@@ -240,4 +242,13 @@ func TestTLSModes(t *testing.T) {
 	if err := newTestClient(t, srv, func(c *Config) { c.TLS = TLSConfig{Insecure: true} }).Get(ctx, "/version", nil, 0, &v); err != nil {
 		t.Errorf("insecure: %v", err)
 	}
+}
+
+// quietTLSServer is an httptest TLS server that does not log the handshake
+// failures the TLS tests provoke.
+func quietTLSServer(h http.Handler) *httptest.Server {
+	srv := httptest.NewUnstartedServer(h)
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	srv.StartTLS()
+	return srv
 }

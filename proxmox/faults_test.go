@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"net/http/httptest"
 	"path/filepath"
 	"sync/atomic"
 	"testing"
@@ -62,7 +61,7 @@ func TestFaultSuite(t *testing.T) {
 	}
 	defer sim.Close()
 	counter := &faultCounter{next: sim}
-	srv := httptest.NewTLSServer(counter)
+	srv := quietTLSServer(counter)
 	defer srv.Close()
 	tr := sim.Estate().Snapshot()
 	want := expectedRecords(tr, "lab", at)
@@ -73,15 +72,19 @@ func TestFaultSuite(t *testing.T) {
 	}
 	defer st.Close()
 	fp := pinOfCert(srv)
-	client, err := NewClient(Config{Name: "lab", URL: srv.URL, TokenID: pvesim.RootTokenID, TokenSecret: pvesim.RootTokenSecret,
-		TLS: TLSConfig{Fingerprint: fp}, Timeout: 150 * time.Millisecond, ContentTimeout: 150 * time.Millisecond,
-		Retries: 0, Location: tr.Location})
-	if err != nil {
-		t.Fatal(err)
+	// Short timeouts while faults hang requests; patient clean cycles, so a
+	// loaded machine cannot fail them.
+	newRefresher := func(timeout time.Duration) *Refresher {
+		client, err := NewClient(Config{Name: "lab", URL: srv.URL, TokenID: pvesim.RootTokenID, TokenSecret: pvesim.RootTokenSecret,
+			TLS: TLSConfig{Fingerprint: fp}, Timeout: timeout, ContentTimeout: timeout, Retries: 0, Location: tr.Location})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return NewRefresher(client, st, now, nil)
 	}
-	r := NewRefresher(client, st, now, nil)
+	clean, r := newRefresher(30*time.Second), newRefresher(150*time.Millisecond)
 	ctx := context.Background()
-	if res, err := r.RefreshNow(ctx, TierFull); err != nil || !res.Complete() {
+	if res, err := clean.RefreshNow(ctx, TierFull); err != nil || !res.Complete() {
 		t.Fatalf("clean first cycle: %v %+v", err, res.Failures)
 	}
 	compareWithTruth(t, st, want, "lab")
@@ -137,7 +140,7 @@ func TestFaultSuite(t *testing.T) {
 		t.Fatalf("only %d of %d cycles saw a fault: the suite did not exercise failures", faultyCycles, cycles)
 	}
 	sim.SetFaults(pvesim.Faults{})
-	res, err := r.RefreshNow(ctx, TierFull)
+	res, err := clean.RefreshNow(ctx, TierFull)
 	if err != nil || !res.Complete() || res.Endpoint.Health != store.HealthOK {
 		t.Fatalf("clean cycle after the faults: %v %+v", err, res.Failures)
 	}
