@@ -1,0 +1,43 @@
+package main
+
+import (
+	"context"
+	"testing"
+
+	"github.com/proxbox-tui/proxbox-tui/proxmox"
+	"github.com/proxbox-tui/proxbox-tui/store"
+)
+
+func TestDemoEstateRefreshes(t *testing.T) {
+	d, err := startDemo()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	st, err := store.Open(d.Cache, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	want := map[string]string{"lab": store.HealthOK, "edge": store.HealthOK, "dr": store.HealthDown}
+	for _, p := range d.Config.Proxmox {
+		pc, err := proxmoxConfig(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := proxmox.NewClient(pc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := proxmox.NewRefresher(c, st, nil, nil).RefreshNow(context.Background(), proxmox.TierFull)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Endpoint.Health != want[p.Name] {
+			t.Errorf("%s: health %s (%s), want %s", p.Name, res.Endpoint.Health, res.Endpoint.HealthReason, want[p.Name])
+		}
+	}
+	if n, _ := st.Count(store.KindBackup, "lab"); n < 300 {
+		t.Errorf("demo lab has %d backups", n)
+	}
+}
