@@ -1,0 +1,220 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/proxbox-tui/proxbox-tui/proxmox"
+	"github.com/proxbox-tui/proxbox-tui/store"
+)
+
+func (a *app) doctorCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "doctor",
+		Short: "Check the configuration, Proxmox reachability, TLS, token privileges and the cache",
+		Long: `Checks, in order: the configuration file; for each Proxmox endpoint that it
+answers, its TLS certificate (printing the SHA-256 fingerprint to pin), that
+the token or password is accepted, and that the token holds the privileges
+proxbox-tui needs (cluster status, VM audit, backup listing on each backup
+storage, and the write privileges when allow_writes is set); then the cache
+file (path, lock holder, schema).
+
+Each check prints ok, warn or fail, and a fix for anything that is not ok.
+Exits 1 if any check failed.`,
+		Example: `  proxbox-tui doctor
+  proxbox-tui --config /etc/proxbox-tui/config.yaml doctor`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			d := &doctor{out: a.stdout}
+			a.diagnose(cmd.Context(), d)
+			if d.failed {
+				return &exitError{code: 1}
+			}
+			return nil
+		},
+	}
+}
+
+// doctor prints check results and remembers whether one failed.
+type doctor struct {
+	out    io.Writer
+	failed bool
+}
+
+func (d *doctor) ok(subject, msg string) { fmt.Fprintf(d.out, "ok    %s: %s\n", subject, msg) }
+
+func (d *doctor) warn(subject, msg, fix string) {
+	fmt.Fprintf(d.out, "warn  %s: %s\n      fix: %s\n", subject, msg, fix)
+}
+
+func (d *doctor) fail(subject, msg, fix string) {
+	d.failed = true
+	fmt.Fprintf(d.out, "fail  %s: %s\n      fix: %s\n", subject, msg, fix)
+}
+
+func (a *app) diagnose(ctx context.Context, d *doctor) {
+	cfg, paths, err := a.loadConfig()
+	if err != nil {
+		d.fail("config", err.Error(), "correct the file at the line and key named, see README (Configuration)")
+		if paths.CacheFile != "" {
+			checkCache(d, paths.CacheFile)
+		}
+		return
+	}
+	d.ok("config", fmt.Sprintf("%s: %d Proxmox endpoint(s)", cfg.File, len(cfg.Proxmox)))
+	if mode, err := os.Stat(cfg.File); err == nil && mode.Mode().Perm()&0o077 != 0 {
+		d.warn("config", fmt.Sprintf("%s is readable by group or others (mode %04o)", cfg.File, mode.Mode().Perm()),
+			"chmod 600 "+cfg.File+" if it holds an inline secret")
+	}
+	for _, p := range cfg.Proxmox {
+		if p.Disabled {
+			d.ok(p.Name, "disabled in the configuration; not checked")
+			continue
+		}
+		checkEndpoint(ctx, d, p)
+	}
+	if cfg.NetBox != nil {
+		d.warn("netbox", "not checked by this version", "run `proxbox-tui push --dry-run` to test the NetBox connection")
+	}
+	checkCache(d, paths.CacheFile)
+}
+
+func checkEndpoint(ctx context.Context, d *doctor, p ProxmoxEndpoint) {
+	pc, err := proxmoxConfig(p)
+	if err != nil {
+		d.fail(p.Name, err.Error(), "correct the endpoint's configuration")
+		return
+	}
+	if !checkTLS(d, p, pc) {
+		return
+	}
+	client, err := proxmox.NewClient(pc)
+	if err != nil {
+		d.fail(p.Name, err.Error(), "correct the endpoint's configuration")
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	ver, err := client.Version(ctx)
+	if err != nil {
+		var apiErr *proxmox.APIError
+		if errors.As(err, &apiErr) && apiErr.Status == 401 {
+			d.fail(p.Name+" auth", err.Error(), "check token_id and the secret (Datacenter → Permissions → API Tokens)")
+		} else {
+			d.fail(p.Name+" reachability", err.Error(), "check the URL, the network path to port 8006 and that pveproxy runs")
+		}
+		return
+	}
+	d.ok(p.Name, "reachable, Proxmox VE "+ver)
+	report, err := client.CheckPrivileges(ctx)
+	if err != nil {
+		d.warn(p.Name+" privileges", "could not read the token's permissions: "+err.Error(),
+			"grant the role described in README (Security)")
+		return
+	}
+	for _, m := range report.Missing {
+		d.warn(p.Name+" privileges", m.String(), "grant "+m.Privilege+" on "+m.Path+" to the token (see README, Security)")
+	}
+	if p.AllowWrites {
+		for _, m := range report.MissingForWrites {
+			d.warn(p.Name+" privileges", m.String()+" (needed because allow_writes is set)",
+				"grant "+m.Privilege+" on "+m.Path+", or set allow_writes: false")
+		}
+	}
+	if len(report.Missing) == 0 && (!p.AllowWrites || len(report.MissingForWrites) == 0) {
+		d.ok(p.Name+" privileges", fmt.Sprintf("the token may read everything proxbox-tui shows (%d backup storages checked)", report.BackupStorages))
+	}
+}
+
+// checkTLS looks at the certificate the endpoint presents and says how the
+// configuration treats it. It reports false when the connection cannot be
+// trusted as configured.
+func checkTLS(d *doctor, p ProxmoxEndpoint, pc proxmox.Config) bool {
+	u, err := url.Parse(pc.URL)
+	if err != nil {
+		d.fail(p.Name, err.Error(), "correct the url")
+		return false
+	}
+	if u.Scheme != "https" {
+		d.warn(p.Name+" tls", "plain http: the token crosses the network unencrypted", "use https://")
+		return true
+	}
+	dialer := &net.Dialer{Timeout: 10 * time.Second}
+	conn, err := tls.DialWithDialer(dialer, "tcp", u.Host, &tls.Config{InsecureSkipVerify: true}) // inspect only
+	if err != nil {
+		d.fail(p.Name+" reachability", fmt.Sprintf("cannot connect to %s: %v", u.Host, err),
+			"check the URL, the network path to port 8006 and that pveproxy runs")
+		return false
+	}
+	certs := conn.ConnectionState().PeerCertificates
+	conn.Close()
+	if len(certs) == 0 {
+		d.fail(p.Name+" tls", "the server presented no certificate", "check the endpoint")
+		return false
+	}
+	sum := sha256.Sum256(certs[0].Raw)
+	fp := proxmox.FormatFingerprint(sum[:])
+	switch mode := pc.TLS.Mode(); mode {
+	case "fingerprint":
+		if !bytes.Equal(sum[:], pc.TLS.Fingerprint) {
+			d.fail(p.Name+" tls", fmt.Sprintf("certificate fingerprint %s does not match the pinned %s", fp, proxmox.FormatFingerprint(pc.TLS.Fingerprint)),
+				"if the certificate was renewed on purpose, pin the new fingerprint (tls.fingerprint)")
+			return false
+		}
+		d.ok(p.Name+" tls", "certificate matches the pinned fingerprint "+fp)
+	case "insecure":
+		d.warn(p.Name+" tls", "certificate not checked (tls.insecure)", "pin it instead: tls.fingerprint: \""+fp+"\"")
+	default:
+		roots, err := caPool(pc.TLS.CAFile)
+		if err == nil {
+			_, err = certs[0].Verify(verifyOptions(u.Hostname(), roots, certs))
+		}
+		if err != nil {
+			d.fail(p.Name+" tls", "certificate not trusted: "+err.Error(),
+				"pin it: tls.fingerprint: \""+fp+"\" (or tls.ca_file: the cluster's pve-root-ca.pem)")
+			return false
+		}
+		d.ok(p.Name+" tls", "certificate verified ("+mode+"); fingerprint "+fp)
+	}
+	return true
+}
+
+func checkCache(d *doctor, path string) {
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		d.ok("cache", path+" does not exist yet; the first refresh creates it")
+		return
+	}
+	st, err := store.Open(path, store.Options{LockTimeout: 500 * time.Millisecond})
+	if err != nil {
+		var locked *store.LockedError
+		var schema *store.SchemaError
+		switch {
+		case errors.As(err, &locked):
+			d.warn("cache", err.Error(), "this is expected while a TUI or `serve` runs; otherwise stop the holder")
+		case errors.As(err, &schema):
+			d.fail("cache", err.Error(), "upgrade proxbox-tui, or use --cache with another file")
+		default:
+			d.fail("cache", err.Error(), "move the file aside; the next refresh rebuilds it")
+		}
+		return
+	}
+	defer st.Close()
+	if err := st.Check(); err != nil {
+		d.fail("cache", "consistency check: "+err.Error(), "move "+path+" aside; the next refresh rebuilds it")
+		return
+	}
+	eps, _ := st.Endpoints(store.KindEndpoint)
+	d.ok("cache", fmt.Sprintf("%s: schema %d, consistent, %d endpoint(s) cached (%s)", path, store.SchemaVersion, len(eps), strings.Join(eps, ", ")))
+}
