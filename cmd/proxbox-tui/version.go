@@ -11,7 +11,11 @@ func (a *app) versionCommand() *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
 		Short: "Print the version and the source revision of this binary",
-		Args:  cobra.NoArgs,
+		Long: `Prints the module version, the source revision it was built from (with
+"modified" when the tree had uncommitted changes), the commit time and the Go
+version. Quote it in bug reports.`,
+		Example: `  proxbox-tui version`,
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			info, ok := debug.ReadBuildInfo()
 			if !ok {
