@@ -1,0 +1,233 @@
+package tui
+
+import (
+	"io"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/muesli/termenv"
+
+	"github.com/proxbox-tui/proxbox-tui/store"
+)
+
+// Benchmarks of the performance budgets (QUALITY.md), on the large estate.
+// Run: go test -run '^$' -bench . -benchtime 10x ./tui/
+
+func benchModel(b *testing.B, s *store.Store, w, h int) *Model {
+	b.Helper()
+	r := lipgloss.NewRenderer(io.Discard)
+	r.SetColorProfile(termenv.ANSI256)
+	m := New(Options{Store: s, Renderer: r, Now: func() time.Time { return estateNow }, Endpoints: largeEndpoints(), Theme: ThemeDark})
+	m.Update(tea.WindowSizeMsg{Width: w, Height: h})
+	return m
+}
+
+// runCmds runs a command and the messages it produces through the model,
+// synchronously, the way the program would.
+func runCmds(m *Model, cmd tea.Cmd) {
+	for _, msg := range execCmd(cmd) {
+		_, next := m.Update(msg)
+		runCmds(m, next)
+	}
+}
+
+// execCmd runs cmd and flattens batches; it never runs the background
+// commands (clock, store subscription), which the benchmarks do not start.
+func execCmd(cmd tea.Cmd) []tea.Msg {
+	if cmd == nil {
+		return nil
+	}
+	msg := cmd()
+	if batch, ok := msg.(tea.BatchMsg); ok {
+		var out []tea.Msg
+		for _, c := range batch {
+			out = append(out, execCmd(c)...)
+		}
+		return out
+	}
+	if msg == nil {
+		return nil
+	}
+	return []tea.Msg{msg}
+}
+
+func keyMsg(s string) tea.KeyMsg {
+	switch s {
+	case "enter":
+		return tea.KeyMsg{Type: tea.KeyEnter}
+	case "esc":
+		return tea.KeyMsg{Type: tea.KeyEsc}
+	case "tab":
+		return tea.KeyMsg{Type: tea.KeyTab}
+	case "shift+tab":
+		return tea.KeyMsg{Type: tea.KeyShiftTab}
+	case "backspace":
+		return tea.KeyMsg{Type: tea.KeyBackspace}
+	case "up":
+		return tea.KeyMsg{Type: tea.KeyUp}
+	case "down":
+		return tea.KeyMsg{Type: tea.KeyDown}
+	case "left":
+		return tea.KeyMsg{Type: tea.KeyLeft}
+	case "right":
+		return tea.KeyMsg{Type: tea.KeyRight}
+	case "pgdown":
+		return tea.KeyMsg{Type: tea.KeyPgDown}
+	case "pgup":
+		return tea.KeyMsg{Type: tea.KeyPgUp}
+	case "ctrl+c":
+		return tea.KeyMsg{Type: tea.KeyCtrlC}
+	case "ctrl+w":
+		return tea.KeyMsg{Type: tea.KeyCtrlW}
+	}
+	return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(s)}
+}
+
+// press sends keys one by one and runs what they start.
+func press(m *Model, keys ...string) {
+	for _, k := range keys {
+		_, cmd := m.Update(keyMsg(k))
+		runCmds(m, cmd)
+	}
+}
+
+func BenchmarkColdStart(b *testing.B) {
+	s := largeEstate(b)
+	b.ResetTimer()
+	for b.Loop() {
+		m := benchModel(b, s, 200, 50)
+		if v := m.View(); len(v) == 0 {
+			b.Fatal("empty first frame")
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/first-frame")
+}
+
+// BenchmarkOpenBackupsTab measures from the key to a frame showing the
+// 100k rows (ms/open), and to the frame with every retention verdict
+// filled in by the second step (ms/complete).
+func BenchmarkOpenBackupsTab(b *testing.B) {
+	s := largeEstate(b)
+	var open, complete time.Duration
+	for b.Loop() {
+		b.StopTimer()
+		m := benchModel(b, s, 200, 50)
+		b.StartTimer()
+		start := time.Now()
+		_, cmd := m.Update(keyMsg("3"))
+		var finish tea.Cmd
+		for _, msg := range execCmd(cmd) {
+			_, finish = m.Update(msg)
+		}
+		if t := m.activeTable(); t.ds == nil || t.ds.n != largeBackups {
+			b.Fatalf("backups tab not loaded")
+		}
+		_ = m.View()
+		open += time.Since(start)
+		runCmds(m, finish)
+		_ = m.View()
+		complete += time.Since(start)
+		if m.tabs[tabBackups].loading {
+			b.Fatal("retention verdicts never arrived")
+		}
+	}
+	b.ReportMetric(float64(open.Microseconds())/1000/float64(b.N), "ms/open")
+	b.ReportMetric(float64(complete.Microseconds())/1000/float64(b.N), "ms/complete")
+}
+
+func BenchmarkFilterKeystroke(b *testing.B) {
+	s := largeEstate(b)
+	m := benchModel(b, s, 200, 50)
+	press(m, "3", "/")
+	// A realistic query typed and erased again, one key per iteration.
+	seq := []string{"n", "o", "d", "e", ":", "p", "v", "e", "1", " ", "!", "o", "k"}
+	b.ResetTimer()
+	i := 0
+	for b.Loop() {
+		step := i % (2 * len(seq))
+		if step < len(seq) {
+			m.Update(keyMsg(seq[step]))
+		} else {
+			m.Update(keyMsg("backspace"))
+		}
+		_ = m.View()
+		i++
+	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/keystroke")
+}
+
+func BenchmarkRenderFrame(b *testing.B) {
+	s := largeEstate(b)
+	m := benchModel(b, s, 200, 50)
+	press(m, "3")
+	b.ResetTimer()
+	for b.Loop() {
+		_ = m.View()
+	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/frame")
+}
+
+// BenchmarkAllTabsMemory visits every tab and reports the peak heap seen
+// by a sampler while it does.
+func BenchmarkAllTabsMemory(b *testing.B) {
+	s := largeEstate(b)
+	var peak atomic.Uint64
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		var ms runtime.MemStats
+		t := time.NewTicker(2 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				runtime.ReadMemStats(&ms)
+				if ms.HeapAlloc > peak.Load() {
+					peak.Store(ms.HeapAlloc)
+				}
+			}
+		}
+	}()
+	runtime.GC()
+	for b.Loop() {
+		m := benchModel(b, s, 200, 50)
+		for _, k := range []string{"1", "2", "3", "4", "5", "6", "7"} {
+			press(m, k)
+			_ = m.View()
+		}
+		runtime.KeepAlive(m)
+	}
+	close(done)
+	wg.Wait()
+	b.ReportMetric(float64(peak.Load())/(1<<20), "peak-heap-MB")
+}
+
+func sizeMsg(w, h int) tea.WindowSizeMsg { return tea.WindowSizeMsg{Width: w, Height: h} }
+
+// BenchmarkFilterFullScan is the worst keystroke: a filter that neither
+// narrows the previous one nor was typed before scans all 100k rows.
+func BenchmarkFilterFullScan(b *testing.B) {
+	s := largeEstate(b)
+	m := benchModel(b, s, 200, 50)
+	press(m, "3", "/")
+	t := m.activeTable()
+	queries := []string{"node:pve1 !ok", "guest-0042"}
+	i := 0
+	for b.Loop() {
+		t.recent = nil
+		m.filter.set(queries[i%2])
+		t.setFilter(queries[i%2])
+		_ = m.View()
+		i++
+	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/keystroke")
+}

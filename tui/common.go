@@ -1,0 +1,93 @@
+package tui
+
+import (
+	"sort"
+	"time"
+
+	"github.com/proxbox-tui/proxbox-tui/store"
+)
+
+// common holds what does not change during a session; every component gets
+// a pointer to the same value instead of reaching for globals.
+type common struct {
+	store   *store.Store
+	actions Actions
+	st      *styles
+	keys    *keyMap
+	clock   func() time.Time
+	role    Role
+	eps     map[string]EndpointInfo
+	epNames []string // configured endpoints, sorted
+}
+
+const (
+	defaultFast = 30 * time.Second
+	defaultSlow = 5 * time.Minute
+)
+
+func newCommon(opts Options, st *styles) *common {
+	c := &common{
+		store: opts.Store, actions: opts.Actions, st: st, keys: newKeyMap(), clock: opts.Now,
+		role: opts.Role, eps: map[string]EndpointInfo{},
+	}
+	if c.clock == nil {
+		c.clock = time.Now
+	}
+	c.keys.applyRole(opts.Role)
+	for _, e := range opts.Endpoints {
+		if e.FastInterval <= 0 {
+			e.FastInterval = defaultFast
+		}
+		if e.SlowInterval <= 0 {
+			e.SlowInterval = defaultSlow
+		}
+		c.eps[e.Name] = e
+		c.epNames = append(c.epNames, e.Name)
+	}
+	sort.Strings(c.epNames)
+	return c
+}
+
+// info returns an endpoint's configuration, with defaults for endpoints
+// found only in the cache.
+func (c *common) info(ep string) EndpointInfo {
+	if e, ok := c.eps[ep]; ok {
+		return e
+	}
+	return EndpointInfo{Name: ep, FastInterval: defaultFast, SlowInterval: defaultSlow}
+}
+
+// loc is the zone of an endpoint's schedules and retention periods.
+func (c *common) loc(ep string) *time.Location {
+	if l := c.info(ep).Location; l != nil {
+		return l
+	}
+	return time.Local
+}
+
+// tier says how often a kind is refreshed, which decides when its rows are
+// stale.
+type tier int
+
+const (
+	tierFast tier = iota
+	tierSlow
+)
+
+// staleAfter is how old a row of the given tier may be before it is shown
+// as stale: it missed at least one refresh.
+func (c *common) staleAfter(ep string, t tier) time.Duration {
+	i := c.info(ep)
+	if t == tierSlow {
+		return 2 * i.SlowInterval
+	}
+	return 2 * i.FastInterval
+}
+
+// isStale reports a row kept from an older refresh.
+func (c *common) isStale(m store.Meta, t tier, now time.Time) bool {
+	if m.FetchedAt.IsZero() {
+		return false
+	}
+	return now.Sub(m.FetchedAt) > c.staleAfter(m.Endpoint, t)
+}

@@ -1,0 +1,144 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+)
+
+// Scope says where a key binding acts.
+type Scope string
+
+const (
+	ScopeGlobal Scope = "global" // everywhere except while typing a filter
+	ScopeTable  Scope = "table"  // the table of the open tab
+	ScopeFilter Scope = "filter" // while typing a filter
+	ScopeDetail Scope = "detail" // detail, raw JSON and help panes
+)
+
+// Binding is one entry of the key registry: the keys, their help, where
+// they act and whether they write (viewer sessions lose those).
+type Binding struct {
+	key.Binding
+	Action string // stable name of the action, e.g. "refresh"
+	Scope  Scope
+	Writes bool
+}
+
+// keyMap is the session's registry. Handlers match against its fields; help,
+// the README key table and role gating read Bindings(), so they cannot
+// disagree with what the handlers do.
+type keyMap struct {
+	Quit, Help, Back                           Binding
+	Filter, Sort, SortReverse, Detail, Raw     Binding
+	Refresh, RefreshAll                        Binding
+	NextTab, PrevTab, JumpTab                  Binding
+	Up, Down, PageUp, PageDown, Top, Bottom    Binding
+	ColLeft, ColRight                          Binding
+	FilterApply, FilterCancel, FilterClearWord Binding
+}
+
+func bind(action string, scope Scope, writes bool, keys []string, helpKey, desc string) Binding {
+	return Binding{
+		Binding: key.NewBinding(key.WithKeys(keys...), key.WithHelp(helpKey, desc)),
+		Action:  action, Scope: scope, Writes: writes,
+	}
+}
+
+func newKeyMap() *keyMap {
+	return &keyMap{
+		Quit:         bind("quit", ScopeGlobal, false, []string{"q", "ctrl+c"}, "q/ctrl+c", "quit"),
+		Help:         bind("help", ScopeGlobal, false, []string{"?"}, "?", "help"),
+		Back:         bind("back", ScopeGlobal, false, []string{"esc"}, "esc", "back, clear filter"),
+		JumpTab:      bind("jump-tab", ScopeGlobal, false, []string{"1", "2", "3", "4", "5", "6", "7"}, "1…7", "jump to tab"),
+		NextTab:      bind("next-tab", ScopeGlobal, false, []string{"tab", "]"}, "tab/]", "next tab"),
+		PrevTab:      bind("prev-tab", ScopeGlobal, false, []string{"shift+tab", "["}, "shift+tab/[", "previous tab"),
+		Refresh:      bind("refresh", ScopeGlobal, false, []string{"r"}, "r", "refresh the row's endpoint"),
+		RefreshAll:   bind("refresh-all", ScopeGlobal, false, []string{"R"}, "R", "refresh all"),
+		Filter:       bind("filter", ScopeTable, false, []string{"/"}, "/", "filter"),
+		Sort:         bind("sort", ScopeTable, false, []string{"s"}, "s", "sort"),
+		SortReverse:  bind("sort-reverse", ScopeTable, false, []string{"S"}, "S", "sort descending"),
+		Detail:       bind("detail", ScopeTable, false, []string{"enter"}, "enter", "detail"),
+		Raw:          bind("raw", ScopeTable, false, []string{"y"}, "y", "raw JSON"),
+		Up:           bind("up", ScopeTable, false, []string{"up", "k"}, "↑/k", "up"),
+		Down:         bind("down", ScopeTable, false, []string{"down", "j"}, "↓/j", "down"),
+		PageUp:       bind("page-up", ScopeTable, false, []string{"pgup", "ctrl+u"}, "pgup", "page up"),
+		PageDown:     bind("page-down", ScopeTable, false, []string{"pgdown", "ctrl+d", " "}, "pgdn", "page down"),
+		Top:          bind("top", ScopeTable, false, []string{"g", "home"}, "g", "first row"),
+		Bottom:       bind("bottom", ScopeTable, false, []string{"G", "end"}, "G", "last row"),
+		ColLeft:      bind("column-left", ScopeTable, false, []string{"left", "h"}, "←/h", "column left"),
+		ColRight:     bind("column-right", ScopeTable, false, []string{"right", "l"}, "→/l", "column right"),
+		FilterApply:  bind("filter-apply", ScopeFilter, false, []string{"enter"}, "enter", "keep filter"),
+		FilterCancel: bind("filter-cancel", ScopeFilter, false, []string{"esc"}, "esc", "clear filter"),
+		FilterClearWord: bind("filter-clear-word", ScopeFilter, false, []string{"ctrl+w"}, "ctrl+w",
+			"delete word (ctrl+u: all)"),
+	}
+}
+
+// all lists the registry in help order.
+func (k *keyMap) all() []*Binding {
+	return []*Binding{
+		&k.JumpTab, &k.NextTab, &k.PrevTab, &k.Refresh, &k.RefreshAll, &k.Help, &k.Back, &k.Quit,
+		&k.Up, &k.Down, &k.PageUp, &k.PageDown, &k.Top, &k.Bottom, &k.ColLeft, &k.ColRight,
+		&k.Filter, &k.Sort, &k.SortReverse, &k.Detail, &k.Raw,
+		&k.FilterApply, &k.FilterCancel, &k.FilterClearWord,
+	}
+}
+
+// Bindings returns the key registry as a session of the given role sees
+// it, in help order. README's key table is rendered from it (KeyTable).
+func Bindings(role Role) []Binding {
+	km := newKeyMap()
+	km.applyRole(role)
+	var out []Binding
+	for _, b := range km.all() {
+		out = append(out, *b)
+	}
+	return out
+}
+
+// KeyTable renders the registry as a Markdown table.
+func KeyTable(role Role) string {
+	var b strings.Builder
+	b.WriteString("| key | action | where |\n|---|---|---|\n")
+	for _, k := range Bindings(role) {
+		if !k.Enabled() {
+			continue
+		}
+		h := k.Help()
+		fmt.Fprintf(&b, "| `%s` | %s | %s |\n", strings.ReplaceAll(h.Key, "|", `\|`), h.Desc, k.Scope)
+	}
+	return b.String()
+}
+
+// applyRole disables the bindings a role may not use; handlers still see
+// the keys so they can say why nothing happened.
+func (k *keyMap) applyRole(role Role) {
+	if role != RoleViewer {
+		return
+	}
+	for _, b := range k.all() {
+		if b.Writes {
+			b.SetEnabled(false)
+		}
+	}
+}
+
+// forbidden reports a write binding pressed by a viewer.
+func (k *keyMap) forbidden(msg tea.KeyMsg) (*Binding, bool) {
+	for _, b := range k.all() {
+		if b.Writes && !b.Enabled() {
+			for _, kk := range b.Keys() {
+				if kk == msg.String() {
+					return b, true
+				}
+			}
+		}
+	}
+	return nil, false
+}
+
+// matches is key.Matches for a registry entry.
+func matches(msg tea.KeyMsg, b Binding) bool { return key.Matches(msg, b.Binding) }

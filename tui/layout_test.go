@@ -1,0 +1,103 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/proxbox-tui/proxbox-tui/store"
+)
+
+// layoutSizes runs from 20x5 to 400x120, with the edges of the minimum.
+func layoutSizes() [][2]int {
+	sizes := [][2]int{{20, 5}, {400, 120}, {59, 15}, {60, 14}, {60, 15}, {61, 16}, {1, 1}, {0, 0}}
+	for w := 20; w <= 400; w += 38 {
+		for _, h := range []int{5, 15, 24, 50, 120} {
+			sizes = append(sizes, [2]int{w, h})
+		}
+	}
+	return sizes
+}
+
+// Every tab, a detail, help and the filter prompt, at every size: exactly
+// h lines, none wider than w, no panic.
+func TestLayoutMatrix(t *testing.T) {
+	s := testEstate(t)
+	m, _ := newTestModel(t, s, 120, 40)
+	sizes := layoutSizes()
+	if len(sizes) < 30 {
+		t.Fatalf("only %d sizes", len(sizes))
+	}
+	screens := []struct {
+		name string
+		keys []string
+	}{
+		{"endpoints", []string{"1"}}, {"storage", []string{"2"}}, {"backups", []string{"3"}},
+		{"snapshots", []string{"4"}}, {"tasks", []string{"5"}}, {"routines", []string{"6"}},
+		{"replication", []string{"7"}}, {"scrolled columns", []string{"3", "l", "l", "l", "l", "l", "l", "l", "l", "l", "l"}},
+		{"routine inspector", []string{"6", "j", "j", "j", "enter"}}, {"task detail", []string{"5", "enter"}},
+		{"raw json", []string{"3", "y"}}, {"help", []string{"?"}}, {"filter prompt", []string{"4", "/", "b", "a"}},
+	}
+	for _, sc := range screens {
+		press(m, "esc", "esc", "esc")
+		press(m, sc.keys...)
+		for _, sz := range sizes {
+			w, h := sz[0], sz[1]
+			m.Update(sizeMsg(w, h))
+			view := m.View()
+			if w <= 0 || h <= 0 {
+				if view != "" {
+					t.Fatalf("%s at %dx%d: want an empty frame", sc.name, w, h)
+				}
+				continue
+			}
+			t.Run(fmt.Sprintf("%s/%dx%d", sc.name, w, h), func(t *testing.T) { checkFrame(t, view, w, h) })
+			if w < minWidth || h < minHeight {
+				if !strings.Contains(view, "too small") && w >= 20 {
+					t.Fatalf("%s at %dx%d: no notice", sc.name, w, h)
+				}
+			}
+		}
+		m.Update(sizeMsg(120, 40))
+	}
+}
+
+// Long names, control characters and bytes that are not UTF-8 never break
+// a row; an invalid schedule shows as invalid.
+func TestBadInput(t *testing.T) {
+	s := testEstate(t)
+	long := strings.Repeat("very-long-guest-name-", 20)
+	bad := "bad\xff\xfename\x1b[31mred\ttab\nline\u202etxt"
+	now := estateNow
+	recs := []store.Record{
+		&store.Guest{Meta: store.Meta{Endpoint: "lab", FetchedAt: now}, VMID: 999, Type: "qemu", Name: long, Node: "pve1"},
+		&store.Backup{Meta: store.Meta{Endpoint: "lab", FetchedAt: now}, VolumeID: "nfs-backup:backup/" + bad, Storage: "nfs-backup",
+			Node: "pve1", VMID: 999, Subtype: "qemu", CreationTime: now.Add(-time.Hour), Notes: bad + "\n" + long},
+		&store.BackupRoutine{Meta: store.Meta{Endpoint: "lab", FetchedAt: now}, JobID: "bad-" + bad, Enabled: true,
+			Schedule: "sometimes\xff", Storage: "nfs-backup", Selection: []int{999}, Status: store.StatusActive},
+		&store.Task{Meta: store.Meta{Endpoint: "lab", FetchedAt: now}, UPID: "UPID:" + bad, Node: bad, TaskType: long,
+			StartTime: now.Add(-time.Minute), Status: bad, ExitStatus: bad, State: "strange-state"},
+	}
+	if err := s.Put(recs...); err != nil {
+		t.Fatal(err)
+	}
+	m, _ := newTestModel(t, s, 120, 40)
+	for _, keys := range [][]string{{"3"}, {"5"}, {"6"}, {"6", "G", "enter"}, {"3", "/", "9", "9", "9", "enter", "enter"}} {
+		press(m, "esc", "esc")
+		press(m, keys...)
+		for _, sz := range [][2]int{{60, 15}, {120, 40}, {200, 50}} {
+			m.Update(sizeMsg(sz[0], sz[1]))
+			view := m.View()
+			checkFrame(t, view, sz[0], sz[1])
+			if strings.ContainsAny(view, "\t\x1b\u202e") || strings.Contains(view, "\xff") {
+				t.Fatalf("raw control or invalid bytes reached the screen:\n%q", view)
+			}
+		}
+		m.Update(sizeMsg(120, 40))
+	}
+	press(m, "esc", "esc", "6")
+	if v := m.View(); !strings.Contains(v, "invalid schedule") {
+		t.Fatalf("the invalid schedule is not shown as such:\n%s", v)
+	}
+}

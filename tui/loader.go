@@ -1,0 +1,308 @@
+package tui
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/proxbox-tui/proxbox-tui/store"
+)
+
+// safeLoad runs a loader and turns a panic (a record shape nobody
+// expected) into an error on screen instead of a dead session.
+func safeLoad(load func(loadEnv) (*dataset, error), env loadEnv) (ds *dataset, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			ds, err = nil, fmt.Errorf("internal error while loading: %v", r)
+		}
+	}()
+	return load(env)
+}
+
+func safeDetail(fn func(loadEnv, rowRef) (doc, error), env loadEnv, ref rowRef) (d doc, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			d, err = doc{}, fmt.Errorf("internal error while building the detail: %v", r)
+		}
+	}()
+	return fn(env, ref)
+}
+
+func (m *Model) nextSeq() uint64 {
+	m.seq++
+	return m.seq
+}
+
+// loadTab starts loading a tab in a command. Sorting and filtering for the
+// current spec and filter happen there too, off the UI goroutine. One load
+// per tab runs at a time; a change meanwhile marks the tab dirty and loads
+// it again when the running load lands.
+func (m *Model) loadTab(id tabID) tea.Cmd {
+	ts := m.tabs[id]
+	if m.c.store == nil {
+		return nil
+	}
+	if ts.loading {
+		ts.dirty = true
+		return nil
+	}
+	seq := m.nextSeq()
+	ts.seq, ts.loading, ts.dirty = seq, true, false
+	spec, sortBy, raw := ts.spec, ts.table.spec, ts.table.q.raw
+	env := loadEnv{c: m.c, now: m.now}
+	return func() tea.Msg {
+		ds, err := safeLoad(spec.load, env)
+		return prepared(id, seq, ds, err, sortBy, raw)
+	}
+}
+
+// prepared sorts and filters a loaded dataset for the table's current
+// order and filter, still off the UI goroutine.
+func prepared(id tabID, seq uint64, ds *dataset, err error, sortBy sortSpec, raw string) tabLoadedMsg {
+	if err != nil {
+		return tabLoadedMsg{tab: id, seq: seq, err: err}
+	}
+	order := sortOrder(ds, sortBy)
+	q := parseQuery(raw, ds.cols)
+	return tabLoadedMsg{tab: id, seq: seq, ds: ds, spec: sortBy, order: order, q: q, view: filterRows(ds, order, q)}
+}
+
+// finishTab runs the second step of a partial dataset.
+func (m *Model) finishTab(id tabID, seq uint64, partial *dataset) tea.Cmd {
+	t := m.tabs[id].table
+	sortBy, raw := t.spec, t.q.raw
+	return func() tea.Msg {
+		ds, err := safeLoad(func(loadEnv) (*dataset, error) { return partial.finish(), nil }, loadEnv{})
+		return prepared(id, seq, ds, err, sortBy, raw)
+	}
+}
+
+func (m *Model) onTabLoaded(msg tabLoadedMsg) tea.Cmd {
+	ts := m.tabs[msg.tab]
+	if msg.seq != ts.seq {
+		return nil // an older request: a newer one is on its way
+	}
+	ts.loading = false
+	if msg.err != nil {
+		ts.err = msg.err
+	} else {
+		ts.err = nil
+		ts.table.setData(msg.ds, msg.spec, msg.order, msg.q, msg.view)
+		ts.loaded = true
+		if msg.ds.finish != nil {
+			ts.loading = true // the second step is this load's too
+			return m.finishTab(msg.tab, msg.seq, msg.ds)
+		}
+	}
+	if ts.dirty && msg.tab == m.active {
+		return m.loadTab(msg.tab)
+	}
+	return nil
+}
+
+func (m *Model) applyLoad(id tabID, ds *dataset, order []int32, q query, view []int32) {
+	ts := m.tabs[id]
+	ts.table.setData(ds, ts.table.spec, order, q, view)
+	ts.loaded = true
+}
+
+// subscribe starts listening to the store; each change comes back as a
+// storeChangedMsg and the wait is re-armed after it is handled.
+func (m *Model) subscribe() tea.Cmd {
+	if m.c.store == nil {
+		return nil
+	}
+	m.sub = m.c.store.Subscribe()
+	return m.waitChanges()
+}
+
+func (m *Model) waitChanges() tea.Cmd {
+	sub, ctx := m.sub, m.ctx
+	if sub == nil {
+		return nil
+	}
+	return func() tea.Msg {
+		changes, err := sub.Next(ctx)
+		return storeChangedMsg{changes: changes, err: err}
+	}
+}
+
+// onStoreChanged reloads what the changes touch: the open tab now, other
+// loaded tabs when they are opened again, the status line always.
+func (m *Model) onStoreChanged(msg storeChangedMsg) tea.Cmd {
+	if msg.err != nil {
+		if !errors.Is(msg.err, context.Canceled) && !errors.Is(msg.err, store.ErrClosed) {
+			m.setFlash("cache: "+msg.err.Error(), stError)
+		}
+		return nil
+	}
+	var cmds []tea.Cmd
+	touched := map[store.Kind]bool{}
+	for _, ch := range msg.changes {
+		touched[ch.Kind] = true
+	}
+	if touched[store.KindEndpoint] {
+		cmds = append(cmds, m.loadEndpoints())
+	}
+	for id, ts := range m.tabs {
+		hit := slices.ContainsFunc(ts.spec.kinds, func(k store.Kind) bool { return touched[k] })
+		if !hit || (!ts.loaded && !ts.loading) {
+			continue
+		}
+		if tabID(id) == m.active {
+			cmds = append(cmds, m.loadTab(tabID(id)))
+		} else {
+			ts.dirty = true
+		}
+	}
+	cmds = append(cmds, m.waitChanges())
+	return tea.Batch(cmds...)
+}
+
+func (m *Model) loadEndpoints() tea.Cmd {
+	seq := m.nextSeq()
+	m.epsSeq = seq
+	s := m.c.store
+	return func() tea.Msg {
+		eps, err := store.List[store.Endpoint](s, "")
+		return endpointsLoadedMsg{seq: seq, eps: eps, err: err}
+	}
+}
+
+// tickInterval drives the ages and the refresh indicators.
+const tickInterval = time.Second
+
+func (m *Model) tick() tea.Cmd {
+	return tea.Tick(tickInterval, func(t time.Time) tea.Msg { return tickMsg(t) })
+}
+
+func (m *Model) onTick(time.Time) tea.Cmd {
+	if m.ctx.Err() != nil {
+		return nil
+	}
+	m.now = m.c.clock()
+	if m.c.actions != nil {
+		m.refreshing = m.c.actions.RefreshState()
+	}
+	if !m.flash.until.IsZero() && m.now.After(m.flash.until) {
+		m.flash = flashMsg{}
+	}
+	return m.tick()
+}
+
+// openDetail opens the selected row's detail; for tasks it also fetches
+// the log through Actions.
+func (m *Model) openDetail() tea.Cmd {
+	ts := m.tabs[m.active]
+	ref, ok := ts.table.selected()
+	if !ok || ts.spec.detail == nil || m.c.store == nil {
+		return nil
+	}
+	seq := m.nextSeq()
+	m.closeDetail()
+	m.detail = newDetail(m.c, ts.spec.title+" · "+clean(ref.key), seq)
+	m.detail.SetSize(m.w, m.bodyHeight())
+	m.focus = focusDetail
+	env, fn := loadEnv{c: m.c, now: m.now}, ts.spec.detail
+	cmds := []tea.Cmd{func() tea.Msg {
+		d, err := safeDetail(fn, env, ref)
+		return detailLoadedMsg{seq: seq, doc: d, err: err}
+	}}
+	if m.active == tabTasks {
+		if m.c.actions == nil {
+			m.detail.setTail([]docLine{{spans: []span{{"  task logs are not available in this session", stDim}}}})
+		} else {
+			m.detail.setTail([]docLine{{spans: []span{{"  fetching the task log…", stDim}}}})
+			ctx, cancel := context.WithTimeout(m.ctx, 30*time.Second)
+			m.detailCancel = cancel
+			a := m.c.actions
+			cmds = append(cmds, func() tea.Msg {
+				defer cancel()
+				lines, err := a.TaskLog(ctx, ref.endpoint, upidNode(ref.key), ref.key)
+				return taskLogMsg{seq: seq, lines: lines, err: err}
+			})
+		}
+	}
+	return tea.Batch(cmds...)
+}
+
+// openRaw shows the selected record as stored, as indented JSON.
+func (m *Model) openRaw() tea.Cmd {
+	ts := m.tabs[m.active]
+	ref, ok := ts.table.selected()
+	if !ok || ts.spec.raw == nil || m.c.store == nil {
+		return nil
+	}
+	seq := m.nextSeq()
+	m.closeDetail()
+	m.detail = newDetail(m.c, "Raw JSON · "+clean(ref.key), seq)
+	m.detail.SetSize(m.w, m.bodyHeight())
+	m.focus = focusDetail
+	s, raw := m.c.store, ts.spec.raw
+	return func() tea.Msg {
+		v, found, err := raw(s, ref)
+		if err == nil && !found {
+			err = notCached(nil, false)
+		}
+		if err != nil {
+			return detailLoadedMsg{seq: seq, err: err}
+		}
+		b, err := json.MarshalIndent(v, "", "  ")
+		var d doc
+		d.para(string(b), stPlain)
+		return detailLoadedMsg{seq: seq, doc: d, err: err}
+	}
+}
+
+func (m *Model) closeDetail() {
+	if m.detailCancel != nil {
+		m.detailCancel()
+		m.detailCancel = nil
+	}
+	m.detail = nil
+	if m.focus == focusDetail {
+		m.focus = focusTable
+	}
+}
+
+// refreshSelected asks for a refresh of the selected row's endpoint.
+func (m *Model) refreshSelected() tea.Cmd {
+	ref, ok := m.activeTable().selected()
+	if !ok {
+		m.setFlash("no row selected: nothing to refresh (R refreshes all)", stWarn)
+		return nil
+	}
+	return m.runAction("refresh of "+ref.endpoint+" requested", func(a Actions) error { return a.Refresh(ref.endpoint) })
+}
+
+func (m *Model) runAction(what string, fn func(Actions) error) tea.Cmd {
+	a := m.c.actions
+	if a == nil {
+		m.setFlash("refreshing is not available in this session", stWarn)
+		return nil
+	}
+	return func() tea.Msg { return actionDoneMsg{what: what, err: fn(a)} }
+}
+
+// upidNode reads the node out of a UPID ("UPID:pve1:...").
+func upidNode(upid string) string {
+	var parts [3]string
+	n := 0
+	start := 0
+	for i := 0; i <= len(upid) && n < 3; i++ {
+		if i == len(upid) || upid[i] == ':' {
+			parts[n] = upid[start:i]
+			n++
+			start = i + 1
+		}
+	}
+	if n >= 2 && parts[0] == "UPID" {
+		return parts[1]
+	}
+	return ""
+}

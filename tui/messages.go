@@ -1,0 +1,52 @@
+package tui
+
+import (
+	"time"
+
+	"github.com/proxbox-tui/proxbox-tui/store"
+)
+
+// Asynchronous results carry the sequence number of their request; a
+// result whose number is no longer the latest of its target is dropped, so
+// a slow answer never lands on the wrong screen.
+
+type tabLoadedMsg struct {
+	tab   tabID
+	seq   uint64
+	ds    *dataset
+	spec  sortSpec
+	order []int32
+	q     query
+	view  []int32
+	err   error
+}
+
+type endpointsLoadedMsg struct {
+	seq uint64
+	eps []store.Endpoint
+	err error
+}
+
+type storeChangedMsg struct {
+	changes []store.Change
+	err     error
+}
+
+type tickMsg time.Time
+
+type detailLoadedMsg struct {
+	seq uint64
+	doc doc
+	err error
+}
+
+type taskLogMsg struct {
+	seq   uint64
+	lines []string
+	err   error
+}
+
+type actionDoneMsg struct {
+	what string
+	err  error
+}

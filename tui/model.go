@@ -1,0 +1,264 @@
+package tui
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+
+	"github.com/proxbox-tui/proxbox-tui/store"
+)
+
+// Model is the root of the TUI: it owns the tabs, routes keys by focus
+// (help, detail, filter, table) and runs all loading in commands.
+type Model struct {
+	c     *common
+	specs [tabCount]*tabSpec
+	tabs  [tabCount]*tabState
+
+	active tabID
+	focus  focus
+	filter *filterInput
+	detail *detail // open detail or raw JSON pane, nil when closed
+	help   *detail // help pane, over everything, nil when closed
+
+	w, h int
+	now  time.Time
+	seq  uint64 // the last sequence number handed to a request
+
+	eps        []store.Endpoint // for the status line
+	epsSeq     uint64
+	refreshing []RefreshState
+	flash      flashMsg
+
+	ctx          context.Context
+	cancel       context.CancelFunc
+	sub          *store.Subscription
+	detailCancel context.CancelFunc
+	mouse        bool
+}
+
+type focus int
+
+const (
+	focusTable focus = iota
+	focusFilter
+	focusDetail
+)
+
+// tabState is one tab's table and the bookkeeping of its loads.
+type tabState struct {
+	spec    *tabSpec
+	table   *table
+	seq     uint64 // latest load request; older results are dropped
+	loading bool
+	dirty   bool // the store changed since the last load started
+	loaded  bool
+	err     error
+}
+
+type flashMsg struct {
+	text  string
+	st    styleID
+	until time.Time
+}
+
+// flashFor is how long a message stays in the status line.
+const flashFor = 10 * time.Second
+
+// New builds a session. It reads the endpoints from the cache at once, so
+// the first frame already shows the Endpoints tab; every other load runs in
+// a command started by Init.
+func New(opts Options) *Model {
+	r := opts.Renderer
+	if r == nil {
+		r = lipgloss.DefaultRenderer()
+	}
+	dark := opts.Theme == ThemeDark || (opts.Theme == ThemeAuto && r.HasDarkBackground())
+	c := newCommon(opts, newStyles(r, dark, opts.NoColor))
+	ctx, cancel := context.WithCancel(context.Background())
+	m := &Model{c: c, specs: tabSpecs(), w: 80, h: 24, ctx: ctx, cancel: cancel, mouse: opts.Mouse}
+	m.now = c.clock()
+	m.filter = &filterInput{c: c}
+	for i, s := range m.specs {
+		t := newTable(c, s.sort)
+		t.now = m.now
+		m.tabs[i] = &tabState{spec: s, table: t}
+	}
+	if c.store != nil {
+		env := loadEnv{c: c, now: m.now}
+		if ds, err := safeLoad(m.specs[tabEndpoints].load, env); err == nil {
+			m.applyLoad(tabEndpoints, ds, sortOrder(ds, m.tabs[tabEndpoints].table.spec), query{}, nil)
+		} else {
+			m.tabs[tabEndpoints].err = err
+		}
+		m.eps, _ = store.List[store.Endpoint](c.store, "")
+	}
+	m.resize(m.w, m.h)
+	return m
+}
+
+// Init starts the store subscription and the clock; the Endpoints tab was
+// loaded by New.
+func (m *Model) Init() tea.Cmd {
+	cmds := []tea.Cmd{m.subscribe(), m.tick()}
+	if m.mouse {
+		cmds = append(cmds, tea.EnableMouseCellMotion)
+	}
+	if m.c.actions != nil {
+		m.refreshing = m.c.actions.RefreshState()
+	}
+	return tea.Batch(cmds...)
+}
+
+// Close ends the store subscription and any fetch in flight. Quitting
+// through the keys calls it; cmd calls it when it ends the program itself.
+func (m *Model) Close() {
+	m.cancel()
+	if m.sub != nil {
+		m.sub.Close()
+		m.sub = nil
+	}
+}
+
+func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.resize(msg.Width, msg.Height)
+	case tea.KeyMsg:
+		return m, m.handleKey(msg)
+	case tea.MouseMsg:
+		return m, m.handleMouse(msg)
+	case tabLoadedMsg:
+		return m, m.onTabLoaded(msg)
+	case endpointsLoadedMsg:
+		if msg.seq == m.epsSeq && msg.err == nil {
+			m.eps = msg.eps
+		}
+	case storeChangedMsg:
+		return m, m.onStoreChanged(msg)
+	case tickMsg:
+		return m, m.onTick(time.Time(msg))
+	case detailLoadedMsg:
+		if m.detail != nil && m.detail.seq == msg.seq {
+			m.detail.setDoc(msg.doc, msg.err)
+		}
+	case taskLogMsg:
+		if m.detail != nil && m.detail.seq == msg.seq {
+			if msg.err != nil {
+				m.detail.setTail([]docLine{{spans: []span{{"  task log unavailable: " + clean(msg.err.Error()), stError}}, wrap: true}})
+			} else {
+				m.detail.setTail(taskLogLines(msg.lines))
+			}
+		}
+	case actionDoneMsg:
+		if msg.err != nil {
+			m.setFlash(msg.what+": "+msg.err.Error(), stError)
+		} else {
+			m.setFlash(msg.what, stRunning)
+		}
+		if m.c.actions != nil {
+			m.refreshing = m.c.actions.RefreshState()
+		}
+	}
+	return m, nil
+}
+
+func (m *Model) setFlash(text string, st styleID) {
+	m.flash = flashMsg{text: text, st: st, until: m.now.Add(flashFor)}
+}
+
+func (m *Model) resize(w, h int) {
+	m.w, m.h = max(w, 0), max(h, 0)
+	body := m.bodyHeight()
+	for _, ts := range m.tabs {
+		ts.table.SetSize(m.w, body)
+	}
+	m.filter.SetSize(m.w, 1)
+	if m.detail != nil {
+		m.detail.SetSize(m.w, body)
+	}
+	if m.help != nil {
+		m.help.SetSize(m.w, body)
+	}
+}
+
+// bodyHeight is what is left between the tab bar and the two bottom lines.
+func (m *Model) bodyHeight() int { return max(m.h-3, 0) }
+
+func (m *Model) activeTable() *table { return m.tabs[m.active].table }
+
+func (m *Model) View() string {
+	if m.w < minWidth || m.h < minHeight {
+		return tooSmall(m.w, m.h)
+	}
+	var body string
+	switch {
+	case m.help != nil:
+		body = m.help.View()
+	case m.detail != nil:
+		body = m.detail.View()
+	default:
+		ts := m.tabs[m.active]
+		ts.table.now = m.now
+		body = ts.table.View()
+	}
+	return strings.Join([]string{m.tabBarView(), body, m.infoView(), m.statusView()}, "\n")
+}
+
+// infoView is the line above the status line: the filter prompt while
+// typing, else the tab's counts, sort and filter, and the keys that help
+// most where the focus is.
+func (m *Model) infoView() string {
+	st := m.c.st
+	ts := m.tabs[m.active]
+	t := ts.table
+	var left string
+	switch {
+	case m.focus == focusFilter:
+		left = " " + m.filter.View() + st.render(stDim, "  "+m.countText())
+	case ts.err != nil:
+		left = st.render(stError, " "+clean(ts.spec.title+": "+ts.err.Error()))
+	case t.ds != nil:
+		left = " " + st.render(stBold, ts.spec.title) + " " + m.countText()
+		if t.spec.col >= 0 && t.spec.col < len(t.ds.cols) {
+			dir := "▲"
+			if t.spec.desc {
+				dir = "▼"
+			}
+			left += st.render(stDim, " · sort "+t.ds.cols[t.spec.col].title+dir)
+		}
+		if !t.q.empty() || t.q.raw != "" {
+			left += st.render(stDim, " · filter ") + clean(t.q.raw)
+		}
+		if ts.loading {
+			left += st.render(stRunning, " · reloading")
+		}
+	default:
+		left = " " + st.render(stBold, ts.spec.title) + st.render(stDim, " loading…")
+	}
+	var hints []string
+	for _, b := range m.shortHelp() {
+		h := b.Help()
+		hints = append(hints, st.footerKey.Render(h.Key)+" "+st.footerDesc.Render(h.Desc))
+	}
+	right := strings.Join(hints, "  ") + " "
+	lw, rw := textWidthStyled(left), textWidthStyled(right)
+	if lw+rw+2 <= m.w {
+		return left + strings.Repeat(" ", m.w-lw-rw) + right
+	}
+	return fitStyled(left, m.w)
+}
+
+func (m *Model) countText() string {
+	t := m.activeTable()
+	if t.ds == nil {
+		return ""
+	}
+	if len(t.view) == t.ds.n {
+		return formatCount(t.ds.n) + " rows"
+	}
+	return formatCount(len(t.view)) + " of " + formatCount(t.ds.n) + " rows"
+}

@@ -1,0 +1,188 @@
+package tui
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/proxbox-tui/proxbox-tui/proxmox/prune"
+	"github.com/proxbox-tui/proxbox-tui/store"
+)
+
+func TestEndpointRow(t *testing.T) {
+	ok := estateNow.Add(-time.Minute)
+	cases := []struct {
+		name       string
+		e          store.Endpoint
+		stale      bool
+		wantHealth string
+		wantStyle  styleID
+		wantRow    styleID
+		wantErr    string
+	}{
+		{"ok", store.Endpoint{Name: "lab", Health: store.HealthOK, LastSuccess: &ok}, false, "● ok", stOK, stInherit, ""},
+		{"stale", store.Endpoint{Name: "lab", Health: store.HealthOK, LastSuccess: &ok}, true, "● ok", stOK, stStale, ""},
+		{"down", store.Endpoint{Name: "dr", Health: store.HealthDown, HealthReason: "refused"}, false, "✖ down", stDown, stDown, "refused"},
+		{"degraded", store.Endpoint{Name: "x", Health: store.HealthDegraded, LastError: "403"}, false, "◐ degraded", stWarn, stInherit, "403"},
+		{"unknown value", store.Endpoint{Name: "x", Health: "weird\x1b"}, false, "? weird�", stDim, stInherit, ""},
+	}
+	for _, c := range cases {
+		r := newRowBuf(len(endpointsTab().cols))
+		endpointRow(&c.e, time.Time{}, c.stale, r)
+		if r.cells[epHealth] != c.wantHealth || r.styles[epHealth] != c.wantStyle || r.row != c.wantRow || r.cells[epError] != c.wantErr {
+			t.Errorf("%s: health %q/%d row %d error %q", c.name, r.cells[epHealth], r.styles[epHealth], r.row, r.cells[epError])
+		}
+		if r.cells[epPushed] != "never" {
+			t.Errorf("%s: last push %q, want never", c.name, r.cells[epPushed])
+		}
+	}
+}
+
+func TestTaskRow(t *testing.T) {
+	end := estateNow
+	cases := []struct {
+		state, status, exit string
+		want                string
+		st, row             styleID
+	}{
+		{store.TaskOK, "OK", "OK", "✔ OK", stOK, stInherit},
+		{store.TaskWarning, "WARNINGS: 2", "WARNINGS: 2", "⚠ WARNINGS: 2", stWarn, stInherit},
+		{store.TaskError, "job errors", "job errors", "✖ error: job errors", stError, stError},
+		{store.TaskRunning, "running", "", "⟳ running", stRunning, stInherit},
+		{"odd", "odd", "", "? odd", stDim, stInherit},
+	}
+	for _, c := range cases {
+		task := &store.Task{Meta: store.Meta{Endpoint: "lab"}, UPID: "UPID:pve1:1", Node: "pve1", TaskType: "vzdump",
+			VMID: 100, TaskID: "100", Username: "root@pam", TokenID: "ro", StartTime: end.Add(-time.Minute), EndTime: &end,
+			Status: c.status, ExitStatus: c.exit, State: c.state, Duration: store.Duration(time.Minute)}
+		r := newRowBuf(len(tasksTab().cols))
+		taskRow(task, "100 web01", false, time.UTC, r)
+		if r.cells[tkStatus] != c.want || r.styles[tkStatus] != c.st || r.row != c.row {
+			t.Errorf("%s: %q style %d row %d", c.state, r.cells[tkStatus], r.styles[tkStatus], r.row)
+		}
+		if r.cells[tkUser] != "root@pam!ro" || r.cells[tkGuest] != "100 web01" || r.cells[tkDuration] != "1m00s" {
+			t.Errorf("%s: user %q guest %q duration %q", c.state, r.cells[tkUser], r.cells[tkGuest], r.cells[tkDuration])
+		}
+	}
+}
+
+func TestRoutineRow(t *testing.T) {
+	three, seven := 3, 7
+	next := time.Date(2026, 11, 27, 20, 0, 0, 0, time.UTC)
+	base := store.BackupRoutine{Meta: store.Meta{Endpoint: "lab"}, JobID: "j1", Enabled: true, Schedule: "21:00",
+		Storage: "pbs", Selection: []int{100, 101}, KeepLast: &three, KeepDaily: &seven, RetentionSource: "job", Status: "active"}
+	cases := []struct {
+		name               string
+		mod                func(*store.BackupRoutine)
+		invalid            bool
+		next               time.Time
+		wantNext, wantSel  string
+		wantRet            string
+		wantRow, wantSched styleID
+	}{
+		{"enabled", func(*store.BackupRoutine) {}, false, next, "2026-11-27 21:00", "100,101", "last 3, daily 7", stInherit, stInherit},
+		{"disabled", func(r *store.BackupRoutine) { r.Enabled = false }, false, time.Time{}, "disabled", "100,101", "last 3, daily 7", stDisabled, stInherit},
+		{"invalid", func(*store.BackupRoutine) {}, true, time.Time{}, "invalid schedule", "100,101", "last 3, daily 7", stInherit, stError},
+		{"all", func(r *store.BackupRoutine) { r.All, r.Exclude = true, []int{9000} }, false, next, "2026-11-27 21:00", "all except 9000", "last 3, daily 7", stInherit, stInherit},
+		{"pool keep-all from storage", func(r *store.BackupRoutine) {
+			t := true
+			r.Pool, r.KeepAll, r.RetentionSource = "infra", &t, "storage"
+		}, false, next, "2026-11-27 21:00", "pool infra", "keep all (storage)", stInherit, stInherit},
+		{"stale", func(r *store.BackupRoutine) { r.Status = store.StatusStale }, false, next, "2026-11-27 21:00", "100,101", "last 3, daily 7", stStale, stInherit},
+	}
+	loc, _ := time.LoadLocation("Europe/Vienna")
+	for _, c := range cases {
+		r := base
+		c.mod(&r)
+		b := newRowBuf(len(routinesTab().cols))
+		routineRow(&r, c.next, c.invalid, false, loc, b)
+		if b.cells[rtNext] != c.wantNext || b.cells[rtSelection] != c.wantSel || b.cells[rtRetention] != c.wantRet ||
+			b.row != c.wantRow || b.styles[rtSchedule] != c.wantSched {
+			t.Errorf("%s: next %q selection %q retention %q row %d schedule style %d", c.name, b.cells[rtNext],
+				b.cells[rtSelection], b.cells[rtRetention], b.row, b.styles[rtSchedule])
+		}
+	}
+}
+
+func TestReplicationRow(t *testing.T) {
+	rate := 10.0
+	j := store.Replication{Meta: store.Meta{Endpoint: "lab"}, ReplicationID: "103-0", Guest: 103, Source: "pve2", Target: "pve1",
+		Schedule: "*/30", Rate: &rate, FailCount: 3, Error: "zfs failed\nmore", Status: "active"}
+	r := newRowBuf(len(replicationTab().cols))
+	replicationRow(&j, "103 db02", false, false, time.UTC, r)
+	if r.row != stError || r.cells[rpRoute] != "pve2 → pve1" || r.cells[rpError] != "zfs failed …" || r.cells[rpRate] != "10 MB/s" || r.cells[rpLast] != "never" {
+		t.Errorf("failing job: row %d route %q error %q rate %q last %q", r.row, r.cells[rpRoute], r.cells[rpError], r.cells[rpRate], r.cells[rpLast])
+	}
+	j.Disable, j.FailCount, j.Error = true, 0, ""
+	r.reset()
+	replicationRow(&j, "", false, false, time.UTC, r)
+	if r.row != stDisabled || r.cells[rpEnabled] != "no" || r.cells[rpNext] != "disabled" || r.cells[rpGuest] != "103" {
+		t.Errorf("disabled job: row %d enabled %q next %q guest %q", r.row, r.cells[rpEnabled], r.cells[rpNext], r.cells[rpGuest])
+	}
+}
+
+func TestStorageAndBackupCells(t *testing.T) {
+	bar, v, st := usageBar(80, 100)
+	if bar != "████████░░  80%" || v != 800 || st != stWarn {
+		t.Errorf("usage bar %q %d %d", bar, v, st)
+	}
+	if bar, _, _ := usageBar(1, 0); bar != "—" {
+		t.Errorf("no total: %q", bar)
+	}
+	shared := &store.Storage{Shared: true, Usage: []store.StorageUsage{{Active: true, Used: 5, Total: 10}, {Active: true, Used: 5, Total: 10}}}
+	if u, tot := storageUsage(shared); u != 5 || tot != 10 {
+		t.Errorf("shared storage counted per node: %d/%d", u, tot)
+	}
+	for _, c := range []struct {
+		v    verdict
+		want string
+		st   styleID
+	}{
+		{verdict{mark: prune.Keep, reason: "keep-daily 2026-11-27"}, "keep · keep-daily 2026-11-27", stKeep},
+		{verdict{mark: prune.Remove, reason: "not retained"}, "remove · not retained", stRemove},
+		{verdict{mark: prune.Protected, reason: "protected"}, "protected", stProtected},
+		{verdict{}, "…", stDim},
+	} {
+		if got, st := verdictCell(c.v); got != c.want || st != c.st {
+			t.Errorf("verdict %v: %q %d", c.v, got, st)
+		}
+	}
+}
+
+func TestFormatting(t *testing.T) {
+	now := estateNow
+	for _, c := range []struct {
+		t    time.Time
+		want string
+	}{
+		{now, "now"}, {now.Add(-12 * time.Second), "12s ago"}, {now.Add(-59 * time.Minute), "59m ago"},
+		{now.Add(-47 * time.Hour), "47h ago"}, {now.Add(-72 * time.Hour), "3d ago"}, {now.Add(3 * time.Hour), "in 3h"},
+		{now.Add(-400 * 24 * time.Hour), "13mo ago"}, {time.Time{}, "—"},
+	} {
+		if got := relative(c.t, now); got != c.want {
+			t.Errorf("relative %v: %q, want %q", now.Sub(c.t), got, c.want)
+		}
+	}
+	for in, want := range map[string]string{
+		"plain": "plain", "a\tb\nc": "a b c", "x\xffy": "x�y", "\x1b[31mred": "�[31mred", "rtl\u202eevil": "rtl�evil",
+	} {
+		if got := clean(in); got != want {
+			t.Errorf("clean %q: %q, want %q", in, got, want)
+		}
+	}
+	if got := bytesIEC(3 << 30); got != "3.0 GiB" {
+		t.Errorf("bytes: %q", got)
+	}
+	if got := formatCount(100000); got != "100,000" {
+		t.Errorf("count: %q", got)
+	}
+	if got := stamp(time.Date(2026, 1, 2, 3, 4, 0, 0, time.UTC), time.UTC); got != "2026-01-02 03:04" {
+		t.Errorf("stamp: %q", got)
+	}
+	if got := fitCell("abcdef", 4, false); got != "abc…" {
+		t.Errorf("fit: %q", got)
+	}
+	if got := fitCell("日本語テキスト", 5, false); !strings.HasSuffix(got, "…") || textWidth(got) != 5 {
+		t.Errorf("fit wide: %q (%d)", got, textWidth(got))
+	}
+}

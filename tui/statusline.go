@@ -1,0 +1,85 @@
+package tui
+
+import (
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/proxbox-tui/proxbox-tui/store"
+)
+
+// freshness is one endpoint's entry in the status line.
+type freshness struct {
+	text string
+	st   styleID
+}
+
+// endpointFreshness says how fresh an endpoint's data is: "lab ● 12s ago"
+// (amber when older than twice its interval), red with the reason when it
+// is down.
+func endpointFreshness(e *store.Endpoint, fast time.Duration, now time.Time) freshness {
+	name := clean(e.Name)
+	switch {
+	case e.Health == store.HealthDown:
+		reason := e.HealthReason
+		if reason == "" {
+			reason = e.LastError
+		}
+		if reason == "" {
+			reason = "unreachable"
+		}
+		return freshness{name + " ✖ down: " + clean(reason), stDown}
+	case e.LastSuccess == nil:
+		return freshness{name + " ○ never refreshed", stDim}
+	}
+	st := stOK
+	if now.Sub(*e.LastSuccess) > 2*fast || e.Health == store.HealthDegraded {
+		st = stWarn
+	}
+	return freshness{name + " ● " + relative(*e.LastSuccess, now), st}
+}
+
+// statusView renders the status line: freshness per endpoint, refreshes
+// running, then the newest message or error.
+func (m *Model) statusView() string {
+	st := m.c.st
+	var parts []string
+	seen := map[string]bool{}
+	for i := range m.eps {
+		e := &m.eps[i]
+		seen[e.Name] = true
+		f := endpointFreshness(e, m.c.info(e.Name).FastInterval, m.now)
+		parts = append(parts, st.render(f.st, f.text))
+	}
+	for _, name := range m.c.epNames {
+		if !seen[name] {
+			parts = append(parts, st.render(stDim, clean(name)+" ○ never refreshed"))
+		}
+	}
+	running := []string{}
+	lastErr := ""
+	states := append([]RefreshState(nil), m.refreshing...)
+	sort.Slice(states, func(i, j int) bool { return states[i].Endpoint < states[j].Endpoint })
+	for _, r := range states {
+		if r.Running {
+			s := "⟳ " + clean(r.Endpoint)
+			if !r.Started.IsZero() {
+				s += " " + shortDuration(m.now.Sub(r.Started))
+			}
+			running = append(running, s)
+		}
+		if r.LastError != "" {
+			lastErr = clean(r.Endpoint) + ": " + clean(r.LastError)
+		}
+	}
+	if len(running) > 0 {
+		parts = append(parts, st.render(stRunning, "refreshing "+strings.Join(running, " ")))
+	}
+	switch {
+	case m.flash.text != "":
+		parts = append(parts, st.render(m.flash.st, clean(m.flash.text)))
+	case lastErr != "":
+		parts = append(parts, st.render(stError, "error: "+lastErr))
+	}
+	return fitStyled(" "+strings.Join(parts, "  "), m.w)
+}

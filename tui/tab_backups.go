@@ -1,0 +1,262 @@
+package tui
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/proxbox-tui/proxbox-tui/store"
+)
+
+const (
+	bkEndpoint = iota
+	bkGuest
+	bkType
+	bkStorage
+	bkCreated
+	bkSize
+	bkFormat
+	bkProtected
+	bkVerify
+	bkRetention
+	bkNotes
+)
+
+func backupsTab() *tabSpec {
+	return &tabSpec{
+		id: tabBackups, title: "Backups", short: "Bak",
+		kinds: []store.Kind{store.KindBackup, store.KindGuest, store.KindBackupRoutine, store.KindStorage},
+		cols: []column{
+			{title: "Endpoint", min: 6, max: 16},
+			{title: "Guest", min: 5, max: 24, aliases: []string{"vmid", "name"}},
+			{title: "Type", min: 4},
+			{title: "Storage", min: 6, max: 20},
+			{title: "Created", kind: colAge, min: 16},
+			{title: "Size", kind: colNum, right: true, min: 8},
+			{title: "Format", min: 6, max: 10},
+			{title: "Protected", min: 9},
+			{title: "Verify", min: 6, max: 10, aliases: []string{"verification"}},
+			{title: "Retention", min: 12, max: 44, aliases: []string{"verdict", "keep"}},
+			{title: "Notes", min: 5, max: 40, flex: true},
+		},
+		sort:   sortSpec{col: bkCreated, desc: true},
+		load:   loadBackups,
+		detail: backupDetail,
+		raw: func(s *store.Store, r rowRef) (any, bool, error) {
+			return anyRecord(store.Get[store.Backup](s, r.endpoint, r.key))
+		},
+	}
+}
+
+func verifyCell(state string) (string, styleID) {
+	switch state {
+	case "":
+		return "—", stDim
+	case "ok":
+		return "✔ ok", stOK
+	case "failed":
+		return "✖ failed", stError
+	}
+	return clean(state), stWarn
+}
+
+func backupRow(b *store.Backup, guest string, v verdict, stale bool, loc *time.Location, r *rowBuf) {
+	r.endpoint, r.key = b.Endpoint, b.VolumeID
+	r.set(bkEndpoint, clean(b.Endpoint), stInherit)
+	if guest == "" {
+		guest = itoa(b.VMID)
+	}
+	r.set(bkGuest, guest, stBold)
+	r.set(bkType, clean(b.Subtype), stInherit)
+	r.set(bkStorage, clean(b.Storage), stInherit)
+	r.num(bkCreated, stamp(b.CreationTime, loc), b.CreationTime.Unix(), stInherit)
+	r.num(bkSize, bytesIEC(b.Size), b.Size, stInherit)
+	r.set(bkFormat, clean(b.Format), stInherit)
+	if b.Protected {
+		r.set(bkProtected, "yes", stProtected)
+	} else {
+		r.set(bkProtected, "no", stDim)
+	}
+	vt, vs := verifyCell(b.VerificationState)
+	r.set(bkVerify, vt, vs)
+	rt, rs := verdictCell(v)
+	r.set(bkRetention, rt, rs)
+	r.set(bkNotes, firstLine(b.Notes), stInherit)
+	if stale {
+		r.row = stStale
+	}
+}
+
+func loadBackups(env loadEnv) (*dataset, error) {
+	s := env.c.store
+	backups, err := store.List[store.Backup](s, "")
+	if err != nil {
+		return nil, err
+	}
+	gi, guests, err := loadGuests(s)
+	if err != nil {
+		return nil, err
+	}
+	routines, err := store.List[store.BackupRoutine](s, "")
+	if err != nil {
+		return nil, err
+	}
+	storages, err := storageIndex(s)
+	if err != nil {
+		return nil, err
+	}
+	labels := map[guestRef]string{}
+	for i := range backups {
+		ref := guestRef{backups[i].Endpoint, backups[i].VMID}
+		if _, ok := labels[ref]; !ok {
+			labels[ref] = gi.label(ref.endpoint, ref.vmid)
+		}
+	}
+	build := func(verdicts []verdict) *dataset {
+		return buildDataset(backupsTab().cols, len(backups), func(i int, r *rowBuf) {
+			b := &backups[i]
+			v := verdict{}
+			if verdicts != nil {
+				v = verdicts[i]
+			}
+			backupRow(b, labels[guestRef{b.Endpoint, b.VMID}], v, env.c.isStale(b.Meta, tierSlow, env.now), env.c.loc(b.Endpoint), r)
+		})
+	}
+	// Marking 100k backups takes as long as listing them: the rows show
+	// first and the verdicts follow in a second step.
+	if len(backups) < parallelRows {
+		return build(backupVerdicts(backups, guests, routines, storages, env.c.loc)), nil
+	}
+	ds := build(nil)
+	ds.finish = func() *dataset {
+		return build(backupVerdicts(backups, guests, routines, storages, env.c.loc))
+	}
+	return ds, nil
+}
+
+func storageIndex(s *store.Store) (map[storageRef]*store.Storage, error) {
+	list, err := store.List[store.Storage](s, "")
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[storageRef]*store.Storage, len(list))
+	for i := range list {
+		out[storageRef{list[i].Endpoint, list[i].Name}] = &list[i]
+	}
+	return out, nil
+}
+
+func backupDetail(env loadEnv, ref rowRef) (doc, error) {
+	s := env.c.store
+	b, ok, err := store.Get[store.Backup](s, ref.endpoint, ref.key)
+	if err != nil || !ok {
+		return doc{}, notCached(err, ok)
+	}
+	loc := env.c.loc(b.Endpoint)
+	gi, guests, err := loadGuests(s)
+	if err != nil {
+		return doc{}, err
+	}
+	d := doc{title: "Backup " + clean(b.VolumeID)}
+	d.heading("Backup")
+	d.kv("volid", b.VolumeID)
+	d.kv("endpoint", b.Endpoint)
+	d.kv("guest", gi.label(b.Endpoint, b.VMID)+" ("+b.Subtype+")")
+	d.kv("storage", b.Storage+" (listed on "+b.Node+")")
+	d.kv("created", stamp(b.CreationTime, loc)+" ("+relative(b.CreationTime, env.now)+")")
+	d.kv("size", bytesIEC(b.Size))
+	d.kv("format", b.Format)
+	d.kv("protected", yesNo(b.Protected))
+	d.kv("encrypted", orDash(b.Encrypted))
+	vt, vs := verifyCell(b.VerificationState)
+	d.kvs("verification", vt, vs)
+	if b.VerificationUPID != "" {
+		d.kv("verify task", b.VerificationUPID)
+	}
+
+	// The verdict needs the guest's other backups on the same storage.
+	var same []store.Backup
+	err = store.Each[store.Backup](s, b.Endpoint, func(o *store.Backup) bool {
+		if o.Storage == b.Storage && o.VMID == b.VMID {
+			same = append(same, *o)
+		}
+		return true
+	})
+	if err != nil {
+		return d, err
+	}
+	routines, err := store.List[store.BackupRoutine](s, b.Endpoint)
+	if err != nil {
+		return d, err
+	}
+	storages, err := storageIndex(s)
+	if err != nil {
+		return d, err
+	}
+	verdicts := backupVerdicts(same, guests, routines, storages, env.c.loc)
+	for i := range same {
+		if same[i].VolumeID == b.VolumeID {
+			v := verdicts[i]
+			text, st := verdictCell(v)
+			d.heading("Retention")
+			d.kvs("verdict", text, st)
+			switch v.by {
+			case "storage":
+				d.kv("policy", "storage "+b.Storage+": "+storages[storageRef{b.Endpoint, b.Storage}].PruneBackups)
+			case "default":
+				d.kv("policy", "none configured: keep all")
+			default:
+				d.kv("policy", "job "+v.by)
+			}
+		}
+	}
+
+	d.heading("Jobs covering this guest")
+	g := gi[guestRef{b.Endpoint, b.VMID}]
+	var rows [][]string
+	var sts []styleID
+	for i := range routines {
+		r := &routines[i]
+		hit := false
+		if g != nil {
+			hit = covers(r, g)
+		} else {
+			hit = !r.All && r.Pool == "" && slices.Contains(r.Selection, b.VMID)
+		}
+		if !hit {
+			continue
+		}
+		st := stPlain
+		state := "enabled"
+		if !r.Enabled {
+			state, st = "disabled", stDisabled
+		}
+		target := r.Storage
+		if r.Storage == b.Storage {
+			target += " (this storage)"
+		}
+		rows = append(rows, []string{r.JobID, state, r.Schedule, target, policySummary(routinePolicy(r))})
+		sts = append(sts, st)
+	}
+	if len(rows) == 0 {
+		d.text("  none: no backup job includes this guest", stWarn)
+	} else {
+		d.table([]string{"job", "state", "schedule", "storage", "retention"}, rows, sts)
+	}
+	if strings.TrimSpace(b.Notes) != "" {
+		d.heading("Notes")
+		d.para(b.Notes, stPlain)
+	}
+	slices.SortFunc(same, func(x, y store.Backup) int { return cmp.Compare(y.CreationTime.Unix(), x.CreationTime.Unix()) })
+	d.heading(fmt.Sprintf("All backups of this guest on %s (%d)", b.Storage, len(same)))
+	for _, o := range same {
+		st := stPlain
+		if o.VolumeID == b.VolumeID {
+			st = stBold
+		}
+		d.text("  "+stamp(o.CreationTime, loc)+"  "+bytesIEC(o.Size)+"  "+o.VolumeID, st)
+	}
+	return d, nil
+}

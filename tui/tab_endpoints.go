@@ -1,0 +1,220 @@
+package tui
+
+import (
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/proxbox-tui/proxbox-tui/store"
+)
+
+const (
+	epName = iota
+	epKind
+	epHealth
+	epVersion
+	epCluster
+	epMode
+	epNodes
+	epGuests
+	epRefreshed
+	epPushed
+	epError
+)
+
+func endpointsTab() *tabSpec {
+	return &tabSpec{
+		id: tabEndpoints, title: "Endpoints", short: "End",
+		kinds: []store.Kind{store.KindEndpoint, store.KindSyncRun},
+		cols: []column{
+			{title: "Endpoint", min: 6, max: 24, aliases: []string{"name"}},
+			{title: "Kind", min: 4},
+			{title: "Health", min: 6, max: 12, aliases: []string{"status"}},
+			{title: "Version", min: 5, max: 12},
+			{title: "Cluster", min: 5, max: 20},
+			{title: "Mode", min: 4},
+			{title: "Nodes", kind: colNum, right: true},
+			{title: "Guests", kind: colNum, right: true},
+			{title: "Refreshed", kind: colAge, min: 8},
+			{title: "Last push", kind: colAge, min: 8, aliases: []string{"push"}},
+			{title: "Last error", min: 10, max: 60, flex: true, aliases: []string{"error"}},
+		},
+		sort:   sortSpec{col: -1},
+		load:   loadEndpoints,
+		detail: endpointDetail,
+		raw: func(s *store.Store, r rowRef) (any, bool, error) {
+			return anyRecord(store.Get[store.Endpoint](s, r.endpoint, r.key))
+		},
+	}
+}
+
+// healthCell shows an endpoint's health with a glyph that survives
+// monochrome terminals.
+func healthCell(h string) (string, styleID) {
+	switch h {
+	case store.HealthOK:
+		return "● ok", stOK
+	case store.HealthDegraded:
+		return "◐ degraded", stWarn
+	case store.HealthDown:
+		return "✖ down", stDown
+	case "", store.HealthUnknown:
+		return "? unknown", stDim
+	}
+	return "? " + clean(h), stDim
+}
+
+// endpointRow formats one endpoint. lastPush is zero when it was never
+// pushed; stale says its last success is older than two refresh intervals.
+func endpointRow(e *store.Endpoint, lastPush time.Time, stale bool, r *rowBuf) {
+	r.endpoint, r.key = e.Name, e.Name
+	r.set(epName, clean(e.Name), stBold)
+	r.set(epKind, orDash(clean(e.Type)), stInherit)
+	health, hs := healthCell(e.Health)
+	r.set(epHealth, health, hs)
+	r.set(epVersion, orDash(clean(e.Version)), stInherit)
+	r.set(epCluster, orDash(clean(e.ClusterName)), stInherit)
+	r.set(epMode, orDash(clean(e.Mode)), stInherit)
+	r.num(epNodes, itoa(e.NodeCount), int64(e.NodeCount), stInherit)
+	r.num(epGuests, itoa(e.GuestCount), int64(e.GuestCount), stInherit)
+	if e.LastSuccess == nil {
+		r.set(epRefreshed, "never", stDim)
+	} else {
+		r.nums[epRefreshed] = e.LastSuccess.Unix()
+		if stale {
+			r.styles[epRefreshed] = stWarn
+		}
+	}
+	if lastPush.IsZero() {
+		r.set(epPushed, "never", stDim)
+	} else {
+		r.nums[epPushed] = lastPush.Unix()
+	}
+	errText := e.LastError
+	if errText == "" && e.Health == store.HealthDown {
+		errText = e.HealthReason
+	}
+	r.set(epError, clean(errText), stError)
+	switch {
+	case e.Health == store.HealthDown:
+		r.row = stDown
+	case stale:
+		r.row = stStale
+	}
+}
+
+func loadEndpoints(env loadEnv) (*dataset, error) {
+	s := env.c.store
+	eps, err := store.List[store.Endpoint](s, "")
+	if err != nil {
+		return nil, err
+	}
+	// Configured endpoints that were never refreshed still get a row.
+	have := map[string]bool{}
+	for _, e := range eps {
+		have[e.Name] = true
+	}
+	for _, name := range env.c.epNames {
+		if !have[name] {
+			eps = append(eps, store.Endpoint{Meta: store.Meta{Endpoint: name}, Name: name, Type: "proxmox", Health: store.HealthUnknown})
+		}
+	}
+	sort.SliceStable(eps, func(i, j int) bool { return eps[i].Name < eps[j].Name })
+	pushes := map[string]time.Time{}
+	err = store.Each[store.SyncRun](s, "", func(r *store.SyncRun) bool {
+		if r.Type == "push" && r.End != nil && r.Result != "failed" && r.End.After(pushes[r.Endpoint]) {
+			pushes[r.Endpoint] = *r.End
+		}
+		return true
+	})
+	if err != nil {
+		return nil, err
+	}
+	spec := endpointsTab()
+	return buildDataset(spec.cols, len(eps), func(i int, r *rowBuf) {
+		e := &eps[i]
+		stale := e.LastSuccess != nil && env.now.Sub(*e.LastSuccess) > env.c.staleAfter(e.Name, tierFast)
+		endpointRow(e, pushes[e.Name], stale, r)
+	}), nil
+}
+
+func endpointDetail(env loadEnv, ref rowRef) (doc, error) {
+	s := env.c.store
+	e, ok, err := store.Get[store.Endpoint](s, ref.endpoint, ref.key)
+	if err != nil {
+		return doc{}, err
+	}
+	d := doc{title: "Endpoint " + clean(ref.key)}
+	if !ok {
+		d.text("This endpoint has not been refreshed yet: nothing is cached for it.", stDim)
+		return d, nil
+	}
+	health, hs := healthCell(e.Health)
+	d.heading("Endpoint")
+	d.kv("name", e.Name)
+	d.kv("kind", e.Type)
+	d.kv("url", e.URL)
+	d.kvs("health", health+" "+e.HealthReason, hs)
+	d.kv("version", orDash(e.Version))
+	d.kv("cluster", orDash(e.ClusterName))
+	d.kv("mode", orDash(e.Mode))
+	if e.Mode == "cluster" {
+		d.kv("quorate", yesNo(e.Quorate))
+	}
+	d.kv("tls", orDash(e.TLSMode))
+	auth := e.AuthKind
+	switch {
+	case e.TokenName != "":
+		auth += " " + e.Username + "!" + e.TokenName
+	case e.Username != "":
+		auth += " " + e.Username
+	}
+	d.kv("auth", orDash(auth))
+	if e.LastSuccess != nil {
+		d.kv("last success", stamp(*e.LastSuccess, env.c.loc(e.Name))+" ("+relative(*e.LastSuccess, env.now)+")")
+	} else {
+		d.kv("last success", "never")
+	}
+	d.kv("last duration", elapsed(e.LastDuration.Std()))
+	d.kv("requests", fmt.Sprint(e.Requests))
+	if e.LastError != "" {
+		d.kvs("last error", e.LastError, stError)
+	}
+
+	nodes, err := store.List[store.Node](s, e.Name)
+	if err != nil {
+		return d, err
+	}
+	d.heading(fmt.Sprintf("Nodes (%d)", len(nodes)))
+	var rows [][]string
+	var sts []styleID
+	for _, n := range nodes {
+		state, st := "online", stPlain
+		if !n.Online {
+			state, st = "offline", stOffline
+		}
+		rows = append(rows, []string{n.Name, state, orDash(n.IPAddress),
+			fmt.Sprintf("%.0f%% of %d", n.CPUUsage*100, n.MaxCPU),
+			bytesIEC(n.MemoryUsage) + " / " + bytesIEC(n.MaxMemory),
+			elapsed(time.Duration(n.Uptime) * time.Second), orDash(n.SupportLevel)})
+		sts = append(sts, st)
+	}
+	d.table([]string{"node", "state", "ip", "cpu", "memory", "uptime", "level"}, rows, sts)
+
+	d.heading("Cached records")
+	for _, k := range []store.Kind{store.KindGuest, store.KindStorage, store.KindBackup, store.KindSnapshot,
+		store.KindTask, store.KindBackupRoutine, store.KindReplication} {
+		n, err := s.Count(k, e.Name)
+		if err != nil {
+			return d, err
+		}
+		d.kv(string(k), itoa(n))
+	}
+	if len(e.NotBackedUp) > 0 {
+		d.heading(fmt.Sprintf("Guests no backup job covers (%d)", len(e.NotBackedUp)))
+		for _, g := range e.NotBackedUp {
+			d.text("  "+g, stWarn)
+		}
+	}
+	return d, nil
+}

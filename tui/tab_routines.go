@@ -1,0 +1,293 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/proxbox-tui/proxbox-tui/proxmox/prune"
+	"github.com/proxbox-tui/proxbox-tui/store"
+)
+
+const (
+	rtEndpoint = iota
+	rtJob
+	rtEnabled
+	rtSchedule
+	rtNext
+	rtStorage
+	rtNode
+	rtSelection
+	rtMode
+	rtRetention
+	rtStatus
+)
+
+func routinesTab() *tabSpec {
+	return &tabSpec{
+		id: tabRoutines, title: "Routines", short: "Rout",
+		kinds: []store.Kind{store.KindBackupRoutine},
+		cols: []column{
+			{title: "Endpoint", min: 6, max: 16},
+			{title: "Job", min: 6, max: 24, aliases: []string{"id"}},
+			{title: "Enabled", min: 7},
+			{title: "Schedule", min: 8, max: 24},
+			{title: "Next run", kind: colAge, relFirst: true, min: 10, aliases: []string{"next"}},
+			{title: "Storage", min: 7, max: 20},
+			{title: "Node", min: 4, max: 12},
+			{title: "Selection", min: 9, max: 32, aliases: []string{"vmid", "pool"}},
+			{title: "Mode", min: 4},
+			{title: "Retention", min: 9, max: 40, aliases: []string{"keep"}},
+			{title: "Status", min: 6},
+		},
+		sort:   sortSpec{col: -1},
+		load:   loadRoutines,
+		detail: routineDetail,
+		raw: func(s *store.Store, r rowRef) (any, bool, error) {
+			return anyRecord(store.Get[store.BackupRoutine](s, r.endpoint, r.key))
+		},
+	}
+}
+
+// selectionText says what a job backs up: "all (-9000)", "pool infra",
+// "13 guests: 100,101,…".
+func selectionText(r *store.BackupRoutine) string {
+	switch {
+	case r.All && len(r.Exclude) > 0:
+		return "all except " + joinInts(r.Exclude)
+	case r.All:
+		return "all"
+	case r.Pool != "":
+		return "pool " + clean(r.Pool)
+	}
+	return joinInts(r.Selection)
+}
+
+// next is the routine's next run: zero with invalid set when its schedule
+// does not parse, zero alone when it has no next run (disabled, never).
+func routineRow(r *store.BackupRoutine, next time.Time, invalid bool, stale bool, loc *time.Location, b *rowBuf) {
+	b.endpoint, b.key = r.Endpoint, r.JobID
+	b.set(rtEndpoint, clean(r.Endpoint), stInherit)
+	b.set(rtJob, clean(r.JobID), stBold)
+	if r.Enabled {
+		b.set(rtEnabled, "yes", stOK)
+	} else {
+		b.set(rtEnabled, "no", stDisabled)
+	}
+	switch {
+	case invalid:
+		b.set(rtSchedule, "✖ "+clean(r.Schedule), stError)
+		b.set(rtNext, "invalid schedule", stError)
+	case !r.Enabled:
+		b.set(rtSchedule, clean(r.Schedule), stInherit)
+		b.set(rtNext, "disabled", stDisabled)
+	case next.IsZero():
+		b.set(rtSchedule, clean(r.Schedule), stInherit)
+		b.set(rtNext, "never", stDim)
+	default:
+		b.set(rtSchedule, clean(r.Schedule), stInherit)
+		b.num(rtNext, stamp(next, loc), next.Unix(), stInherit)
+	}
+	b.set(rtStorage, clean(r.Storage), stInherit)
+	b.set(rtNode, orDash(clean(r.Node)), stInherit)
+	b.set(rtSelection, selectionText(r), stInherit)
+	b.set(rtMode, orDash(clean(r.Mode)), stInherit)
+	ret := policySummary(routinePolicy(r))
+	if r.RetentionSource != "" && r.RetentionSource != string(prune.SourceJob) {
+		ret += " (" + clean(r.RetentionSource) + ")"
+	}
+	b.set(rtRetention, ret, stInherit)
+	status := orDash(clean(r.Status))
+	switch {
+	case r.Status == store.StatusStale:
+		b.set(rtStatus, status, stStale)
+		b.row = stStale
+	case stale:
+		b.set(rtStatus, status, stStale)
+		b.row = stStale
+	default:
+		b.set(rtStatus, status, stInherit)
+	}
+	if !r.Enabled {
+		b.row = stDisabled
+	}
+}
+
+func loadRoutines(env loadEnv) (*dataset, error) {
+	list, err := store.List[store.BackupRoutine](env.c.store, "")
+	if err != nil {
+		return nil, err
+	}
+	cache := scheduleCache{}
+	nexts := make([]time.Time, len(list))
+	invalid := make([]bool, len(list))
+	for i := range list {
+		r := &list[i]
+		if t, ok, err := cache.next(r.Schedule, env.now, env.c.loc(r.Endpoint)); err != nil {
+			invalid[i] = true
+		} else if ok && r.Enabled {
+			nexts[i] = t
+		}
+	}
+	return buildDataset(routinesTab().cols, len(list), func(i int, b *rowBuf) {
+		r := &list[i]
+		routineRow(r, nexts[i], invalid[i], env.c.isStale(r.Meta, tierSlow, env.now), env.c.loc(r.Endpoint), b)
+	}), nil
+}
+
+// routineDetail is the retention inspector.
+func routineDetail(env loadEnv, ref rowRef) (doc, error) {
+	s := env.c.store
+	r, ok, err := store.Get[store.BackupRoutine](s, ref.endpoint, ref.key)
+	if err != nil || !ok {
+		return doc{}, notCached(err, ok)
+	}
+	guests, err := store.List[store.Guest](s, r.Endpoint)
+	if err != nil {
+		return doc{}, err
+	}
+	var backups []store.Backup
+	err = store.Each[store.Backup](s, r.Endpoint, func(b *store.Backup) bool {
+		if b.Storage == r.Storage {
+			backups = append(backups, *b)
+		}
+		return true
+	})
+	if err != nil {
+		return doc{}, err
+	}
+	routines, err := store.List[store.BackupRoutine](s, r.Endpoint)
+	if err != nil {
+		return doc{}, err
+	}
+	st, stFound, err := store.Get[store.Storage](s, r.Endpoint, r.Storage)
+	if err != nil {
+		return doc{}, err
+	}
+	ep, epFound, err := store.Get[store.Endpoint](s, r.Endpoint, r.Endpoint)
+	if err != nil {
+		return doc{}, err
+	}
+	var stp *store.Storage
+	if stFound {
+		stp = &st
+	}
+	var epp *store.Endpoint
+	if epFound {
+		epp = &ep
+	}
+	loc := env.c.loc(r.Endpoint)
+	in := inspectRoutine(&r, guests, backups, routines, stp, epp, env.now, loc)
+	return inspectorDoc(&r, in, env.now, loc), nil
+}
+
+// inspectorDoc renders an inspection; pure, so goldens and tests can pin it.
+func inspectorDoc(r *store.BackupRoutine, in inspection, now time.Time, loc *time.Location) doc {
+	d := doc{title: "Retention inspector · job " + clean(r.JobID) + " on " + clean(r.Endpoint)}
+	d.heading("Job")
+	state, st := "enabled", stOK
+	if !r.Enabled {
+		state, st = "disabled (the schedule below is what it would follow)", stDisabled
+	}
+	d.kvs("state", state, st)
+	d.kv("storage", r.Storage)
+	d.kv("selection", selectionText(r))
+	if r.Node != "" {
+		d.kv("node", r.Node+" (only guests on this node)")
+	}
+	d.kv("mode", orDash(r.Mode))
+	if r.Comment != "" {
+		d.kv("comment", r.Comment)
+	}
+	if r.Status == store.StatusStale {
+		d.kvs("status", "stale: no longer defined in Proxmox", stStale)
+	}
+
+	d.heading("Next runs (" + loc.String() + ")")
+	switch {
+	case in.schedErr != "":
+		d.add(span{"  ✖ " + clean(in.schedErr), stError})
+	case len(in.next) == 0:
+		d.text("  "+clean(r.Schedule)+": no run in the foreseeable future", stDim)
+	default:
+		d.text("  schedule "+clean(r.Schedule), stDim)
+		for _, t := range in.next {
+			d.text("  "+t.In(loc).Format("Mon 2006-01-02 15:04 MST")+"  ("+relative(t, now)+")", stPlain)
+		}
+	}
+
+	d.heading("Effective retention")
+	d.kv("policy", policySummary(in.policy)+"  ["+orDash(in.policy.Normalized().String())+"]")
+	switch in.source {
+	case string(prune.SourceJob):
+		d.kv("from", "the job's own prune-backups")
+	case string(prune.SourceStorage):
+		d.kv("from", "storage "+r.Storage+" (the job sets none)")
+	case string(prune.SourceDefault):
+		d.kv("from", "default: neither the job nor the storage sets one")
+	default:
+		d.kv("from", orDash(in.source))
+	}
+	if in.storageFound {
+		d.kv("storage policy", orDash(in.storagePolicy))
+	} else {
+		d.kvs("storage", "storage "+r.Storage+" is not in the cache", stWarn)
+	}
+
+	keep, remove, prot := 0, 0, 0
+	for _, g := range in.guests {
+		for _, b := range g.backups {
+			switch b.mark {
+			case prune.Keep:
+				keep++
+			case prune.Remove:
+				remove++
+			case prune.Protected:
+				prot++
+			}
+		}
+	}
+	d.heading(fmt.Sprintf("Covered guests (%d) · backups on %s: %d keep, %d remove, %d protected",
+		len(in.guests), r.Storage, keep, remove, prot))
+	if len(in.guests) == 0 {
+		d.text("  no guest matches the selection", stWarn)
+	}
+	for _, g := range in.guests {
+		st := stBold
+		if g.missing {
+			st = stWarn
+		}
+		d.add(span{"  " + g.label, st}, span{fmt.Sprintf("  %d backups", len(g.backups)), stDim})
+		for _, b := range g.backups {
+			mark, ms := markCell(b.mark)
+			d.add(span{"    ", stPlain}, span{fitCell(mark, 11, false), ms},
+				span{stamp(b.ctime, loc) + "  " + fitCell(bytesIEC(b.size), 9, true) + "  ", stPlain},
+				span{fitCell(clean(b.reason), 34, false), ms}, span{"  " + clean(b.volid), stDim})
+		}
+	}
+
+	from := "Proxmox's not-backed-up list"
+	if in.uncoveredFrom == "computed" {
+		from = "computed from the cached jobs"
+	}
+	d.heading(fmt.Sprintf("Guests no job covers (%d, %s)", len(in.uncovered), from))
+	if len(in.uncovered) == 0 {
+		d.text("  none", stOK)
+	}
+	for _, g := range in.uncovered {
+		d.text("  "+g, stWarn)
+	}
+	return d
+}
+
+func markCell(m prune.Mark) (string, styleID) {
+	switch m {
+	case prune.Keep:
+		return "✔ keep", stKeep
+	case prune.Remove:
+		return "✖ remove", stRemove
+	case prune.Protected:
+		return "◆ protected", stProtected
+	}
+	return strings.ToLower(string(m)), stDim
+}

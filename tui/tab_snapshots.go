@@ -1,0 +1,181 @@
+package tui
+
+import (
+	"time"
+
+	"sort"
+	"strings"
+
+	"github.com/proxbox-tui/proxbox-tui/store"
+)
+
+const (
+	snEndpoint = iota
+	snGuest
+	snName
+	snCreated
+	snParent
+	snDescription
+	snRAM
+)
+
+func snapshotsTab() *tabSpec {
+	return &tabSpec{
+		id: tabSnapshots, title: "Snapshots", short: "Snap",
+		kinds: []store.Kind{store.KindSnapshot, store.KindGuest},
+		cols: []column{
+			{title: "Endpoint", min: 6, max: 16},
+			{title: "Guest", min: 5, max: 24, aliases: []string{"vmid"}},
+			{title: "Name", min: 4, max: 28, aliases: []string{"snapshot"}},
+			{title: "Created", kind: colAge, min: 16},
+			{title: "Parent", min: 6, max: 24},
+			{title: "Description", min: 11, max: 50, flex: true},
+			{title: "RAM", min: 3, aliases: []string{"vmstate"}},
+		},
+		sort:   sortSpec{col: -1},
+		load:   loadSnapshots,
+		detail: snapshotDetail,
+		raw: func(s *store.Store, r rowRef) (any, bool, error) {
+			return anyRecord(store.Get[store.Snapshot](s, r.endpoint, r.key))
+		},
+	}
+}
+
+func snapshotRow(sn *store.Snapshot, guest string, stale bool, loc locFunc, r *rowBuf) {
+	r.endpoint, r.key = sn.Endpoint, sn.RecordKey()
+	r.set(snEndpoint, clean(sn.Endpoint), stInherit)
+	if guest == "" {
+		guest = itoa(sn.VMID)
+	}
+	r.set(snGuest, guest, stBold)
+	r.set(snName, clean(sn.Name), stInherit)
+	if sn.Snaptime != nil {
+		r.num(snCreated, stamp(*sn.Snaptime, loc(sn.Endpoint)), sn.Snaptime.Unix(), stInherit)
+	} else {
+		r.set(snCreated, "—", stDim)
+	}
+	r.set(snParent, orDash(clean(sn.Parent)), stInherit)
+	r.set(snDescription, firstLine(sn.Description), stInherit)
+	if sn.VMState {
+		r.set(snRAM, "yes", stInherit)
+	} else {
+		r.set(snRAM, "no", stDim)
+	}
+	if stale {
+		r.row = stStale
+	}
+}
+
+type locFunc = func(ep string) *time.Location
+
+func loadSnapshots(env loadEnv) (*dataset, error) {
+	snaps, err := store.List[store.Snapshot](env.c.store, "")
+	if err != nil {
+		return nil, err
+	}
+	gi, _, err := loadGuests(env.c.store)
+	if err != nil {
+		return nil, err
+	}
+	return buildDataset(snapshotsTab().cols, len(snaps), func(i int, r *rowBuf) {
+		sn := &snaps[i]
+		snapshotRow(sn, gi.label(sn.Endpoint, sn.VMID), env.c.isStale(sn.Meta, tierSlow, env.now), env.c.loc, r)
+	}), nil
+}
+
+func snapshotDetail(env loadEnv, ref rowRef) (doc, error) {
+	s := env.c.store
+	sn, ok, err := store.Get[store.Snapshot](s, ref.endpoint, ref.key)
+	if err != nil || !ok {
+		return doc{}, notCached(err, ok)
+	}
+	gi, _, err := loadGuests(s)
+	if err != nil {
+		return doc{}, err
+	}
+	loc := env.c.loc(sn.Endpoint)
+	d := doc{title: "Snapshot " + clean(sn.Name) + " of " + gi.label(sn.Endpoint, sn.VMID)}
+	d.heading("Snapshot")
+	d.kv("name", sn.Name)
+	d.kv("guest", store.GuestKey(sn.Subtype, sn.VMID)+" on "+sn.Node)
+	if sn.Snaptime != nil {
+		d.kv("created", stamp(*sn.Snaptime, loc)+" ("+relative(*sn.Snaptime, env.now)+")")
+	}
+	d.kv("parent", orDash(sn.Parent))
+	d.kv("RAM state", yesNo(sn.VMState))
+	if strings.TrimSpace(sn.Description) != "" {
+		d.heading("Description")
+		d.para(sn.Description, stPlain)
+	}
+
+	var all []store.Snapshot
+	err = store.Each[store.Snapshot](s, sn.Endpoint, func(o *store.Snapshot) bool {
+		if o.VMID == sn.VMID && o.Subtype == sn.Subtype {
+			all = append(all, *o)
+		}
+		return true
+	})
+	if err != nil {
+		return d, err
+	}
+	d.heading("Snapshot tree of " + store.GuestKey(sn.Subtype, sn.VMID))
+	for _, l := range snapshotTree(all, sn.Name, loc) {
+		d.add(l...)
+	}
+	return d, nil
+}
+
+// snapshotTree draws a guest's snapshots as a tree by parent, oldest
+// first, the current one marked; snapshots whose parent is missing are
+// roots. Cycles (corrupt configs) are cut.
+func snapshotTree(snaps []store.Snapshot, current string, loc *time.Location) [][]span {
+	children := map[string][]*store.Snapshot{}
+	names := map[string]bool{}
+	for i := range snaps {
+		names[snaps[i].Name] = true
+	}
+	for i := range snaps {
+		p := snaps[i].Parent
+		if !names[p] || p == snaps[i].Name {
+			p = ""
+		}
+		children[p] = append(children[p], &snaps[i])
+	}
+	for _, c := range children {
+		sort.Slice(c, func(i, j int) bool {
+			ti, tj := unix(c[i].Snaptime), unix(c[j].Snaptime)
+			if ti != tj {
+				return ti < tj
+			}
+			return c[i].Name < c[j].Name
+		})
+	}
+	var out [][]span
+	seen := map[string]bool{}
+	var walk func(parent, prefix string)
+	walk = func(parent, prefix string) {
+		kids := children[parent]
+		for i, c := range kids {
+			if seen[c.Name] {
+				continue
+			}
+			seen[c.Name] = true
+			branch, next := "├─ ", "│  "
+			if i == len(kids)-1 {
+				branch, next = "└─ ", "   "
+			}
+			when := ""
+			if c.Snaptime != nil {
+				when = "  " + stamp(*c.Snaptime, loc)
+			}
+			st := stPlain
+			if c.Name == current {
+				st = stBold
+			}
+			out = append(out, []span{{"  " + prefix + branch, stDim}, {clean(c.Name), st}, {when + "  " + firstLine(c.Description), stDim}})
+			walk(c.Name, prefix+next)
+		}
+	}
+	walk("", "")
+	return out
+}

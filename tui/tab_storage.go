@@ -1,0 +1,196 @@
+package tui
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/proxbox-tui/proxbox-tui/store"
+)
+
+const (
+	stoEndpoint = iota
+	stoName
+	stoType
+	stoContent
+	stoShared
+	stoNodes
+	stoUsage
+	stoEnabled
+	stoPrune
+)
+
+func storageTab() *tabSpec {
+	return &tabSpec{
+		id: tabStorage, title: "Storage", short: "Sto",
+		kinds: []store.Kind{store.KindStorage},
+		cols: []column{
+			{title: "Endpoint", min: 6, max: 16},
+			{title: "Storage", min: 6, max: 24, aliases: []string{"name"}},
+			{title: "Type", min: 4, max: 10},
+			{title: "Content", min: 7, max: 28},
+			{title: "Shared", min: 6},
+			{title: "Nodes", min: 5, max: 24, aliases: []string{"node"}},
+			{title: "Usage", kind: colNum, min: 15},
+			{title: "Enabled", min: 7},
+			{title: "Prune-backups", min: 8, max: 48, flex: true, aliases: []string{"prune", "retention"}},
+		},
+		sort:   sortSpec{col: -1},
+		load:   loadStorage,
+		detail: storageDetail,
+		raw: func(s *store.Store, r rowRef) (any, bool, error) {
+			return anyRecord(store.Get[store.Storage](s, r.endpoint, r.key))
+		},
+	}
+}
+
+// storageUsage sums a storage's usage: a shared storage reports the same
+// pool on every node, so it counts once.
+func storageUsage(s *store.Storage) (used, total int64) {
+	for _, u := range s.Usage {
+		if !u.Active && u.Total == 0 {
+			continue
+		}
+		if s.Shared {
+			return u.Used, u.Total
+		}
+		used += u.Used
+		total += u.Total
+	}
+	return used, total
+}
+
+// usageBar draws "███████░░░  70%" ten cells wide.
+func usageBar(used, total int64) (string, int64, styleID) {
+	if total <= 0 {
+		return "—", -1, stDim
+	}
+	pct := float64(used) / float64(total) * 100
+	filled := min(max(int(pct/10+0.5), 0), 10)
+	st := stOK
+	switch {
+	case pct >= 90:
+		st = stError
+	case pct >= 75:
+		st = stWarn
+	}
+	return strings.Repeat("█", filled) + strings.Repeat("░", 10-filled) + fmt.Sprintf(" %3.0f%%", pct), int64(pct * 10), st
+}
+
+func storageRow(s *store.Storage, stale bool, r *rowBuf) {
+	r.endpoint, r.key = s.Endpoint, s.Name
+	r.set(stoEndpoint, clean(s.Endpoint), stInherit)
+	r.set(stoName, clean(s.Name), stBold)
+	r.set(stoType, clean(s.StorageType), stInherit)
+	r.set(stoContent, clean(s.Content), stInherit)
+	r.set(stoShared, yesNo(s.Shared), stInherit)
+	nodes := s.Nodes
+	if nodes == "" {
+		nodes = "all"
+	}
+	r.set(stoNodes, clean(nodes), stInherit)
+	bar, v, st := usageBar(storageUsage(s))
+	r.num(stoUsage, bar, v, st)
+	if s.Enabled {
+		r.set(stoEnabled, "yes", stInherit)
+	} else {
+		r.set(stoEnabled, "no", stDisabled)
+		r.row = stDisabled
+	}
+	prune := s.PruneBackups
+	if prune == "" {
+		prune = "—"
+	}
+	r.set(stoPrune, clean(prune), stInherit)
+	if stale {
+		r.row = stStale
+	}
+}
+
+func loadStorage(env loadEnv) (*dataset, error) {
+	list, err := store.List[store.Storage](env.c.store, "")
+	if err != nil {
+		return nil, err
+	}
+	return buildDataset(storageTab().cols, len(list), func(i int, r *rowBuf) {
+		s := &list[i]
+		storageRow(s, env.c.isStale(s.Meta, tierSlow, env.now), r)
+	}), nil
+}
+
+func storageDetail(env loadEnv, ref rowRef) (doc, error) {
+	s, ok, err := store.Get[store.Storage](env.c.store, ref.endpoint, ref.key)
+	if err != nil || !ok {
+		return doc{}, notCached(err, ok)
+	}
+	d := doc{title: "Storage " + clean(s.Name) + " on " + clean(s.Endpoint)}
+	d.heading("Storage")
+	d.kv("type", s.StorageType)
+	d.kv("content", s.Content)
+	d.kv("shared", yesNo(s.Shared))
+	d.kv("enabled", yesNo(s.Enabled))
+	d.kv("nodes", orDash(s.Nodes))
+	d.kv("prune-backups", orDash(s.PruneBackups))
+	if s.MaxProtectedBackups != nil {
+		d.kv("max protected", itoa(*s.MaxProtectedBackups))
+	}
+	for _, kv := range [][2]string{{"path", s.Path}, {"server", s.Server}, {"export", s.Export}, {"share", s.Share},
+		{"pool", s.Pool}, {"datastore", s.Datastore}, {"namespace", s.Namespace}} {
+		if kv[1] != "" {
+			d.kv(kv[0], kv[1])
+		}
+	}
+
+	d.heading("Usage per node")
+	var rows [][]string
+	var sts []styleID
+	for _, u := range s.Usage {
+		bar, _, st := usageBar(u.Used, u.Total)
+		state := "active"
+		if !u.Active {
+			state, st = "inactive", stDim
+		}
+		rows = append(rows, []string{u.Node, state, bytesIEC(u.Used), bytesIEC(u.Total), bar})
+		sts = append(sts, st)
+	}
+	d.table([]string{"node", "state", "used", "total", "usage"}, rows, sts)
+
+	count, size, protected := 0, int64(0), 0
+	err = store.Each[store.Backup](env.c.store, s.Endpoint, func(b *store.Backup) bool {
+		if b.Storage == s.Name {
+			count++
+			size += b.Size
+			if b.Protected {
+				protected++
+			}
+		}
+		return true
+	})
+	if err != nil {
+		return d, err
+	}
+	d.heading("Backups on it")
+	d.kv("count", fmt.Sprintf("%d (%d protected)", count, protected))
+	d.kv("size", bytesIEC(size))
+
+	if len(s.RawConfig) > 0 {
+		d.heading("Raw config")
+		var buf bytes.Buffer
+		if json.Indent(&buf, s.RawConfig, "  ", "  ") == nil {
+			d.para("  "+buf.String(), stPlain)
+		}
+	}
+	return d, nil
+}
+
+// notCached turns a missing record into the error a detail pane shows.
+func notCached(err error, ok bool) error {
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return fmt.Errorf("the record is no longer in the cache (removed by a refresh)")
+	}
+	return nil
+}

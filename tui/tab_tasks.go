@@ -1,0 +1,165 @@
+package tui
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/proxbox-tui/proxbox-tui/store"
+)
+
+const (
+	tkEndpoint = iota
+	tkNode
+	tkType
+	tkGuest
+	tkUser
+	tkStart
+	tkDuration
+	tkStatus
+)
+
+func tasksTab() *tabSpec {
+	return &tabSpec{
+		id: tabTasks, title: "Tasks", short: "Task",
+		kinds: []store.Kind{store.KindTask, store.KindGuest},
+		cols: []column{
+			{title: "Endpoint", min: 6, max: 16},
+			{title: "Node", min: 4, max: 16},
+			{title: "Type", min: 4, max: 18},
+			{title: "Guest", min: 5, max: 24, aliases: []string{"vmid", "id"}},
+			{title: "User", min: 4, max: 28},
+			{title: "Start", kind: colAge, min: 16},
+			{title: "Duration", kind: colNum, right: true, min: 8},
+			{title: "Status", min: 6, max: 48, flex: true, aliases: []string{"state"}},
+		},
+		sort:   sortSpec{col: tkStart, desc: true},
+		load:   loadTasks,
+		detail: taskDetail,
+		raw: func(s *store.Store, r rowRef) (any, bool, error) {
+			return anyRecord(store.Get[store.Task](s, r.endpoint, r.key))
+		},
+	}
+}
+
+// taskStatusCell shows a task's outcome; the exit status text is kept so
+// "status:error" and the message itself both filter.
+func taskStatusCell(t *store.Task) (string, styleID) {
+	switch t.State {
+	case store.TaskOK:
+		return "✔ OK", stOK
+	case store.TaskWarning:
+		return "⚠ " + clean(t.Status), stWarn
+	case store.TaskRunning:
+		return "⟳ running", stRunning
+	case store.TaskError:
+		return "✖ error: " + clean(t.ExitStatus), stError
+	}
+	return "? " + clean(t.Status), stDim
+}
+
+func taskRow(t *store.Task, guest string, stale bool, loc *time.Location, r *rowBuf) {
+	r.endpoint, r.key = t.Endpoint, t.UPID
+	r.set(tkEndpoint, clean(t.Endpoint), stInherit)
+	r.set(tkNode, clean(t.Node), stInherit)
+	r.set(tkType, clean(t.TaskType), stInherit)
+	switch {
+	case t.VMID > 0 && guest != "":
+		r.set(tkGuest, guest, stInherit)
+	case t.VMID > 0:
+		r.set(tkGuest, itoa(t.VMID), stInherit)
+	default:
+		r.set(tkGuest, clean(t.TaskID), stDim)
+	}
+	user := t.Username
+	if t.TokenID != "" {
+		user += "!" + t.TokenID
+	}
+	r.set(tkUser, clean(user), stInherit)
+	r.num(tkStart, stamp(t.StartTime, loc), t.StartTime.Unix(), stInherit)
+	d := t.Duration.Std()
+	r.num(tkDuration, elapsed(d), int64(d), stInherit)
+	text, st := taskStatusCell(t)
+	r.set(tkStatus, text, st)
+	switch {
+	case t.State == store.TaskError:
+		r.row = stError
+	case stale:
+		r.row = stStale
+	}
+}
+
+func loadTasks(env loadEnv) (*dataset, error) {
+	tasks, err := store.List[store.Task](env.c.store, "")
+	if err != nil {
+		return nil, err
+	}
+	gi, _, err := loadGuests(env.c.store)
+	if err != nil {
+		return nil, err
+	}
+	labels := map[guestRef]string{}
+	for i := range tasks {
+		if v := tasks[i].VMID; v > 0 {
+			ref := guestRef{tasks[i].Endpoint, v}
+			if _, ok := labels[ref]; !ok {
+				labels[ref] = gi.label(ref.endpoint, v)
+			}
+		}
+	}
+	return buildDataset(tasksTab().cols, len(tasks), func(i int, r *rowBuf) {
+		t := &tasks[i]
+		taskRow(t, labels[guestRef{t.Endpoint, t.VMID}], env.c.isStale(t.Meta, tierFast, env.now) && t.State == store.TaskRunning,
+			env.c.loc(t.Endpoint), r)
+	}), nil
+}
+
+// taskDetail shows the task's fields; its log is fetched on demand by the
+// model through Actions and appended below.
+func taskDetail(env loadEnv, ref rowRef) (doc, error) {
+	t, ok, err := store.Get[store.Task](env.c.store, ref.endpoint, ref.key)
+	if err != nil || !ok {
+		return doc{}, notCached(err, ok)
+	}
+	loc := env.c.loc(t.Endpoint)
+	d := doc{title: "Task " + clean(t.TaskType) + " " + clean(t.TaskID) + " on " + clean(t.Node)}
+	d.heading("Task")
+	d.kv("upid", t.UPID)
+	d.kv("endpoint", t.Endpoint)
+	d.kv("node", t.Node)
+	d.kv("type", t.TaskType)
+	d.kv("id", orDash(t.TaskID))
+	d.kv("user", t.Username)
+	if t.TokenID != "" {
+		d.kv("token", t.TokenID)
+	}
+	d.kv("pid", fmt.Sprint(t.PID))
+	d.kv("pstart", fmt.Sprint(t.PStart))
+	d.kv("start", stamp(t.StartTime, loc)+" ("+relative(t.StartTime, env.now)+")")
+	if t.EndTime != nil {
+		d.kv("end", stamp(*t.EndTime, loc))
+	}
+	d.kv("duration", elapsed(t.Duration.Std()))
+	text, st := taskStatusCell(&t)
+	d.kvs("status", text, st)
+	d.heading("Log")
+	return d, nil
+}
+
+// taskLogLines turns a fetched log into doc lines; lines wrap.
+func taskLogLines(lines []string) []docLine {
+	out := make([]docLine, 0, len(lines))
+	for _, l := range lines {
+		st := stPlain
+		switch {
+		case containsFold(l, "error"):
+			st = stError
+		case containsFold(l, "warn"):
+			st = stWarn
+		}
+		out = append(out, docLine{spans: []span{{"  " + clean(l), st}}, wrap: true})
+	}
+	if len(out) == 0 {
+		out = append(out, docLine{spans: []span{{"  (empty log)", stDim}}})
+	}
+	return out
+}

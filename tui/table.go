@@ -1,0 +1,515 @@
+package tui
+
+import (
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
+)
+
+// table is our virtualised table: it keeps the whole dataset but renders
+// only the rows on screen from precomputed cells, styles each cell, has a
+// focused column, scrolls horizontally when columns do not fit, and keeps
+// the selection on the same record across loads, sorts and filters.
+type table struct {
+	c *common
+
+	ds    *dataset
+	spec  sortSpec
+	order []int32 // every row, sorted
+	view  []int32 // the rows passing the filter, in order
+	q     query
+
+	sel    int // index into view
+	selRef rowRef
+	hasSel bool
+	selRow int32 // selRef's row in selDS, to find it again without comparing keys
+	selDS  *dataset
+	offset int // first visible index into view
+	focus  int // focused column
+	colOff int // first visible column
+	w, h   int
+	now    time.Time
+
+	// recent keeps the views of the last filters typed over the current
+	// order, so backspace costs nothing; setData and setSort clear it.
+	recent map[string][]int32
+}
+
+const recentFilters = 16
+
+func (t *table) remember(raw string, view []int32) {
+	if t.recent == nil || len(t.recent) >= recentFilters {
+		t.recent = map[string][]int32{}
+	}
+	t.recent[raw] = view
+}
+
+// refines reports whether every row matching next also matches prev, so
+// next can be computed from prev's result: each token of prev is kept or
+// narrowed (a longer text for the same field) and tokens are only added.
+func refines(prev, next query) bool {
+	if len(next.tokens) < len(prev.tokens) {
+		return false
+	}
+	for i, p := range prev.tokens {
+		n := next.tokens[i]
+		switch {
+		case p.col != n.col || p.neg != n.neg:
+			return false
+		case p.neg && n.value != p.value:
+			return false
+		case !strings.Contains(n.value, p.value):
+			return false
+		}
+	}
+	return true
+}
+
+func newTable(c *common, spec sortSpec) *table {
+	return &table{c: c, spec: spec}
+}
+
+func (t *table) Init() tea.Cmd { return nil }
+
+func (t *table) SetSize(w, h int) {
+	t.w, t.h = max(w, 0), max(h, 0)
+	t.keepVisible()
+	t.fixColumns()
+}
+
+// ShortHelp is what the table contributes to the footer.
+func (t *table) ShortHelp() []key.Binding {
+	k := t.c.keys
+	return []key.Binding{k.Filter.Binding, k.Sort.Binding, k.Detail.Binding, k.Raw.Binding}
+}
+
+func (t *table) bodyHeight() int { return max(t.h-1, 0) }
+
+// setData installs a freshly loaded dataset. order and view were computed
+// off the UI goroutine for spec and q; they are recomputed only if the user
+// changed the sort or the filter meanwhile.
+func (t *table) setData(ds *dataset, spec sortSpec, order []int32, q query, view []int32) {
+	screenPos := t.sel - t.offset
+	t.ds, t.recent = ds, nil
+	if spec != t.spec || order == nil {
+		order = sortOrder(ds, t.spec)
+		view = nil
+	}
+	t.order = order
+	if q.raw != t.q.raw || view == nil {
+		t.q = parseQuery(t.q.raw, ds.cols)
+		view = filterRows(ds, order, t.q)
+	}
+	t.view = view
+	t.focus = min(t.focus, max(len(ds.cols)-1, 0))
+	t.reselect(screenPos)
+	t.fixColumns()
+}
+
+func (t *table) setSort(spec sortSpec) {
+	t.spec = spec
+	if t.ds == nil {
+		return
+	}
+	screenPos := t.sel - t.offset
+	t.recent = nil
+	t.order = sortOrder(t.ds, spec)
+	t.view = filterRows(t.ds, t.order, t.q)
+	t.reselect(screenPos)
+}
+
+func (t *table) setFilter(raw string) {
+	if t.ds == nil {
+		t.q = query{raw: raw}
+		return
+	}
+	screenPos := t.sel - t.offset
+	q := parseQuery(raw, t.ds.cols)
+	switch cached, ok := t.recent[raw]; {
+	case ok:
+		t.view = cached // typing back to an earlier filter (backspace)
+	case refines(t.q, q):
+		t.view = filterRows(t.ds, t.view, q) // only rows that passed can pass
+	default:
+		t.view = filterRows(t.ds, t.order, q)
+	}
+	t.q = q
+	t.remember(raw, t.view)
+	if !t.contains(t.selRef) {
+		// The selected record is filtered out: start from the top.
+		t.sel, t.hasSel, screenPos = 0, false, 0
+	}
+	t.reselect(screenPos)
+}
+
+// reselect finds the selected record in the new view; when it is gone the
+// cursor stays at the same position. The selected row keeps its place on
+// screen when it can. Within one dataset the record is found by its row
+// index; a new dataset is searched by key once.
+func (t *table) reselect(screenPos int) {
+	n := len(t.view)
+	found := -1
+	if t.hasSel {
+		row := t.rowOf(t.selRef)
+		for i, r := range t.view {
+			if r == row {
+				found = i
+				break
+			}
+		}
+	}
+	if found < 0 {
+		found = min(t.sel, n-1)
+	}
+	t.sel = max(found, 0)
+	if n > 0 {
+		t.selRef, t.hasSel, t.selRow, t.selDS = t.ds.ref(int(t.view[t.sel])), true, t.view[t.sel], t.ds
+	}
+	t.offset = t.sel - max(screenPos, 0)
+	t.keepVisible()
+}
+
+// rowOf returns the dataset row of a record, -1 when it is not there.
+func (t *table) rowOf(ref rowRef) int32 {
+	if t.selDS == t.ds && t.hasSel && t.selRef == ref {
+		return t.selRow
+	}
+	for i := 0; i < t.ds.n; i++ {
+		if t.ds.keys[i] == ref.key && t.ds.endpoints[i] == ref.endpoint {
+			return int32(i)
+		}
+	}
+	return -1
+}
+
+func (t *table) contains(ref rowRef) bool {
+	row := t.rowOf(ref)
+	for _, r := range t.view {
+		if r == row {
+			return true
+		}
+	}
+	return false
+}
+
+func (t *table) keepVisible() {
+	body := t.bodyHeight()
+	n := len(t.view)
+	if body <= 0 {
+		t.offset = t.sel
+		return
+	}
+	t.offset = min(t.offset, max(n-body, 0))
+	if t.sel < t.offset {
+		t.offset = t.sel
+	}
+	if t.sel >= t.offset+body {
+		t.offset = t.sel - body + 1
+	}
+	t.offset = max(t.offset, 0)
+}
+
+func (t *table) moveTo(i int) {
+	n := len(t.view)
+	if n == 0 {
+		return
+	}
+	t.sel = min(max(i, 0), n-1)
+	t.selRef, t.hasSel, t.selRow, t.selDS = t.ds.ref(int(t.view[t.sel])), true, t.view[t.sel], t.ds
+	t.keepVisible()
+}
+
+// selected returns the record under the cursor.
+func (t *table) selected() (rowRef, bool) {
+	if t.ds == nil || len(t.view) == 0 {
+		return rowRef{}, false
+	}
+	return t.ds.ref(int(t.view[t.sel])), true
+}
+
+func (t *table) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	km, ok := msg.(tea.KeyMsg)
+	if !ok {
+		return t, nil
+	}
+	k := t.c.keys
+	page := max(t.bodyHeight()-1, 1)
+	switch {
+	case matches(km, k.Up):
+		t.moveTo(t.sel - 1)
+	case matches(km, k.Down):
+		t.moveTo(t.sel + 1)
+	case matches(km, k.PageUp):
+		t.moveTo(t.sel - page)
+	case matches(km, k.PageDown):
+		t.moveTo(t.sel + page)
+	case matches(km, k.Top):
+		t.moveTo(0)
+	case matches(km, k.Bottom):
+		t.moveTo(len(t.view) - 1)
+	case matches(km, k.ColLeft):
+		t.focusColumn(t.focus - 1)
+	case matches(km, k.ColRight):
+		t.focusColumn(t.focus + 1)
+	case matches(km, k.Sort):
+		spec := sortSpec{col: t.focus}
+		if t.spec.col == t.focus {
+			spec.desc = !t.spec.desc
+		}
+		t.setSort(spec)
+	case matches(km, k.SortReverse):
+		t.setSort(sortSpec{col: t.focus, desc: true})
+	}
+	return t, nil
+}
+
+func (t *table) scroll(delta int) { t.moveTo(t.sel + delta) }
+
+// clickRow selects the row at line y of the table (0 is the header).
+func (t *table) clickRow(y int) {
+	if y >= 1 && t.offset+y-1 < len(t.view) {
+		t.moveTo(t.offset + y - 1)
+	}
+}
+
+func (t *table) focusColumn(c int) {
+	if t.ds == nil {
+		return
+	}
+	t.focus = min(max(c, 0), len(t.ds.cols)-1)
+	t.fixColumns()
+}
+
+// natural is a column's width before spare room is shared out.
+func (t *table) natural(c int) int {
+	col := t.ds.cols[c]
+	title := textWidth(col.title) + 1 // room for the sort arrow
+	w := max(t.ds.widths[c], title, col.min)
+	if col.max > 0 {
+		w = min(w, max(col.max, title))
+	}
+	return w
+}
+
+// fixColumns scrolls the columns so the focused one is on screen.
+func (t *table) fixColumns() {
+	if t.ds == nil || len(t.ds.cols) == 0 {
+		return
+	}
+	avail := t.w - 1
+	total := -1
+	for c := range t.ds.cols {
+		total += t.natural(c) + 1
+	}
+	if total <= avail {
+		t.colOff = 0
+		return
+	}
+	t.colOff = min(t.colOff, t.focus)
+	for t.colOff < t.focus {
+		span := -1
+		for c := t.colOff; c <= t.focus; c++ {
+			span += t.natural(c) + 1
+		}
+		if span <= avail {
+			break
+		}
+		t.colOff++
+	}
+}
+
+// layout returns the first visible column and the widths of the visible
+// ones, for the current width and column scroll.
+func (t *table) layout() (int, []int) {
+	avail := t.w - 1 // one column of gutter for the selection mark
+	n := len(t.ds.cols)
+	nat := make([]int, n)
+	total := -1
+	for c := range nat {
+		nat[c] = t.natural(c)
+		total += nat[c] + 1
+	}
+	if total <= avail {
+		extra := avail - total
+		for c := 0; c < n && extra > 0; c++ {
+			if t.ds.cols[c].flex {
+				grow := min(extra, max(t.ds.widths[c]-nat[c], 0))
+				nat[c] += grow
+				extra -= grow
+			}
+		}
+		return 0, nat
+	}
+	first := min(t.colOff, n-1)
+	var widths []int
+	used := 0
+	for c := first; c < n; c++ {
+		sep := 0
+		if c > first {
+			sep = 1
+		}
+		if used+sep+nat[c] <= avail {
+			widths = append(widths, nat[c])
+			used += sep + nat[c]
+			continue
+		}
+		if rest := avail - used - sep; rest >= 1 {
+			widths = append(widths, rest)
+		}
+		break
+	}
+	return first, widths
+}
+
+// View renders exactly h lines of exactly w cells.
+func (t *table) View() string {
+	if t.w <= 0 || t.h <= 0 {
+		return ""
+	}
+	lines := make([]string, 0, t.h)
+	blank := strings.Repeat(" ", t.w)
+	switch {
+	case t.ds == nil:
+		lines = append(lines, fitCell(" loading from the cache…", t.w, false))
+	case len(t.ds.cols) == 0:
+	default:
+		first, widths := t.layout()
+		lines = append(lines, t.header(first, widths))
+		body := t.bodyHeight()
+		for r := 0; r < body; r++ {
+			i := t.offset + r
+			if i >= len(t.view) {
+				break
+			}
+			lines = append(lines, t.row(int(t.view[i]), i == t.sel, first, widths))
+		}
+		if len(t.view) == 0 && body > 0 {
+			msg := " no records in the cache for this tab yet"
+			if t.ds.n > 0 {
+				msg = " no rows match the filter"
+			}
+			lines = append(lines, t.c.st.render(stDim, fitCell(msg, t.w, false)))
+		}
+	}
+	for len(lines) < t.h {
+		lines = append(lines, blank)
+	}
+	return strings.Join(lines[:t.h], "\n")
+}
+
+func (t *table) header(first int, widths []int) string {
+	st := t.c.st
+	var b strings.Builder
+	if first > 0 {
+		b.WriteString(st.render(stDim, "‹"))
+	} else {
+		b.WriteByte(' ')
+	}
+	used := 1
+	for j, w := range widths {
+		c := first + j
+		if j > 0 {
+			b.WriteByte(' ')
+			used++
+		}
+		title := t.ds.cols[c].title
+		if t.spec.col == c {
+			if t.spec.desc {
+				title += "▼"
+			} else {
+				title += "▲"
+			}
+		}
+		text := fitCell(title, w, t.ds.cols[c].right)
+		if c == t.focus {
+			b.WriteString(st.headerFocused.Render(text))
+		} else {
+			b.WriteString(st.header.Render(text))
+		}
+		used += w
+	}
+	if used < t.w {
+		b.WriteString(strings.Repeat(" ", t.w-used))
+	}
+	return b.String()
+}
+
+func (t *table) row(i int, selected bool, first int, widths []int) string {
+	st := t.c.st
+	seqs := &st.seq
+	if selected {
+		seqs = &st.selSeq
+	}
+	var b strings.Builder
+	b.Grow(t.w + 64)
+	if selected {
+		b.WriteString(seqs[stAccent].wrap(st.selectedGutter))
+	} else {
+		b.WriteByte(' ')
+	}
+	used := 1
+	rowSt := t.ds.rowStyle[i]
+	for j, w := range widths {
+		c := first + j
+		if j > 0 {
+			b.WriteString(seqs[stPlain].wrap(" "))
+			used++
+		}
+		id := t.ds.styles[c][i]
+		if id == stInherit {
+			id = rowSt
+		}
+		if id == stInherit {
+			id = stPlain
+		}
+		b.WriteString(seqs[id].wrap(fitCell(t.cellText(c, i), w, t.ds.cols[c].right)))
+		used += w
+	}
+	if used < t.w {
+		b.WriteString(seqs[stPlain].wrap(strings.Repeat(" ", t.w-used)))
+	}
+	return b.String()
+}
+
+// cellText is a cell as shown now: age columns add their ticking part.
+func (t *table) cellText(c, i int) string {
+	text := t.ds.cells[c][i]
+	if t.ds.cols[c].kind != colAge {
+		return text
+	}
+	v := t.ds.nums[c][i]
+	if v == 0 {
+		return orDash(text)
+	}
+	rel := relative(time.Unix(v, 0), t.now)
+	switch {
+	case text == "":
+		return rel
+	case t.ds.cols[c].relFirst:
+		return rel + " · " + text
+	}
+	return text + " (" + rel + ")"
+}
+
+// fitCell truncates or pads a plain, cleaned text to exactly w cells.
+func fitCell(s string, w int, right bool) string {
+	if w <= 0 {
+		return ""
+	}
+	sw := textWidth(s)
+	if sw > w {
+		s = ansi.Truncate(s, w, "…")
+		sw = textWidth(s)
+	}
+	if sw == w {
+		return s
+	}
+	pad := strings.Repeat(" ", w-sw)
+	if right {
+		return pad + s
+	}
+	return s + pad
+}
