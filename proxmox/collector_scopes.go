@@ -208,7 +208,7 @@ func (cy *cycle) endpointRecord() store.Endpoint {
 		t := cy.at
 		e.LastSuccess = &t
 	case cy.version == nil && cy.status == nil && cy.resources == nil:
-		e.Health, e.HealthReason = store.HealthDown, fails[0].Err.Error()
+		e.Health, e.HealthReason = store.HealthDown, firstFailure(fails).Error()
 	default:
 		e.Health = store.HealthDegraded
 		e.HealthReason = fmt.Sprintf("%d of the cycle's scopes failed; first: %v", len(fails), firstFailure(fails))
@@ -219,11 +219,16 @@ func (cy *cycle) endpointRecord() store.Endpoint {
 	return e
 }
 
-// firstFailure prefers the most telling error: a missing privilege or an
-// auth failure before transient ones.
+// firstFailure picks the most telling error: a missing privilege, else
+// what /version said (the first thing a user checks), else the first.
 func firstFailure(fails []Failure) error {
 	for _, f := range fails {
 		if _, ok := f.Err.(*MissingPrivilegeError); ok {
+			return f.Err
+		}
+	}
+	for _, f := range fails {
+		if f.Kind == store.KindEndpoint && f.Scope == "version" {
 			return f.Err
 		}
 	}
