@@ -52,11 +52,23 @@ func (s *Sim) serve(w http.ResponseWriter, r *http.Request, rel string, m match)
 		return
 	}
 
-	s.estate.mu.Lock()
-	s.estate.settle()
-	c := &call{s: s, r: r, e: s.estate, t: s.estate.t, now: now, vars: m.vars, params: params, who: who}
+	// Reads run in parallel, as on pveproxy's workers; writes, and reads
+	// that must first finish a due vzdump, hold the estate alone.
+	e := s.estate
+	e.mu.RLock()
+	exclusive := r.Method != http.MethodGet || len(e.pending) > 0
+	if exclusive {
+		e.mu.RUnlock()
+		e.mu.Lock()
+		e.settle()
+	}
+	c := &call{s: s, r: r, e: e, t: e.t, now: now, vars: m.vars, params: params, who: who}
 	res, err := c.run(rt, params)
-	s.estate.mu.Unlock()
+	if exclusive {
+		e.mu.Unlock()
+	} else {
+		e.mu.RUnlock()
+	}
 
 	if err != nil {
 		ae, ok := err.(*apiError)

@@ -14,7 +14,7 @@ import (
 // while a Sim serves it. Everything the API returns is derived from the Truth
 // at request time, so a mutation is visible on the next request.
 type Estate struct {
-	mu      sync.Mutex
+	mu      sync.RWMutex // GET handlers read under RLock
 	t       *Truth
 	now     func() time.Time
 	certKey int64 // seeds the deterministic TLS certificate of the local node

@@ -167,6 +167,9 @@ func (s *Sim) serveFault(w http.ResponseWriter, r *http.Request, kind FaultKind,
 		case <-r.Context().Done():
 		case <-s.done:
 		}
+		// A hung server never answers: drop the connection rather than
+		// let net/http send an empty 200.
+		panic(http.ErrAbortHandler)
 	case FaultTruncatedJSON, FaultInvalidJSON:
 		rec := &bufferWriter{header: http.Header{}}
 		s.serve(rec, r, rel, m)
