@@ -63,10 +63,10 @@ func relative(t, now time.Time) string {
 		return "—"
 	}
 	d := now.Sub(t)
-	if d >= 0 {
-		if d < time.Second {
-			return "now"
-		}
+	switch {
+	case d > -time.Second && d < time.Second: // clocks a moment apart
+		return "now"
+	case d >= 0:
 		return shortDuration(d) + " ago"
 	}
 	return "in " + shortDuration(-d)
