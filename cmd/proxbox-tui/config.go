@@ -65,6 +65,38 @@ type NetBoxConfig struct {
 	Timeout     Duration  `yaml:"timeout"`
 	Concurrency int       `yaml:"concurrency"`
 	BatchSize   int       `yaml:"batch_size"`
+
+	// Push settings, the counterpart of the plugin's ProxboxPluginSettings.
+	SyncModes     NetBoxSyncModes `yaml:"sync_modes"`
+	Overwrite     NetBoxOverwrite `yaml:"overwrite"`
+	Tenant        string          `yaml:"tenant"`
+	RoleQEMU      string          `yaml:"role_qemu"`
+	RoleLXC       string          `yaml:"role_lxc"`
+	DeleteOrphans bool            `yaml:"delete_orphans"`
+}
+
+// NetBoxSyncModes are per-kind sync modes: always (default),
+// bootstrap_only or disabled.
+type NetBoxSyncModes struct {
+	Cluster        string `yaml:"cluster"`
+	Node           string `yaml:"node"`
+	VM             string `yaml:"vm"`
+	VMTemplate     string `yaml:"vm_template"`
+	Storage        string `yaml:"storage"`
+	Backups        string `yaml:"backups"`
+	Snapshots      string `yaml:"snapshots"`
+	TaskHistory    string `yaml:"task_history"`
+	BackupRoutines string `yaml:"backup_routines"`
+	Replications   string `yaml:"replications"`
+}
+
+// NetBoxOverwrite switches off patching a field group of existing objects
+// (it is then written on create only); every group defaults to on.
+type NetBoxOverwrite struct {
+	Tags         *bool `yaml:"tags"`
+	Description  *bool `yaml:"description"`
+	CustomFields *bool `yaml:"custom_fields"`
+	Role         *bool `yaml:"role"`
 }
 
 // SSHConfig configures `serve`.

@@ -133,6 +133,7 @@ func TestInvalidConfigsNameLineAndKey(t *testing.T) {
 		{"bad time zone", head + auth + "    timezone: Mars/Base\n", 6, "proxmox[0].timezone", "unknown time zone"},
 		{"duplicate key", head + auth + "    concurrency: 2\n    concurrency: 3\n", 7, "proxmox[0].concurrency", "duplicate key (first at line 6)"},
 		{"netbox without token", "netbox:\n  url: https://nb\n", 1, "netbox", "a token is required"},
+		{"netbox bad sync mode", "netbox:\n  url: https://nb\n  token_env: TOK\n  sync_modes:\n    vm: sometimes\n", 5, "netbox.sync_modes.vm", "want always, bootstrap_only or disabled"},
 		{"netbox bad url", "netbox:\n  url: nb.example.com\n  token_env: TOK\n", 2, "netbox.url", "want an http(s) URL"},
 		{"ssh listen", "ssh:\n  listen: 2222\n", 2, "ssh.listen", "want host:port"},
 		// The YAML parser reports the line where the broken flow began.

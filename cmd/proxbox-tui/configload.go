@@ -127,6 +127,9 @@ type configLoader struct {
 }
 
 func (l *configLoader) fail(line int, key, format string, args ...any) {
+	if key == "" {
+		key = "(document)"
+	}
 	l.errs = append(l.errs, &ConfigError{File: l.file, Line: line, Key: key, Msg: fmt.Sprintf(format, args...)})
 }
 

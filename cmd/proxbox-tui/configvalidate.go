@@ -73,6 +73,18 @@ func (l *configLoader) validate(c *Config) {
 		if n.BatchSize < 1 || n.BatchSize > 1000 {
 			l.failAt("netbox.batch_size", "must be between 1 and 1000, got %d", n.BatchSize)
 		}
+		m := n.SyncModes
+		for _, sm := range []struct{ key, val string }{
+			{"cluster", m.Cluster}, {"node", m.Node}, {"vm", m.VM}, {"vm_template", m.VMTemplate},
+			{"storage", m.Storage}, {"backups", m.Backups}, {"snapshots", m.Snapshots},
+			{"task_history", m.TaskHistory}, {"backup_routines", m.BackupRoutines}, {"replications", m.Replications},
+		} {
+			switch sm.val {
+			case "", "always", "bootstrap_only", "disabled":
+			default:
+				l.failAt("netbox.sync_modes."+sm.key, "want always, bootstrap_only or disabled, got %q", sm.val)
+			}
+		}
 	}
 	if _, port, err := net.SplitHostPort(c.SSH.Listen); err != nil || port == "" {
 		l.failAt(orKey(l, "ssh.listen", "ssh"), "want host:port or :port, got %q", c.SSH.Listen)

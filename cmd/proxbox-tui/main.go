@@ -79,7 +79,7 @@ Cache:          $XDG_CACHE_HOME/proxbox-tui/cache.db (--cache)`,
 	root.PersistentFlags().StringVar(&a.configPath, "config", "", "configuration file (default $XDG_CONFIG_HOME/proxbox-tui/config.yaml)")
 	root.PersistentFlags().StringVar(&a.cachePath, "cache", "", "cache file (default $XDG_CACHE_HOME/proxbox-tui/cache.db)")
 	root.AddCommand(a.versionCommand(), a.scheduleCommand(), a.pruneCommand())
-	root.AddCommand(a.refreshCommand(), a.exportCommand(), a.doctorCommand())
+	root.AddCommand(a.refreshCommand(), a.exportCommand(), a.doctorCommand(), a.pushCommand())
 	return root
 }
 

@@ -1,0 +1,305 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os/signal"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/proxbox-tui/proxbox-tui/netbox"
+	"github.com/proxbox-tui/proxbox-tui/store"
+)
+
+type pushOptions struct {
+	dryRun   bool
+	endpoint string
+	kind     string
+	format   string
+}
+
+func (a *app) pushCommand() *cobra.Command {
+	var o pushOptions
+	cmd := &cobra.Command{
+		Use:   "push [--dry-run] [--endpoint NAME] [--kind K] [--format text|json]",
+		Short: "Push the cached inventory to NetBox",
+		Long: `Reads NetBox (version, the netbox-proxbox plugin, the objects this push
+concerns), compares them with the cache over the fields the push declares, and
+prints the plan per kind: create, update, unchanged, stale. Without --dry-run it
+then writes in dependency order with bulk requests and prints the progress and
+the result.
+
+Core objects are always pushed (clusters, devices, VMs, virtual disks); with the
+plugin also its endpoint, cluster and node rows, storage, backups, snapshots,
+task history, backup routines and replications. User tags are kept, nothing the
+tool did not create is deleted. Settings are in the config's netbox section.
+
+--kind takes a cache kind (guests, backups, routines, ...) or a NetBox kind
+(virtual-machines, task-history, ...); other objects are then only looked up.
+JSON output: {"netbox_version", "plugin", "dry_run", "kinds": {KIND: {"create",
+"update", "unchanged", "stale", "delete", "skipped", "failed"}}, "failures":
+[{"kind", "key", "message"}], "skipped": [...]}.
+Exits 0 when nothing failed, 1 otherwise.`,
+		Example: `  proxbox-tui push --dry-run
+  proxbox-tui push --endpoint lab --kind backups
+  proxbox-tui push --format json | jq '.failures'`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if o.format != "text" && o.format != "json" {
+				return &exitError{code: 2, msg: fmt.Sprintf("proxbox-tui: --format %q: want text or json", o.format)}
+			}
+			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
+			defer stop()
+			return a.push(ctx, o)
+		},
+	}
+	cmd.Flags().BoolVar(&o.dryRun, "dry-run", false, "print the plan, write nothing")
+	cmd.Flags().StringVar(&o.endpoint, "endpoint", "", "push only this Proxmox endpoint")
+	cmd.Flags().StringVar(&o.kind, "kind", "", "push only this kind")
+	cmd.Flags().StringVar(&o.format, "format", "text", "text or json")
+	return cmd
+}
+
+// netboxSettings turns the config's netbox section into push settings.
+func netboxSettings(n *NetBoxConfig) netbox.Settings {
+	s := netbox.DefaultSettings()
+	m := n.SyncModes
+	s.Modes = map[string]netbox.SyncMode{}
+	for key, v := range map[string]string{
+		netbox.ModeCluster: m.Cluster, netbox.ModeNode: m.Node, netbox.ModeVM: m.VM, netbox.ModeVMTemplate: m.VMTemplate,
+		netbox.ModeStorage: m.Storage, netbox.ModeBackups: m.Backups, netbox.ModeSnapshots: m.Snapshots,
+		netbox.ModeTaskHistory: m.TaskHistory, netbox.ModeBackupRoutines: m.BackupRoutines, netbox.ModeReplications: m.Replications,
+	} {
+		if v != "" {
+			s.Modes[key] = netbox.SyncMode(v)
+		}
+	}
+	for _, f := range []struct {
+		dst *bool
+		src *bool
+	}{{&s.Overwrite.Tags, n.Overwrite.Tags}, {&s.Overwrite.Description, n.Overwrite.Description},
+		{&s.Overwrite.CustomFields, n.Overwrite.CustomFields}, {&s.Overwrite.Role, n.Overwrite.Role}} {
+		if f.src != nil {
+			*f.dst = *f.src
+		}
+	}
+	s.Site, s.Tenant, s.RoleQEMU, s.RoleLXC = n.Site, n.Tenant, n.RoleQEMU, n.RoleLXC
+	s.DeleteOrphans = n.DeleteOrphans
+	s.BatchSize, s.Concurrency = n.BatchSize, n.Concurrency
+	return s
+}
+
+func (a *app) push(ctx context.Context, o pushOptions) error {
+	cfg, paths, err := a.loadConfig()
+	if err != nil {
+		return err
+	}
+	if cfg.NetBox == nil {
+		return fmt.Errorf("no netbox section in %s: set netbox.url and netbox.token_env", cfg.File)
+	}
+	scope := netbox.Scope{}
+	if o.kind != "" {
+		if scope.Kinds, err = netbox.ParseKind(o.kind); err != nil {
+			return &exitError{code: 2, msg: "proxbox-tui: --kind: " + err.Error()}
+		}
+	}
+	eps, err := selectEndpoints(cfg, o.endpoint)
+	if err != nil {
+		return err
+	}
+	st, err := a.openStore(paths.CacheFile, "push")
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	for _, p := range eps {
+		if _, ok, err := store.Get[store.Endpoint](st, p.Name, p.Name); err != nil {
+			return err
+		} else if !ok {
+			if o.endpoint != "" {
+				return fmt.Errorf("endpoint %s has never been refreshed: run `proxbox-tui refresh --endpoint %s` first", p.Name, p.Name)
+			}
+			fmt.Fprintf(a.stderr, "warning: endpoint %s has never been refreshed; it is not pushed\n", p.Name)
+			continue
+		}
+		scope.Endpoints = append(scope.Endpoints, p.Name)
+	}
+	if len(scope.Endpoints) == 0 {
+		return fmt.Errorf("nothing to push: no configured endpoint is in the cache (run `proxbox-tui refresh`)")
+	}
+	n := cfg.NetBox
+	client, err := netbox.NewClient(netbox.ClientConfig{URL: n.URL, Token: n.Token.Value(),
+		TLS: netbox.TLSConfig{Insecure: n.TLS.Insecure, CAFile: expandHome(n.TLS.CAFile)}, Timeout: n.Timeout.Std()})
+	if err != nil {
+		return err
+	}
+	set := netboxSettings(n)
+	plan, err := netbox.NewPlanner(client, st, set).Plan(ctx, scope)
+	if err != nil {
+		return err
+	}
+	text := o.format == "text"
+	if text {
+		printPlan(a.stdout, plan)
+	}
+	if o.dryRun {
+		if !text {
+			return writeJSON(a.stdout, pushReport(plan, nil))
+		}
+		return nil
+	}
+	var progress func(netbox.Progress)
+	if text {
+		progress = func(p netbox.Progress) {
+			if p.Done == p.Total {
+				fmt.Fprintf(a.stdout, "  %-22s %d/%d done, %d failed\n", p.Kind, p.Done, p.Total, p.Failed)
+			}
+		}
+		if plan.Writes() > 0 {
+			fmt.Fprintf(a.stdout, "\nPushing %d objects to %s ...\n", plan.Writes(), plan.NetBox.URL)
+		}
+	}
+	res, err := netbox.NewApplier(client, st, set).Apply(ctx, plan, progress)
+	if err != nil && res == nil {
+		return err
+	}
+	if text {
+		printResult(a.stdout, res)
+	} else if werr := writeJSON(a.stdout, pushReport(plan, res)); werr != nil {
+		return werr
+	}
+	if err != nil {
+		return err
+	}
+	if !res.OK() {
+		return &exitError{code: 1}
+	}
+	return nil
+}
+
+// pushKind is one kind's line of the JSON report.
+type pushKind struct {
+	Create    int `json:"create"`
+	Update    int `json:"update"`
+	Unchanged int `json:"unchanged"`
+	Stale     int `json:"stale"`
+	Delete    int `json:"delete"`
+	Skipped   int `json:"skipped"`
+	Failed    int `json:"failed"`
+}
+
+type pushIssue struct {
+	Kind    string `json:"kind"`
+	Key     string `json:"key"`
+	Message string `json:"message"`
+}
+
+type pushJSON struct {
+	NetBoxVersion string              `json:"netbox_version"`
+	Plugin        bool                `json:"plugin"`
+	DryRun        bool                `json:"dry_run"`
+	RunID         string              `json:"run_id"`
+	Kinds         map[string]pushKind `json:"kinds"`
+	Failures      []pushIssue         `json:"failures"`
+	Skipped       []pushIssue         `json:"skipped"`
+}
+
+// pushReport is the plan's counts (dry run) or the result's.
+func pushReport(plan *netbox.Plan, res *netbox.Result) pushJSON {
+	out := pushJSON{NetBoxVersion: plan.NetBox.Version, Plugin: plan.NetBox.Plugin, DryRun: res == nil, RunID: plan.RunID,
+		Kinds: map[string]pushKind{}, Failures: []pushIssue{}, Skipped: []pushIssue{}}
+	if res == nil {
+		for _, k := range plan.Kinds {
+			out.Kinds[string(k.Kind)] = pushKind{Create: k.Create, Update: k.Update, Unchanged: k.Unchanged,
+				Stale: k.Stale, Delete: k.Delete, Skipped: k.Skip}
+		}
+		for _, a := range plan.Actions {
+			if a.Op == netbox.OpSkip {
+				out.Skipped = append(out.Skipped, pushIssue{Kind: string(a.Kind), Key: a.Key, Message: a.Name + ": " + a.Reason})
+			}
+		}
+		return out
+	}
+	for _, k := range res.Kinds {
+		out.Kinds[string(k.Kind)] = pushKind{Create: k.Created, Update: k.Updated, Unchanged: k.Unchanged,
+			Stale: k.Stale, Delete: k.Deleted, Skipped: k.Skipped, Failed: k.Failed}
+	}
+	for _, f := range res.Failures {
+		out.Failures = append(out.Failures, pushIssue{Kind: string(f.Kind), Key: f.Key, Message: f.Message})
+	}
+	for _, f := range res.Skipped {
+		out.Skipped = append(out.Skipped, pushIssue{Kind: string(f.Kind), Key: f.Key, Message: f.Message})
+	}
+	return out
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func printPlan(w io.Writer, plan *netbox.Plan) {
+	inst := plan.NetBox
+	plugin := "not installed"
+	if inst.Plugin {
+		plugin = "netbox-proxbox " + inst.PluginVer
+	}
+	fmt.Fprintf(w, "NetBox %s at %s (plugin: %s)\n\n", inst.Version, inst.URL, plugin)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "KIND\tCREATE\tUPDATE\tUNCHANGED\tSTALE\tDELETE\tSKIPPED\t")
+	for _, k := range plan.Kinds {
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t\n", k.Kind, k.Create, k.Update, k.Unchanged, k.Stale, k.Delete, k.Skip)
+	}
+	tw.Flush()
+	var notes []string
+	for _, a := range plan.Actions {
+		switch a.Op {
+		case netbox.OpUpdate, netbox.OpStale:
+			var ch []string
+			for _, c := range a.Changes {
+				ch = append(ch, fmt.Sprintf("%s: %s -> %s", c.Field, c.From, c.To))
+			}
+			notes = append(notes, fmt.Sprintf("  ~ %s: %s", a.Name, strings.Join(ch, ", ")))
+		case netbox.OpDelete:
+			notes = append(notes, fmt.Sprintf("  - %s: %s", a.Name, a.Reason))
+		case netbox.OpOrphan, netbox.OpSkip:
+			notes = append(notes, fmt.Sprintf("  ! %s: %s", a.Name, a.Reason))
+		}
+	}
+	if len(notes) > 0 {
+		fmt.Fprintln(w)
+		const maxNotes = 50
+		for i, n := range notes {
+			if i == maxNotes {
+				fmt.Fprintf(w, "  ... and %d more\n", len(notes)-maxNotes)
+				break
+			}
+			fmt.Fprintln(w, n)
+		}
+	}
+	c := plan.Counts()
+	fmt.Fprintf(w, "\nPlan: %d to create, %d to update, %d to mark stale, %d to delete, %d unchanged, %d skipped.\n",
+		c.Create, c.Update, c.Stale, c.Delete, c.Unchanged, c.Skip)
+}
+
+func printResult(w io.Writer, res *netbox.Result) {
+	var created, updated, stale, deleted, failed int
+	for _, k := range res.Kinds {
+		created += k.Created
+		updated += k.Updated
+		stale += k.Stale
+		deleted += k.Deleted
+		failed += k.Failed
+	}
+	fmt.Fprintf(w, "\nResult: %d created, %d updated, %d marked stale, %d deleted, %d failed in %s (%d read and %d write requests).\n",
+		created, updated, stale, deleted, failed, res.End.Sub(res.Start).Round(1e6), res.Reads, res.Writes)
+	for _, f := range res.Failures {
+		fmt.Fprintf(w, "  failed %s\n", f.Message)
+	}
+}

@@ -1,0 +1,104 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/proxbox-tui/proxbox-tui/netbox/nbsim"
+	"github.com/proxbox-tui/proxbox-tui/proxmox/pvesim"
+)
+
+// withNetBox adds a netbox section pointing at a started nbsim.
+func (e *demoEnv) withNetBox(t *testing.T, nb *nbsim.Server, extra string) {
+	t.Helper()
+	f, err := os.OpenFile(e.config, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	fmt.Fprintf(f, "netbox:\n  url: %s\n  token_env: NB_TOKEN\n%s", nb.URL(), extra)
+	e.env["NB_TOKEN"] = nbsim.DefaultToken
+}
+
+func TestPushDryRunJSONThenPush(t *testing.T) {
+	e := startDemoEnv(t, pvesim.TUITokenSecret)
+	nb, err := nbsim.Start(nbsim.Options{Version: "4.4", Plugin: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nb.Close)
+	e.withNetBox(t, nb, "  batch_size: 50\n")
+	if code, out, errOut := e.run(t, "refresh"); code != 0 {
+		t.Fatalf("refresh: %d\n%s%s", code, out, errOut)
+	}
+
+	code, out, errOut := e.run(t, "push", "--dry-run", "--format", "json")
+	if code != 0 {
+		t.Fatalf("push --dry-run: exit %d\n%s\n%s", code, out, errOut)
+	}
+	var rep struct {
+		NetBoxVersion string                    `json:"netbox_version"`
+		Plugin        bool                      `json:"plugin"`
+		DryRun        bool                      `json:"dry_run"`
+		Kinds         map[string]map[string]int `json:"kinds"`
+		Failures      []map[string]string       `json:"failures"`
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, out)
+	}
+	if rep.NetBoxVersion != nb.Version() || !rep.Plugin || !rep.DryRun || len(rep.Failures) != 0 {
+		t.Errorf("report header: %+v", rep)
+	}
+	for kind, want := range map[string]int{"virtual-machines": 29, "devices": 4, "clusters": 2, "backup-routines": 4} {
+		got := rep.Kinds[kind]
+		if got["create"] != want {
+			t.Errorf("%s: %v, want create %d", kind, got, want)
+		}
+		for _, k := range []string{"create", "update", "unchanged", "stale", "failed"} {
+			if _, ok := got[k]; !ok {
+				t.Errorf("%s lacks %q: %v", kind, k, got)
+			}
+		}
+	}
+	if w := nb.Counters().Writes; w != 0 {
+		t.Fatalf("a dry run wrote %d requests", w)
+	}
+
+	code, out, errOut = e.run(t, "push")
+	if code != 0 {
+		t.Fatalf("push: exit %d\n%s\n%s", code, out, errOut)
+	}
+	for _, want := range []string{"KIND", "virtual-machines", "Plan: ", "Result: ", " 0 failed"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("push output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out+errOut, nbsim.DefaultToken) {
+		t.Fatal("the NetBox token was printed")
+	}
+	code, out, _ = e.run(t, "push", "--dry-run", "--format", "json", "--endpoint", "lab", "--kind", "guests")
+	if code != 0 || !strings.Contains(out, `"virtual-machines": {`) {
+		t.Fatalf("second dry run: %d\n%s", code, out)
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if vm := rep.Kinds["virtual-machines"]; vm["create"] != 0 || vm["update"] != 0 || vm["unchanged"] != 24 {
+		t.Errorf("after a push, lab guests: %v", vm)
+	}
+}
+
+func TestPushNeedsNetBoxSection(t *testing.T) {
+	e := startDemoEnv(t, pvesim.TUITokenSecret)
+	code, _, errOut := e.run(t, "push", "--dry-run")
+	if code != 1 || !strings.Contains(errOut, "no netbox section") {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	code, _, errOut = e.run(t, "push", "--format", "yaml")
+	if code != 2 || !strings.Contains(errOut, "want text or json") {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+}

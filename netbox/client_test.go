@@ -1,0 +1,167 @@
+package netbox
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/proxbox-tui/proxbox-tui/netbox/nbsim"
+)
+
+func TestAuthKindAndPreflight(t *testing.T) {
+	cases := []struct {
+		version, token string
+		wantKind       string
+		wantErr        string
+	}{
+		{"4.3", nbsim.DefaultToken, "Token", ""},
+		{"4.3", "0000000000000000000000000000000000000000", "Token", "token was refused"},
+		{"4.5", nbsim.DefaultTokenV2, "Bearer", ""},
+		{"4.6", "nbt_Wrong0Key00.xyz", "Bearer", "Invalid v2 token"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.version+" "+tc.wantKind, func(t *testing.T) {
+			s := startNetBox(t, nbsim.Options{Version: tc.version, Plugin: true})
+			c, err := NewClient(ClientConfig{URL: s.URL() + "/api/", Token: tc.token})
+			if err != nil {
+				t.Fatal(err)
+			}
+			inst, err := c.Preflight(context.Background())
+			if tc.wantErr == "" && (err != nil || inst.AuthKind != tc.wantKind || inst.Version != s.Version() || !inst.Plugin) {
+				t.Fatalf("preflight: %+v %v", inst, err)
+			}
+			if tc.version < "4.5" && tc.wantErr != "" {
+				// No probe before 4.5: the first read refuses the token.
+				_, err = NewPlanner(c, startDemo(t).st, DefaultSettings()).Plan(context.Background(), Scope{})
+			}
+			if tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)) {
+				t.Fatalf("err %v, want %q", err, tc.wantErr)
+			}
+			if err != nil && strings.Contains(err.Error(), tc.token) {
+				t.Fatal("the token is in the error")
+			}
+		})
+	}
+}
+
+func TestRetries(t *testing.T) {
+	cases := []struct {
+		name     string
+		method   string
+		answers  []int // status per attempt; 0 = success
+		header   string
+		attempts int
+		wantErr  bool
+		minWait  time.Duration
+	}{
+		{"429 honours Retry-After", http.MethodGet, []int{429, 0}, "1", 2, false, time.Second},
+		{"GET retries 502", http.MethodGet, []int{502, 502, 0}, "", 3, false, 0},
+		{"POST retries 503", http.MethodPost, []int{503, 0}, "", 2, false, 0},
+		{"POST does not repeat 502", http.MethodPost, []int{502, 0}, "", 1, true, 0},
+		{"400 is final", http.MethodPatch, []int{400, 0}, "", 1, true, 0},
+		{"gives up", http.MethodGet, []int{500, 500, 500, 500}, "", 3, true, 0},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var n atomic.Int32
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				i := int(n.Add(1)) - 1
+				if st := tc.answers[min(i, len(tc.answers)-1)]; st != 0 {
+					if tc.header != "" {
+						w.Header().Set("Retry-After", tc.header)
+					}
+					w.WriteHeader(st)
+					w.Write([]byte(`<html><title>` + http.StatusText(st) + `</title></html>`))
+					return
+				}
+				w.Write([]byte(`{"ok": true}`))
+			}))
+			defer srv.Close()
+			c, err := NewClient(ClientConfig{URL: srv.URL, Token: "t", Retries: 2, Backoff: time.Millisecond})
+			if err != nil {
+				t.Fatal(err)
+			}
+			start := time.Now()
+			_, err = c.Do(context.Background(), tc.method, "dcim/sites", nil, map[string]any{}, nil)
+			if (err != nil) != tc.wantErr || int(n.Load()) != tc.attempts {
+				t.Fatalf("err %v after %d attempts, want error %v after %d", err, n.Load(), tc.wantErr, tc.attempts)
+			}
+			if d := time.Since(start); d < tc.minWait {
+				t.Errorf("waited %v, want at least %v", d, tc.minWait)
+			}
+		})
+	}
+}
+
+func TestAPIErrorMessages(t *testing.T) {
+	cases := []struct {
+		status int
+		body   string
+		want   string
+	}{
+		{400, `{"name": ["Virtual machine name must be unique per cluster."]}`, "name: Virtual machine name must be unique per cluster."},
+		{400, `[{}, {"__all__": ["A virtual machine must be assigned to a site, cluster, or device."]}]`, "object 1: A virtual machine must be assigned"},
+		{400, `{"detail": "2 of 3 objects failed validation.", "errors": [{"index": 1, "errors": {"vcpus": ["too small"]}}]}`, "object 1: vcpus: too small"},
+		{403, `{"detail": "Invalid v1 token"}`, "Invalid v1 token"},
+		{500, `{"error": "duplicate key", "exception": "IntegrityError"}`, "duplicate key"},
+		{502, `<html><body><h1>502 Bad Gateway</h1></body></html>`, "502 Bad Gateway"},
+	}
+	for _, tc := range cases {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(tc.status)
+			w.Write([]byte(tc.body))
+		}))
+		c, _ := NewClient(ClientConfig{URL: srv.URL, Token: "t", Retries: -1})
+		_, err := c.Do(context.Background(), http.MethodPost, "virtualization/virtual-machines", nil, []any{}, nil)
+		srv.Close()
+		var ae *APIError
+		if !errors.As(err, &ae) || ae.Status != tc.status || !strings.Contains(ae.Message(), tc.want) {
+			t.Errorf("%d %s: got %v, want %q", tc.status, tc.body, err, tc.want)
+		}
+	}
+}
+
+func TestRedirectIsNotFollowed(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/elsewhere/", http.StatusMovedPermanently)
+	}))
+	defer srv.Close()
+	c, _ := NewClient(ClientConfig{URL: srv.URL, Token: "t"})
+	_, err := c.Do(context.Background(), http.MethodPost, "dcim/sites", nil, map[string]any{"name": "x"}, nil)
+	var ae *APIError
+	if !errors.As(err, &ae) || ae.Status != http.StatusMovedPermanently {
+		t.Fatalf("a redirected POST: %v", err)
+	}
+}
+
+func TestMappingHelpers(t *testing.T) {
+	for in, want := range map[string]string{"Proxmox Default Site - lab": "proxmox-default-site-lab", " Web_01 ": "web_01", "a..b": "a-b", "--": ""} {
+		if got := slugify(in); got != want {
+			t.Errorf("slugify(%q) = %q, want %q", in, got, want)
+		}
+	}
+	for in, want := range map[string]string{"vma.zst": "zst", "tar.zst": "tzst", "pbs-vm": "pbs-vm", "tar.gz": "tgz", "vma.lzo": "undefined"} {
+		if got := backupFormat(in); got != want {
+			t.Errorf("backupFormat(%q) = %q, want %q", in, got, want)
+		}
+	}
+	for _, tc := range []struct{ typ, want string }{{"qmstart", "QEMU 100 - Start"}, {"vzdump", "QEMU 100 - Backup"}, {"qmigrate", "QEMU 100 - Migrate"}} {
+		if got := taskDescription("qemu", "100", tc.typ); got != tc.want {
+			t.Errorf("taskDescription(%s) = %q, want %q", tc.typ, got, tc.want)
+		}
+	}
+	s := DefaultSettings()
+	s.Modes = map[string]SyncMode{ModeCluster: ModeDisabled}
+	if s.Mode(ModeNode) != ModeDisabled || s.Mode(ModeVM) != ModeAlways {
+		t.Errorf("cascade: node %s vm %s", s.Mode(ModeNode), s.Mode(ModeVM))
+	}
+	s.Modes["vms"] = ModeAlways
+	if err := s.Validate(); err == nil {
+		t.Error("an unknown mode key was accepted")
+	}
+}

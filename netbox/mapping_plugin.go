@@ -1,0 +1,359 @@
+package netbox
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/proxbox-tui/proxbox-tui/store"
+)
+
+// The plugin's models (reference §1.5-§1.10). Rows whose guest is unknown
+// cannot be pushed: the plugin requires the VM.
+
+func rawJSON(raw json.RawMessage) any {
+	if len(raw) == 0 {
+		return jsonVal{map[string]any{}}
+	}
+	var v any
+	if json.Unmarshal(raw, &v) != nil || v == nil {
+		return jsonVal{map[string]any{}}
+	}
+	return jsonVal{v}
+}
+
+// backupFormat maps a volume's format to the plugin's choices.
+func backupFormat(f string) string {
+	switch f {
+	case "pbs-vm", "pbs-ct", "iso", "qcow2", "raw", "tar", "tgz", "tzst", "tbz", "zst":
+		return f
+	case "tar.zst", "tar.zstd":
+		return "tzst"
+	case "tar.gz":
+		return "tgz"
+	case "tar.bz2":
+		return "tbz"
+	case "vma.zst", "vma.zstd":
+		return "zst"
+	}
+	return "undefined"
+}
+
+func subtypeOf(s string) string {
+	switch s {
+	case "qemu", "vm":
+		return "qemu"
+	case "lxc", "ct":
+		return "lxc"
+	}
+	return "undefined"
+}
+
+// guestVM is the ref to a guest's VM, or "" when the guest is unknown.
+func guestVM(cluster string, guests map[int]*store.Guest, vmid int) (string, *store.Guest) {
+	g := guests[vmid]
+	if g == nil {
+		return "", nil
+	}
+	return vmKey(cluster, g.Type, g.VMID), g
+}
+
+func (b *builder) backups(ep, cluster string, guests map[int]*store.Guest) error {
+	if !b.inScope[KindBackup] {
+		return nil
+	}
+	list, err := records[store.Backup](b, ep)
+	if err != nil {
+		return err
+	}
+	mode := b.set.Mode(ModeBackups)
+	for i := range list {
+		bk := &list[i]
+		vm, _ := guestVM(cluster, guests, bk.VMID)
+		d := newDesired(KindBackup, vm+"|"+bk.VolumeID, fmt.Sprintf("backup %q (%s)", bk.VolumeID, ep), ep)
+		d.mode = mode
+		d.link = &linkTarget{kind: store.KindBackup, key: bk.VolumeID, endpoint: ep}
+		if vm == "" {
+			d.skip = fmt.Sprintf("guest %d is not in the cache (the plugin requires a VM)", bk.VMID)
+		}
+		f := d.fields
+		f["virtual_machine"] = ref{kind: KindVM, key: vm}
+		f["proxmox_storage"] = ref{kind: KindStorage, key: cluster + "/" + bk.Storage, optional: true}
+		f["storage"] = orNil(clip(bk.Storage, 255))
+		f["subtype"] = subtypeOf(bk.Subtype)
+		f["format"] = backupFormat(bk.Format)
+		if bk.CreationTime.IsZero() {
+			f["creation_time"] = nil
+		} else {
+			f["creation_time"] = timeVal(bk.CreationTime)
+		}
+		f["size"] = bk.Size
+		f["used"] = orNil(bk.Used)
+		f["notes"] = orNil(bk.Notes)
+		f["volume_id"] = clip(bk.VolumeID, 255)
+		f["vmid"] = orNil(int64(bk.VMID))
+		f["encrypted"] = clip(bk.Encrypted, 255)
+		f["verification_state"] = orNil(clip(bk.VerificationState, 255))
+		f["verification_upid"] = orNil(clip(bk.VerificationUPID, 255))
+		b.managed(d)
+		b.add(d)
+	}
+	return nil
+}
+
+func (b *builder) snapshots(ep, cluster string, guests map[int]*store.Guest) error {
+	if !b.inScope[KindSnapshot] {
+		return nil
+	}
+	list, err := records[store.Snapshot](b, ep)
+	if err != nil {
+		return err
+	}
+	mode := b.set.Mode(ModeSnapshots)
+	for i := range list {
+		s := &list[i]
+		vm, g := guestVM(cluster, guests, s.VMID)
+		d := newDesired(KindSnapshot, vm+"|"+s.Name, fmt.Sprintf("snapshot %q of %s %s", s.Name, ep, store.GuestKey(s.Subtype, s.VMID)), ep)
+		d.mode = mode
+		d.link = &linkTarget{kind: store.KindSnapshot, key: s.RecordKey(), endpoint: ep}
+		if g == nil {
+			d.skip = fmt.Sprintf("guest %d is not in the cache (the plugin requires a VM)", s.VMID)
+		}
+		node := s.Node
+		if node == "" && g != nil {
+			node = g.Node
+		}
+		// The plugin keeps snapshots unique by (vmid, name, node) across
+		// every cluster.
+		global := fmt.Sprintf("%d\x00%s\x00%s", s.VMID, s.Name, node)
+		if other, taken := b.snapKeys[global]; taken && other != ep && d.skip == "" {
+			d.skip = fmt.Sprintf("endpoint %s has a snapshot of the same vmid, name and node; the plugin keeps them unique across clusters", other)
+		} else if !taken {
+			b.snapKeys[global] = ep
+		}
+		f := d.fields
+		f["virtual_machine"] = ref{kind: KindVM, key: vm}
+		f["name"] = clip(s.Name, 255)
+		f["vmid"] = int64(s.VMID)
+		f["node"] = clip(node, 255)
+		f["subtype"] = subtypeOf(s.Subtype)
+		if f["subtype"] == "undefined" {
+			f["subtype"] = "qemu"
+		}
+		f["status"] = "active"
+		f["description"] = orNil(s.Description)
+		f["snaptime"] = s.Snaptime
+		f["parent"] = orNil(clip(s.Parent, 255))
+		b.managed(d)
+		b.add(d)
+	}
+	return nil
+}
+
+// taskActions are the words a task description names (reference §1.8).
+var taskActions = []string{"start", "shutdown", "reboot", "stop", "pause", "resume", "suspend", "delete",
+	"create", "clone", "move", "backup", "restore", "snapshot", "rollback", "migrate", "convert"}
+
+func taskDescription(guestType, id, typ string) string {
+	prefix := "QEMU"
+	if guestType == "lxc" {
+		prefix = "CT"
+	}
+	action := typ
+	if typ == "vzdump" {
+		action = "backup"
+	}
+	for _, a := range taskActions {
+		if strings.Contains(typ, a) {
+			action = a
+			break
+		}
+	}
+	if action != "" {
+		action = strings.ToUpper(action[:1]) + action[1:]
+	}
+	return fmt.Sprintf("%s %s - %s", prefix, id, action)
+}
+
+func (b *builder) tasks(ep, cluster string, guests map[int]*store.Guest) error {
+	if !b.inScope[KindTaskHistory] {
+		return nil
+	}
+	list, err := records[store.Task](b, ep)
+	if err != nil {
+		return err
+	}
+	mode := b.set.Mode(ModeTaskHistory)
+	for i := range list {
+		t := &list[i]
+		if t.VMID == 0 {
+			continue // node tasks: the plugin's history is per VM
+		}
+		vm, g := guestVM(cluster, guests, t.VMID)
+		d := newDesired(KindTaskHistory, t.UPID, fmt.Sprintf("task %q (%s)", t.UPID, ep), ep)
+		d.mode = mode
+		d.link = &linkTarget{kind: store.KindTask, key: t.UPID, endpoint: ep}
+		guestType := "unknown"
+		if g == nil {
+			d.skip = fmt.Sprintf("guest %d is not in the cache (the plugin requires a VM)", t.VMID)
+		} else {
+			guestType = g.Type
+		}
+		status := t.ExitStatus
+		if status == "" {
+			status = t.Status
+		}
+		if status == "" {
+			status = "unknown"
+		}
+		state := "stopped"
+		if t.EndTime == nil {
+			state = "running"
+		}
+		user := t.Username
+		if user == "" {
+			user = "root@pam"
+		}
+		f := d.fields
+		f["virtual_machine"] = ref{kind: KindVM, key: vm}
+		f["vm_type"] = clip(guestType, 16)
+		f["upid"] = clip(t.UPID, 255)
+		f["node"] = clip(t.Node, 255)
+		f["pid"] = orNil(t.PID)
+		f["pstart"] = orNil(t.PStart)
+		f["task_id"] = orNil(clip(t.TaskID, 255))
+		f["task_type"] = clip(t.TaskType, 255)
+		f["username"] = clip(user, 255)
+		f["start_time"] = timeVal(t.StartTime)
+		f["end_time"] = t.EndTime
+		f["description"] = taskDescription(guestType, t.TaskID, t.TaskType)
+		f["status"] = clip(status, 2048)
+		f["task_state"] = state
+		f["exitstatus"] = orNil(t.ExitStatus)
+		b.managed(d)
+		b.add(d)
+	}
+	return nil
+}
+
+func (b *builder) routines(ep, cluster string) error {
+	if !b.inScope[KindBackupRoutine] {
+		return nil
+	}
+	list, err := records[store.BackupRoutine](b, ep)
+	if err != nil {
+		return err
+	}
+	mode := b.set.Mode(ModeBackupRoutines)
+	storage := func(name string) any {
+		if name == "" {
+			return nil
+		}
+		return ref{kind: KindStorage, key: cluster + "/" + name, optional: true}
+	}
+	for i := range list {
+		r := &list[i]
+		d := newDesired(KindBackupRoutine, ep+"/"+r.JobID, fmt.Sprintf("backup routine %q (%s)", r.JobID, ep), ep)
+		d.mode = mode
+		d.link = &linkTarget{kind: store.KindBackupRoutine, key: r.JobID, endpoint: ep}
+		f := d.fields
+		f["endpoint"] = ref{kind: KindProxmoxEndpoint, key: ep}
+		f["job_id"] = clip(r.JobID, 255)
+		f["enabled"] = r.Enabled
+		f["schedule"] = clip(r.Schedule, 255)
+		f["next_run"] = r.NextRun
+		if r.Node != "" {
+			f["node"] = ref{kind: KindProxmoxNode, key: ep + "/" + r.Node, optional: true}
+		} else {
+			f["node"] = nil
+		}
+		f["storage"] = storage(r.Storage)
+		sel := r.Selection
+		if sel == nil {
+			sel = []int{}
+		}
+		f["selection"] = jsonVal{sel}
+		f["comment"] = r.Comment
+		status := r.Status
+		if status != store.StatusStale {
+			status = store.StatusActive
+		}
+		f["status"] = status
+		f["keep_last"] = intPtr(r.KeepLast)
+		f["keep_daily"] = intPtr(r.KeepDaily)
+		f["keep_weekly"] = intPtr(r.KeepWeekly)
+		f["keep_monthly"] = intPtr(r.KeepMonthly)
+		f["keep_yearly"] = intPtr(r.KeepYearly)
+		f["keep_all"] = boolPtr(r.KeepAll)
+		f["notes_template"] = r.NotesTemplate
+		f["bwlimit"] = intPtr(r.Bwlimit)
+		f["zstd"] = intPtr(r.Zstd)
+		f["io_workers"] = intPtr(r.IOWorkers)
+		f["fleecing"] = clip(r.Fleecing, 255)
+		f["fleecing_storage"] = storage(r.FleecingStorage)
+		f["repeat_missed"] = boolPtr(r.RepeatMissed)
+		f["pbs_change_detection_mode"] = clip(r.PBSChangeDetectionMode, 50)
+		f["raw_config"] = rawJSON(r.RawConfig)
+		b.managed(d)
+		b.add(d)
+	}
+	return nil
+}
+
+func (b *builder) replications(ep, cluster string, guests map[int]*store.Guest) error {
+	if !b.inScope[KindReplication] {
+		return nil
+	}
+	list, err := records[store.Replication](b, ep)
+	if err != nil {
+		return err
+	}
+	mode := b.set.Mode(ModeReplications)
+	for i := range list {
+		r := &list[i]
+		vm, g := guestVM(cluster, guests, r.Guest)
+		d := newDesired(KindReplication, ep+"/"+r.ReplicationID, fmt.Sprintf("replication %q (%s)", r.ReplicationID, ep), ep)
+		d.mode = mode
+		d.link = &linkTarget{kind: store.KindReplication, key: r.ReplicationID, endpoint: ep}
+		switch {
+		case g == nil:
+			d.skip = fmt.Sprintf("guest %d is not in the cache (the plugin requires a VM)", r.Guest)
+		case r.JobNum < 1:
+			// Proxmox numbers a guest's first job 0; the plugin's model
+			// requires jobnum > 0 and would refuse the row.
+			d.skip = fmt.Sprintf("job number %d: the netbox-proxbox plugin requires a job number above 0", r.JobNum)
+		}
+		f := d.fields
+		f["virtual_machine"] = ref{kind: KindVM, key: vm}
+		f["replication_id"] = clip(r.ReplicationID, 255)
+		f["guest"] = int64(r.Guest)
+		f["target"] = clip(r.Target, 255)
+		f["jobnum"] = int64(r.JobNum)
+		f["endpoint"] = ref{kind: KindProxmoxEndpoint, key: ep}
+		f["proxmox_node"] = ref{kind: KindProxmoxNode, key: ep + "/" + r.Target, optional: true}
+		f["job_type"] = "local"
+		f["schedule"] = clip(r.Schedule, 128)
+		if r.Rate != nil {
+			f["rate"] = *r.Rate
+		} else {
+			f["rate"] = nil
+		}
+		f["comment"] = orNil(r.Comment)
+		f["disable"] = r.Disable
+		f["source"] = orNil(clip(r.Source, 255))
+		if r.RemoveJob == "local" || r.RemoveJob == "full" {
+			f["remove_job"] = r.RemoveJob
+		} else {
+			f["remove_job"] = nil
+		}
+		status := r.Status
+		if status != store.StatusStale {
+			status = store.StatusActive
+		}
+		f["status"] = status
+		f["raw_config"] = rawJSON(r.RawConfig)
+		b.managed(d)
+		b.add(d)
+	}
+	return nil
+}
