@@ -6,12 +6,14 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/proxbox-tui/proxbox-tui/netbox/nbsim"
 	"github.com/proxbox-tui/proxbox-tui/proxmox/pvesim"
 )
 
 // demoEstate is the in-process lab of --demo: the simulator's demo estate
-// (lab: a 3-node cluster, edge: a standalone node, dr: unreachable), a
-// configuration that points at it and a temporary cache.
+// (lab: a 3-node cluster, edge: a standalone node, dr: unreachable), an
+// empty simulated NetBox with the netbox-proxbox plugin, a configuration
+// that points at them and a temporary cache.
 type demoEstate struct {
 	Config *Config
 	Cache  string
@@ -31,9 +33,16 @@ func startDemo() (*demoEstate, error) {
 	if err != nil {
 		return nil, fmt.Errorf("demo: %w", err)
 	}
+	nb, err := nbsim.Start(nbsim.Options{Version: "4.5", Plugin: true,
+		Latency: 3 * time.Millisecond, PerObjectCost: 50 * time.Microsecond})
+	if err != nil {
+		servers.Close()
+		return nil, fmt.Errorf("demo: %w", err)
+	}
 	dir, err := os.MkdirTemp("", "proxbox-tui-demo-")
 	if err != nil {
 		servers.Close()
+		nb.Close()
 		return nil, fmt.Errorf("demo: %w", err)
 	}
 	zone := ""
@@ -56,6 +65,7 @@ func startDemo() (*demoEstate, error) {
 			endpoint("edge", servers.Edge.URL, servers.Edge.Fingerprint),
 			endpoint("dr", servers.DRURL, ""),
 		},
+		NetBox: &NetBoxConfig{URL: nb.URL(), Token: Secret{value: nbsim.DefaultToken, Source: "demo"}},
 	}
 	// dr is unreachable: a pinned fingerprint would be checked against
 	// nothing, so it verifies as a real endpoint would, and fails to connect.
@@ -69,6 +79,7 @@ func startDemo() (*demoEstate, error) {
 		Cache:  filepath.Join(dir, "cache.db"),
 		close: func() {
 			servers.Close()
+			nb.Close()
 			os.RemoveAll(dir)
 		},
 	}, nil

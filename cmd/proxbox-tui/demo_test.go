@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/proxbox-tui/proxbox-tui/netbox"
 	"github.com/proxbox-tui/proxbox-tui/proxmox"
 	"github.com/proxbox-tui/proxbox-tui/store"
 )
@@ -39,5 +40,18 @@ func TestDemoEstateRefreshes(t *testing.T) {
 	}
 	if n, _ := st.Count(store.KindBackup, "lab"); n < 300 {
 		t.Errorf("demo lab has %d backups", n)
+	}
+	// The demo's NetBox answers, with the plugin, so a push works at once.
+	nb, err := netbox.NewClient(netbox.ClientConfig{URL: d.Config.NetBox.URL, Token: d.Config.NetBox.Token.Value()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inst, err := nb.Preflight(context.Background())
+	if err != nil || !inst.Plugin {
+		t.Fatalf("demo NetBox: %+v %v", inst, err)
+	}
+	plan, err := netbox.NewPlanner(nb, st, netbox.DefaultSettings()).Plan(context.Background(), netbox.Scope{Endpoints: []string{"lab", "edge"}})
+	if err != nil || plan.Writes() == 0 {
+		t.Fatalf("demo push plan: %v, %d writes", err, plan.Writes())
 	}
 }
