@@ -12,6 +12,7 @@ import (
 type common struct {
 	store   *store.Store
 	actions Actions
+	writes  Writes
 	st      *styles
 	keys    *keyMap
 	clock   func() time.Time
@@ -27,7 +28,7 @@ const (
 
 func newCommon(opts Options, st *styles) *common {
 	c := &common{
-		store: opts.Store, actions: opts.Actions, st: st, keys: newKeyMap(), clock: opts.Now,
+		store: opts.Store, actions: opts.Actions, writes: opts.Writes, st: st, keys: newKeyMap(), clock: opts.Now,
 		role: opts.Role, eps: map[string]EndpointInfo{},
 	}
 	if c.clock == nil {

@@ -13,10 +13,12 @@ import (
 // at 120x40, fixed clock, no colours. Rewrite them with: go test ./tui/ -run
 // TestGolden -update
 
-func goldenModel(t *testing.T) *teatest.TestModel {
+func goldenModel(t *testing.T) *teatest.TestModel { return goldenModelWith(t, nil) }
+
+func goldenModelWith(t *testing.T, w Writes) *teatest.TestModel {
 	t.Helper()
 	s := testEstate(t)
-	m := New(Options{Store: s, Actions: &fakeActions{}, Renderer: asciiRenderer(), Now: func() time.Time { return estateNow },
+	m := New(Options{Store: s, Actions: &fakeActions{}, Writes: w, Renderer: asciiRenderer(), Now: func() time.Time { return estateNow },
 		Endpoints: estateEndpoints(), Theme: ThemeDark})
 	t.Cleanup(m.Close)
 	return teatest.NewTestModel(t, m, teatest.WithInitialTermSize(120, 40))
@@ -66,6 +68,26 @@ func TestGoldenTaskDetail(t *testing.T) {
 	waitFor(t, tm, `Tasks [0-9]+ rows`)
 	tm.Send(keyMsg("enter"))
 	waitFor(t, tm, `TASK OK`)
+	teatest.RequireEqualOutput(t, finalView(t, tm))
+}
+
+func TestGoldenPushPlan(t *testing.T) {
+	tm := goldenModelWith(t, newFakeWrites())
+	tm.Send(keyMsg("p"))
+	waitFor(t, tm, `Push to NetBox · scope`)
+	tm.Send(keyMsg("enter"))
+	waitFor(t, tm, `Push 8 changes to NetBox\? \[y/N\]`)
+	teatest.RequireEqualOutput(t, finalView(t, tm))
+}
+
+func TestGoldenPushSummary(t *testing.T) {
+	tm := goldenModelWith(t, newFakeWrites())
+	tm.Send(keyMsg("p"))
+	waitFor(t, tm, `Push to NetBox · scope`)
+	tm.Send(keyMsg("enter"))
+	waitFor(t, tm, `Push 8 changes`)
+	tm.Send(keyMsg("y"))
+	waitFor(t, tm, `Failures \(1\)`)
 	teatest.RequireEqualOutput(t, finalView(t, tm))
 }
 

@@ -5,10 +5,13 @@ import (
 )
 
 // helpDoc is the help pane, generated from the key registry so it lists
-// exactly the keys the handlers match; keys a viewer may not use are shown
-// as unavailable rather than hidden, with the reason.
+// exactly the keys the handlers match; keys the session's role may not use
+// (push, Proxmox actions for a viewer) are left out, and a line says so.
 func helpDoc(k *keyMap, role Role, spec *tabSpec) doc {
 	d := doc{title: "Help · keys (esc to close)"}
+	if role == RoleViewer {
+		d.text("  read-only (viewer) session: keys that write to NetBox or Proxmox are for operators", stDim)
+	}
 	sections := []struct {
 		scope Scope
 		title string
@@ -17,22 +20,25 @@ func helpDoc(k *keyMap, role Role, spec *tabSpec) doc {
 		{ScopeTable, "Table"},
 		{ScopeFilter, "While typing a filter"},
 		{ScopeDetail, "Detail, raw JSON and help panes"},
+		{ScopeDialog, "Push and Proxmox action dialogs"},
 	}
 	for _, s := range sections {
+		if s.scope == ScopeDialog && role == RoleViewer {
+			continue
+		}
 		var rows [][]string
 		var sts []styleID
 		for _, b := range k.all() {
-			if b.Scope != s.scope {
+			if b.Scope != s.scope || !b.Enabled() {
 				continue
 			}
 			h := b.Help()
-			desc, st := h.Desc, stPlain
-			if !b.Enabled() {
-				desc += " (not available to a " + role.String() + " session)"
-				st = stDisabled
+			desc := h.Desc
+			if b.tabs != nil {
+				desc += " (" + b.Where() + ")"
 			}
 			rows = append(rows, []string{h.Key, desc})
-			sts = append(sts, st)
+			sts = append(sts, stPlain)
 		}
 		if s.scope == ScopeDetail {
 			rows = append(rows, []string{k.Up.Help().Key + " " + k.Down.Help().Key + " pgup pgdn g G", "scroll"})

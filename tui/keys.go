@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
@@ -16,6 +17,7 @@ const (
 	ScopeTable  Scope = "table"  // the table of the open tab
 	ScopeFilter Scope = "filter" // while typing a filter
 	ScopeDetail Scope = "detail" // detail, raw JSON and help panes
+	ScopeDialog Scope = "dialog" // the push and Proxmox action dialogs
 )
 
 // Binding is one entry of the key registry: the keys, their help, where
@@ -25,6 +27,30 @@ type Binding struct {
 	Action string // stable name of the action, e.g. "refresh"
 	Scope  Scope
 	Writes bool
+	tabs   []tabID // the only tabs it acts on; nil: every tab
+}
+
+// actsOn reports whether the binding acts on a tab.
+func (b *Binding) actsOn(id tabID) bool {
+	return b.tabs == nil || slices.Contains(b.tabs, id)
+}
+
+// Where says where the binding acts, for help and the README key table.
+func (b *Binding) Where() string {
+	if b.tabs == nil {
+		return string(b.Scope)
+	}
+	specs := tabSpecs()
+	var names []string
+	for _, id := range b.tabs {
+		names = append(names, specs[id].title)
+	}
+	return strings.Join(names, ", ") + " tab"
+}
+
+func (b Binding) onTab(ids ...tabID) Binding {
+	b.tabs = ids
+	return b
 }
 
 // keyMap is the session's registry. Handlers match against its fields; help,
@@ -38,6 +64,8 @@ type keyMap struct {
 	Up, Down, PageUp, PageDown, Top, Bottom    Binding
 	ColLeft, ColRight                          Binding
 	FilterApply, FilterCancel, FilterClearWord Binding
+	Push, RunJob, ScheduleNow                  Binding
+	Confirm, Choose, Cancel                    Binding
 }
 
 func bind(action string, scope Scope, writes bool, keys []string, helpKey, desc string) Binding {
@@ -57,11 +85,14 @@ func newKeyMap() *keyMap {
 		PrevTab:      bind("prev-tab", ScopeGlobal, false, []string{"shift+tab", "["}, "shift+tab/[", "previous tab"),
 		Refresh:      bind("refresh", ScopeGlobal, false, []string{"r"}, "r", "refresh the row's endpoint"),
 		RefreshAll:   bind("refresh-all", ScopeGlobal, false, []string{"R"}, "R", "refresh all"),
+		Push:         bind("push", ScopeGlobal, true, []string{"p"}, "p", "push to NetBox (scope, plan, confirm)"),
 		Filter:       bind("filter", ScopeTable, false, []string{"/"}, "/", "filter"),
 		Sort:         bind("sort", ScopeTable, false, []string{"s"}, "s", "sort"),
 		SortReverse:  bind("sort-reverse", ScopeTable, false, []string{"S"}, "S", "sort descending"),
 		Detail:       bind("detail", ScopeTable, false, []string{"enter"}, "enter", "detail"),
 		Raw:          bind("raw", ScopeTable, false, []string{"y"}, "y", "raw JSON"),
+		RunJob:       bind("run-job", ScopeTable, true, []string{"x"}, "x", "run the selected backup job now").onTab(tabRoutines),
+		ScheduleNow:  bind("schedule-now", ScopeTable, true, []string{"x"}, "x", "schedule the selected replication now").onTab(tabReplication),
 		Up:           bind("up", ScopeTable, false, []string{"up", "k"}, "↑/k", "up"),
 		Down:         bind("down", ScopeTable, false, []string{"down", "j"}, "↓/j", "down"),
 		PageUp:       bind("page-up", ScopeTable, false, []string{"pgup", "ctrl+u"}, "pgup", "page up"),
@@ -74,16 +105,22 @@ func newKeyMap() *keyMap {
 		FilterCancel: bind("filter-cancel", ScopeFilter, false, []string{"esc"}, "esc", "clear filter"),
 		FilterClearWord: bind("filter-clear-word", ScopeFilter, false, []string{"ctrl+w"}, "ctrl+w",
 			"delete word (ctrl+u: all)"),
+		// Dialog keys are not writes: y and enter also mean raw JSON and
+		// detail in the table, which viewers keep.
+		Confirm: bind("confirm", ScopeDialog, false, []string{"y"}, "y", "yes: confirm the question"),
+		Choose:  bind("choose", ScopeDialog, false, []string{"enter"}, "enter", "choose; at a [y/N] question: No"),
+		Cancel:  bind("cancel", ScopeDialog, false, []string{"esc", "n"}, "esc/n", "cancel, close (a running push goes on)"),
 	}
 }
 
 // all lists the registry in help order.
 func (k *keyMap) all() []*Binding {
 	return []*Binding{
-		&k.JumpTab, &k.NextTab, &k.PrevTab, &k.Refresh, &k.RefreshAll, &k.Help, &k.Back, &k.Quit,
+		&k.JumpTab, &k.NextTab, &k.PrevTab, &k.Refresh, &k.RefreshAll, &k.Push, &k.Help, &k.Back, &k.Quit,
 		&k.Up, &k.Down, &k.PageUp, &k.PageDown, &k.Top, &k.Bottom, &k.ColLeft, &k.ColRight,
-		&k.Filter, &k.Sort, &k.SortReverse, &k.Detail, &k.Raw,
+		&k.Filter, &k.Sort, &k.SortReverse, &k.Detail, &k.Raw, &k.RunJob, &k.ScheduleNow,
 		&k.FilterApply, &k.FilterCancel, &k.FilterClearWord,
+		&k.Confirm, &k.Choose, &k.Cancel,
 	}
 }
 
@@ -108,7 +145,7 @@ func KeyTable(role Role) string {
 			continue
 		}
 		h := k.Help()
-		fmt.Fprintf(&b, "| `%s` | %s | %s |\n", strings.ReplaceAll(h.Key, "|", `\|`), h.Desc, k.Scope)
+		fmt.Fprintf(&b, "| `%s` | %s | %s |\n", strings.ReplaceAll(h.Key, "|", `\|`), h.Desc, k.Where())
 	}
 	return b.String()
 }
@@ -126,10 +163,10 @@ func (k *keyMap) applyRole(role Role) {
 	}
 }
 
-// forbidden reports a write binding pressed by a viewer.
-func (k *keyMap) forbidden(msg tea.KeyMsg) (*Binding, bool) {
+// forbidden reports a write binding pressed by a viewer on a tab.
+func (k *keyMap) forbidden(msg tea.KeyMsg, tab tabID) (*Binding, bool) {
 	for _, b := range k.all() {
-		if b.Writes && !b.Enabled() {
+		if b.Writes && !b.Enabled() && b.actsOn(tab) {
 			for _, kk := range b.Keys() {
 				if kk == msg.String() {
 					return b, true

@@ -192,7 +192,7 @@ func (m *Model) onTick(time.Time) tea.Cmd {
 	if !m.flash.until.IsZero() && m.now.After(m.flash.until) {
 		m.flash = flashMsg{}
 	}
-	return m.tick()
+	return tea.Batch(m.tick(), m.pollPush())
 }
 
 // openDetail opens the selected row's detail; for tasks it also fetches

@@ -12,7 +12,8 @@ import (
 )
 
 // Model is the root of the TUI: it owns the tabs, routes keys by focus
-// (help, detail, filter, table) and runs all loading in commands.
+// (dialog, help, detail, filter, table) and runs all loading and every
+// write in commands.
 type Model struct {
 	c     *common
 	specs [tabCount]*tabSpec
@@ -22,7 +23,14 @@ type Model struct {
 	focus  focus
 	filter *filterInput
 	detail *detail // open detail or raw JSON pane, nil when closed
-	help   *detail // help pane, over everything, nil when closed
+	help   *detail // help pane, nil when closed
+
+	// Write dialogs, over everything; the push may go on hidden.
+	push          *pushFlow
+	confirm       *confirmDialog
+	checkSeq      uint64 // the allow_writes check whose answer opens a confirm
+	pending       []pendingAction
+	pushElsewhere pushStateMsg // the process's push state, polled on the tick
 
 	w, h int
 	now  time.Time
@@ -153,6 +161,18 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 				m.detail.setTail(taskLogLines(msg.lines))
 			}
 		}
+	case pushPlannedMsg:
+		m.onPushPlanned(msg)
+	case pushProgressMsg:
+		return m, m.onPushProgress(msg)
+	case pushDoneMsg:
+		m.onPushDone(msg)
+	case pushStateMsg:
+		m.pushElsewhere = msg
+	case writesCheckedMsg:
+		m.onWritesChecked(msg)
+	case proxmoxDoneMsg:
+		m.onProxmoxDone(msg)
 	case actionDoneMsg:
 		if msg.err != nil {
 			m.setFlash(msg.what+": "+msg.err.Error(), stError)
@@ -183,6 +203,12 @@ func (m *Model) resize(w, h int) {
 	if m.help != nil {
 		m.help.SetSize(m.w, body)
 	}
+	if m.push != nil {
+		m.push.modal.SetSize(m.w, body)
+	}
+	if m.confirm != nil {
+		m.confirm.modal.SetSize(m.w, body)
+	}
 }
 
 // bodyHeight is what is left between the tab bar and the two bottom lines.
@@ -204,6 +230,9 @@ func (m *Model) View() string {
 		ts := m.tabs[m.active]
 		ts.table.now = m.now
 		body = ts.table.View()
+	}
+	if d := m.openModal(); d != nil {
+		body = d.Over(body)
 	}
 	return strings.Join([]string{m.tabBarView(), body, m.infoView(), m.statusView()}, "\n")
 }

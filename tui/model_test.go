@@ -319,7 +319,7 @@ func TestViewerCannotUseWriteKeys(t *testing.T) {
 	if km.Refresh.Enabled() {
 		t.Fatal("a write key stays enabled for a viewer")
 	}
-	if _, ok := km.forbidden(keyMsg("r")); !ok {
+	if _, ok := km.forbidden(keyMsg("r"), tabEndpoints); !ok {
 		t.Fatal("pressing a write key as a viewer is not reported")
 	}
 	if !strings.Contains(KeyTable(RoleViewer), "refresh") {

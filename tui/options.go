@@ -72,6 +72,9 @@ const (
 type Options struct {
 	Store   *store.Store
 	Actions Actions // nil: refresh and task logs are unavailable
+	// Writes push to NetBox and act on Proxmox; nil: those keys say they
+	// are unavailable.
+	Writes Writes
 	// Renderer is the session's renderer (SSH clients differ); nil means
 	// lipgloss's default renderer, which is right only for a local session.
 	Renderer *lipgloss.Renderer

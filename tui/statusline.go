@@ -39,21 +39,23 @@ func endpointFreshness(e *store.Endpoint, fast time.Duration, now time.Time) fre
 	return freshness{name + " ● " + relative(*e.LastSuccess, now), st}
 }
 
-// statusView renders the status line: freshness per endpoint, refreshes
-// running, then the newest message or error.
+// statusView renders the status line: freshness per endpoint, then what
+// runs (refreshes, pushes, Proxmox actions) and the newest message or
+// error. When a message or a write would not fit, the freshness part gives
+// way first, so the answer to what the user just did stays readable.
 func (m *Model) statusView() string {
 	st := m.c.st
-	var parts []string
+	var fresh, parts []string
 	seen := map[string]bool{}
 	for i := range m.eps {
 		e := &m.eps[i]
 		seen[e.Name] = true
 		f := endpointFreshness(e, m.c.info(e.Name).FastInterval, m.now)
-		parts = append(parts, st.render(f.st, f.text))
+		fresh = append(fresh, st.render(f.st, f.text))
 	}
 	for _, name := range m.c.epNames {
 		if !seen[name] {
-			parts = append(parts, st.render(stDim, clean(name)+" ○ never refreshed"))
+			fresh = append(fresh, st.render(stDim, clean(name)+" ○ never refreshed"))
 		}
 	}
 	running := []string{}
@@ -75,11 +77,25 @@ func (m *Model) statusView() string {
 	if len(running) > 0 {
 		parts = append(parts, st.render(stRunning, "refreshing "+strings.Join(running, " ")))
 	}
+	if p := m.pushStatus(); p != "" {
+		parts = append(parts, st.render(stRunning, p))
+	}
+	for _, p := range m.pendingStatus() {
+		parts = append(parts, st.render(stRunning, p))
+	}
 	switch {
 	case m.flash.text != "":
 		parts = append(parts, st.render(m.flash.st, clean(m.flash.text)))
 	case lastErr != "":
 		parts = append(parts, st.render(stError, "error: "+lastErr))
 	}
-	return fitStyled(" "+strings.Join(parts, "  "), m.w)
+	answers := m.flash.text != "" || m.pushStatus() != "" || len(m.pending) > 0
+	if len(fresh) > 0 && answers {
+		head, tail := strings.Join(fresh, "  "), strings.Join(parts, "  ")
+		if hw, tw := textWidthStyled(head), textWidthStyled(tail); 1+hw+2+tw > m.w {
+			// Freshness keeps at least a third of the line.
+			fresh = []string{fitStyled(head, max(m.w-tw-3, min(hw, m.w/3)))}
+		}
+	}
+	return fitStyled(" "+strings.Join(append(fresh, parts...), "  "), m.w)
 }

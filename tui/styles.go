@@ -63,6 +63,7 @@ type styles struct {
 	footerDesc     lipgloss.Style
 	title          lipgloss.Style
 	notice         lipgloss.Style
+	dialog         lipgloss.Style // the frame of push and action dialogs
 	selectedGutter string
 }
 
@@ -120,6 +121,7 @@ func newStyles(r *lipgloss.Renderer, dark, noColor bool) *styles {
 	s.footerDesc = base.Foreground(col(p.dim))
 	s.title = base.Bold(true).Foreground(col(p.accent))
 	s.notice = base.Bold(true).Foreground(col(p.warn))
+	s.dialog = base.Border(lipgloss.RoundedBorder()).BorderForeground(col(p.accent)).Padding(0, 1)
 	s.selectedGutter = "›"
 	return s
 }

@@ -5,8 +5,8 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 )
 
-// handleKey routes a key by focus: help over everything, then the detail
-// pane, the filter prompt, and the table.
+// handleKey routes a key by focus: a write dialog over everything, then
+// help, the detail pane, the filter prompt, and the table.
 func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 	k := m.c.keys
 	if msg.String() == "ctrl+c" {
@@ -21,11 +21,18 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 		}
 		return tea.Batch(cmds...)
 	}
-	if b, ok := k.forbidden(msg); ok {
-		m.setFlash(b.Help().Desc+": not available to a viewer session (read-only)", stWarn)
-		return nil
+	// While typing a filter every key is text, write keys included.
+	if m.focus != focusFilter {
+		if b, ok := k.forbidden(msg, m.active); ok {
+			m.setFlash(b.Help().Desc+": not available to a viewer session (read-only)", stWarn)
+			return m.reportRefused(b.Action)
+		}
 	}
 	switch {
+	case m.confirm != nil:
+		return m.confirmKey(msg)
+	case m.pushShown():
+		return m.pushKey(msg)
 	case m.help != nil:
 		return m.helpKey(msg)
 	case m.focus == focusFilter:
@@ -57,6 +64,8 @@ func (m *Model) globalKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 		return m.refreshSelected(), true
 	case matches(msg, k.RefreshAll):
 		return m.runAction("refresh of all endpoints requested", func(a Actions) error { return a.RefreshAll() }), true
+	case matches(msg, k.Push):
+		return m.openPush(), true
 	}
 	return nil, false
 }
@@ -80,6 +89,10 @@ func (m *Model) tableKey(msg tea.KeyMsg) tea.Cmd {
 		return m.openDetail()
 	case matches(msg, k.Raw):
 		return m.openRaw()
+	case matches(msg, k.RunJob) && k.RunJob.actsOn(m.active):
+		return m.startProxmoxAction(opRunBackupJob)
+	case matches(msg, k.ScheduleNow) && k.ScheduleNow.actsOn(m.active):
+		return m.startProxmoxAction(opScheduleReplication)
 	default:
 		t.Update(msg)
 	}
@@ -165,6 +178,8 @@ func (m *Model) quit() tea.Cmd {
 func (m *Model) shortHelp() []key.Binding {
 	k := m.c.keys
 	switch {
+	case m.openModal() != nil:
+		return m.openModal().ShortHelp()
 	case m.help != nil:
 		return []key.Binding{k.Back.Binding}
 	case m.focus == focusFilter:
@@ -179,6 +194,16 @@ func (m *Model) shortHelp() []key.Binding {
 // clicked row and opens the detail of a clicked selected row.
 func (m *Model) handleMouse(msg tea.MouseMsg) tea.Cmd {
 	if m.w < minWidth || m.h < minHeight {
+		return nil
+	}
+	if d := m.openModal(); d != nil {
+		// A dialog is modal: the wheel scrolls it, clicks do nothing.
+		switch msg.Button {
+		case tea.MouseButtonWheelUp:
+			d.move(-1)
+		case tea.MouseButtonWheelDown:
+			d.move(1)
+		}
 		return nil
 	}
 	pane := m.help

@@ -26,13 +26,16 @@ type engine struct {
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
 	cleanup []func()
+
+	push    pushState
+	trigger string // who pushes: "tui", or the SSH user
 }
 
 // startEngine loads the configuration (or starts the demo estate), opens
 // the cache, and starts the refreshers. command names the process in the
 // cache's lock-holder description; sshListen is set by serve.
 func (a *app) startEngine(ctx context.Context, demo bool, command, sshListen string) (*engine, error) {
-	e := &engine{clients: map[string]*proxmox.Client{}}
+	e := &engine{clients: map[string]*proxmox.Client{}, trigger: command}
 	var cachePath, stateDir string
 	if demo {
 		d, err := startDemo()

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/proxbox-tui/proxbox-tui/store"
+	"github.com/proxbox-tui/proxbox-tui/tui"
 )
 
 func TestEngineOnTheDemo(t *testing.T) {
@@ -60,5 +61,73 @@ func TestTUINeedsATerminal(t *testing.T) {
 	code := run([]string{"--demo"}, strings.NewReader(""), &out, &errOut, testEnv(nil))
 	if code != 1 || !strings.Contains(errOut.String(), "the TUI needs a terminal") {
 		t.Fatalf("exit %d, %q", code, errOut.String())
+	}
+}
+
+func TestEngineWritesOnTheDemo(t *testing.T) {
+	a := &app{getenv: testEnv(map[string]string{"HOME": t.TempDir()})}
+	e, err := a.startEngine(context.Background(), true, "tui", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if n, _ := e.store.Count(store.KindBackupRoutine, "lab"); n > 0 {
+			if m, _ := e.store.Count(store.KindBackupRoutine, "edge"); m > 0 {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the demo was not refreshed")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	ctx := context.Background()
+	plan, err := e.PlanPush(ctx, tui.PushScope{All: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !plan.Plugin || plan.NetBoxVersion == "" || len(plan.Kinds) == 0 {
+		t.Fatalf("plan: %+v", plan)
+	}
+	var seen []tui.PushProgress
+	res, err := e.ApplyPush(ctx, plan, func(p tui.PushProgress) { seen = append(seen, p) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Failures) != 0 || len(seen) == 0 {
+		t.Fatalf("push: %d failures %+v, %d progress reports", len(res.Failures), res.Failures, len(seen))
+	}
+	if running, _ := e.PushRunning(); running {
+		t.Error("a finished push still shows as running")
+	}
+	again, err := e.PlanPush(ctx, tui.PushScope{All: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range again.Kinds {
+		if k.Create+k.Update > 0 {
+			t.Errorf("second plan still writes %s: %+v", k.Kind, k)
+		}
+	}
+	if !e.WritesAllowed("lab") || e.WritesAllowed("nope") {
+		t.Error("WritesAllowed")
+	}
+	routines, _ := store.List[store.BackupRoutine](e.store, "lab")
+	var job string
+	for _, r := range routines {
+		if r.Enabled {
+			job = r.JobID
+		}
+	}
+	msg, err := e.RunBackupJob(ctx, "lab", job)
+	if err != nil || !strings.Contains(msg, "started") {
+		t.Fatalf("run job %s: %q %v", job, msg, err)
+	}
+	repl, _ := store.List[store.Replication](e.store, "lab")
+	msg, err = e.ScheduleReplication(ctx, "lab", repl[0].ReplicationID)
+	if err != nil || !strings.Contains(msg, "scheduled on") {
+		t.Fatalf("schedule now: %q %v", msg, err)
 	}
 }

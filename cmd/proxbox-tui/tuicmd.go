@@ -29,7 +29,7 @@ func (a *app) runTUI(ctx context.Context, demo bool) error {
 	}
 	defer e.Close()
 	m := tui.New(tui.Options{
-		Store: e.store, Actions: e, Renderer: lipgloss.NewRenderer(out), Endpoints: e.EndpointInfos(),
+		Store: e.store, Actions: e, Writes: e, Renderer: lipgloss.NewRenderer(out), Endpoints: e.EndpointInfos(),
 		Role: tui.RoleOperator, NoColor: a.getenv("NO_COLOR") != "", Mouse: true,
 	})
 	defer m.Close()

@@ -1,0 +1,212 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/proxbox-tui/proxbox-tui/tui"
+	"github.com/proxbox-tui/proxbox-tui/tui/sshserver"
+)
+
+// serveFlags override the configuration's ssh section.
+type serveFlags struct {
+	listen, authorizedKeys, viewerKeys, hostKey string
+	demo                                        bool
+}
+
+func (a *app) serveCommand() *cobra.Command {
+	var f serveFlags
+	cmd := &cobra.Command{
+		Use:   "serve [--listen ADDR] [--authorized-keys FILE] [--viewer-keys FILE] [--host-key FILE] [--demo]",
+		Short: "Serve the TUI over SSH: one shared cache and refresher, one TUI per session",
+		Long: `Runs an SSH server whose every session gets the TUI. One process owns the
+cache and refreshes it from Proxmox; every session shows it live.
+
+Only public keys get in: operators' keys from the authorized-keys file,
+viewers' from the viewer-keys file (both in the authorized_keys format; by
+default authorized_keys and viewer_keys next to the configuration file).
+Viewers see everything and may refresh, but cannot push to NetBox or write
+to Proxmox. Every line of both files must be a key, a comment or blank, or
+serve does not start.
+
+The host key is created on first start ($XDG_STATE_HOME/proxbox-tui/
+ssh_host_ed25519_key) and its fingerprint printed. Sessions and actions are
+written to $XDG_STATE_HOME/proxbox-tui/audit.log.`,
+		Example: `  proxbox-tui serve
+  proxbox-tui serve --listen 127.0.0.1:2222 --authorized-keys ~/.ssh/authorized_keys
+  proxbox-tui serve --demo --listen 127.0.0.1:2222 --authorized-keys ~/.ssh/authorized_keys
+  ssh -p 2222 jumphost`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
+			defer stop()
+			return a.serve(ctx, f)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.listen, "listen", "", "address to listen on (default ssh.listen, else "+DefaultSSHListen+")")
+	fl.StringVar(&f.authorizedKeys, "authorized-keys", "", "operators' public keys (default ssh.authorized_keys)")
+	fl.StringVar(&f.viewerKeys, "viewer-keys", "", "viewers' public keys, read-only sessions (default ssh.viewer_keys)")
+	fl.StringVar(&f.hostKey, "host-key", "", "host key, created if missing (default ssh.host_key, else in the state directory)")
+	fl.BoolVar(&f.demo, "demo", false, "serve the built-in simulated lab (no Proxmox needed; temporary cache)")
+	return cmd
+}
+
+// serveSettings are the ssh section with the flags and defaults applied.
+type serveSettings struct {
+	SSHConfig
+	AuditLog string
+}
+
+func (a *app) serveSettings(f serveFlags) (serveSettings, error) {
+	p, err := a.paths()
+	if err != nil {
+		return serveSettings{}, err
+	}
+	cfg := &Config{}
+	if f.demo {
+		cfg.applyDefaults() // the demo reads no configuration file
+	} else {
+		// The engine loads it again and prints its warnings then.
+		if cfg, _, err = LoadConfig(p.ConfigFile, LoadOptions{Getenv: a.getenv}); err != nil {
+			_, _, err = a.loadConfig()
+			return serveSettings{}, err
+		}
+	}
+	if p.StateDir == "" {
+		return serveSettings{}, errors.New("neither $XDG_STATE_HOME nor $HOME is set: serve keeps its host key and audit log there")
+	}
+	s := serveSettings{SSHConfig: cfg.SSH, AuditLog: filepath.Join(p.StateDir, "audit.log")}
+	for _, o := range []struct {
+		flag string
+		into *string
+	}{{f.listen, &s.Listen}, {f.authorizedKeys, &s.AuthorizedKeys}, {f.viewerKeys, &s.ViewerKeys}, {f.hostKey, &s.HostKey}} {
+		if o.flag != "" {
+			*o.into = expandHome(o.flag)
+		}
+	}
+	// Key files next to the configuration count when they exist.
+	for _, d := range []struct {
+		into *string
+		name string
+	}{{&s.AuthorizedKeys, "authorized_keys"}, {&s.ViewerKeys, "viewer_keys"}} {
+		if *d.into != "" {
+			continue
+		}
+		path := filepath.Join(filepath.Dir(p.ConfigFile), d.name)
+		if _, err := os.Stat(path); err == nil {
+			*d.into = path
+		}
+	}
+	if s.HostKey == "" {
+		s.HostKey = filepath.Join(p.StateDir, "ssh_host_ed25519_key")
+	}
+	if s.AuthorizedKeys == "" && s.ViewerKeys == "" {
+		dir := filepath.Dir(p.ConfigFile)
+		return s, fmt.Errorf("no SSH keys to let anyone in: put operators' public keys in %s and viewers' in %s (authorized_keys format), or pass --authorized-keys FILE / --viewer-keys FILE",
+			filepath.Join(dir, "authorized_keys"), filepath.Join(dir, "viewer_keys"))
+	}
+	return s, nil
+}
+
+// serve runs the SSH server until ctx ends.
+func (a *app) serve(ctx context.Context, f serveFlags) error {
+	s, err := a.serveSettings(f)
+	if err != nil {
+		return err
+	}
+	// Keys first: a bad line stops serve before anything starts.
+	keys, err := sshserver.LoadKeyring(s.AuthorizedKeys, s.ViewerKeys)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("%w (set ssh.authorized_keys / ssh.viewer_keys or the flags to existing files)", err)
+		}
+		return err
+	}
+	for _, w := range keys.Warnings {
+		fmt.Fprintln(a.stderr, "warning:", w)
+	}
+	if keys.Len() == 0 {
+		return fmt.Errorf("no keys in %s: nobody could log in", orNone(s.AuthorizedKeys, s.ViewerKeys))
+	}
+	hostKey, created, err := sshserver.LoadOrCreateHostKey(s.HostKey)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", s.Listen)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+
+	e, err := a.startEngine(ctx, f.demo, "serve", ln.Addr().String())
+	if err != nil {
+		return err
+	}
+	defer e.Close()
+	audit, err := sshserver.OpenAudit(s.AuditLog)
+	if err != nil {
+		return err
+	}
+	defer audit.Close()
+	srv, err := sshserver.New(sshserver.Config{
+		Keys: keys, HostKey: hostKey, Audit: audit, Log: e.log,
+		TUI:         tui.Options{Store: e.store, Actions: e, Writes: e, Endpoints: e.EndpointInfos(), Mouse: true},
+		IdleTimeout: s.IdleTimeout.Std(), MaxSessions: s.MaxSessions,
+	})
+	if err != nil {
+		return err
+	}
+
+	fp := sshserver.Fingerprint(hostKey.PublicKey())
+	if created {
+		fmt.Fprintf(a.stdout, "created host key %s\n", s.HostKey)
+	}
+	fmt.Fprintf(a.stdout, "proxbox-tui serving on %s\n", ln.Addr())
+	fmt.Fprintf(a.stdout, "host key %s %s\n", hostKey.PublicKey().Type(), fp)
+	fmt.Fprintf(a.stdout, "keys: %d operator, %d viewer; audit log %s\n",
+		keys.Count(tui.RoleOperator), keys.Count(tui.RoleViewer), s.AuditLog)
+	if f.demo {
+		fmt.Fprintln(a.stdout, "demo: serving the simulated lab (lab, edge, dr)")
+	}
+
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	select {
+	case err = <-served:
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if serr := srv.Shutdown(shutdown); serr != nil && err == nil {
+		e.log.Warn("ssh shutdown", "err", serr)
+	}
+	if err != nil {
+		return fmt.Errorf("ssh server: %w", err)
+	}
+	return nil
+}
+
+func orNone(paths ...string) string {
+	out := ""
+	for _, p := range paths {
+		if p == "" {
+			continue
+		}
+		if out != "" {
+			out += " and "
+		}
+		out += p
+	}
+	return out
+}

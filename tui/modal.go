@@ -1,0 +1,231 @@
+package tui
+
+import (
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
+)
+
+// modal is a dialog box drawn over the body: a title, lines that scroll, an
+// optional menu and progress bar, and a prompt that always stays visible.
+// It only shows and scrolls; the write flows decide what keys mean.
+type modal struct {
+	c      *common
+	title  string
+	lines  []docLine
+	menu   []string // choices; the cursor picks one
+	cursor int
+	bar    *PushProgress // drawn as a bar below the lines when set
+	prompt []span
+	hints  []key.Binding
+	offset int
+	w, h   int // the body the box is centred in
+}
+
+// maxModalWidth keeps the box readable on wide terminals.
+const maxModalWidth = 100
+
+func newModal(c *common, title string) *modal { return &modal{c: c, title: title} }
+
+func (d *modal) Init() tea.Cmd { return nil }
+
+func (d *modal) SetSize(w, h int) { d.w, d.h = max(w, 0), max(h, 0) }
+
+func (d *modal) ShortHelp() []key.Binding { return d.hints }
+
+// set replaces the content, keeping the menu cursor, and scrolls to the top.
+func (d *modal) set(title string, lines []docLine, prompt []span, hints ...key.Binding) {
+	d.title, d.lines, d.prompt, d.hints, d.offset = title, lines, prompt, hints, 0
+}
+
+func (d *modal) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	km, ok := msg.(tea.KeyMsg)
+	if !ok {
+		return d, nil
+	}
+	k := d.c.keys
+	step := 0
+	switch {
+	case matches(km, k.Up):
+		step = -1
+	case matches(km, k.Down):
+		step = 1
+	case matches(km, k.PageUp):
+		step = -max(d.bodyRows()-1, 1)
+	case matches(km, k.PageDown):
+		step = max(d.bodyRows()-1, 1)
+	case matches(km, k.Top):
+		step = -1 << 20
+	case matches(km, k.Bottom):
+		step = 1 << 20
+	}
+	d.move(step)
+	return d, nil
+}
+
+// move moves the menu cursor, or scrolls when there is no menu.
+func (d *modal) move(step int) {
+	if len(d.menu) > 0 {
+		d.cursor = min(max(d.cursor+step, 0), len(d.menu)-1)
+		d.offset = d.visibleOffset(len(d.content()), d.bodyRows())
+	} else {
+		d.scroll(step)
+	}
+}
+
+// visibleOffset is the first content line shown: the scroll offset within
+// bounds, moved so the menu cursor is on screen.
+func (d *modal) visibleOffset(n, rows int) int {
+	off := d.offset
+	if len(d.menu) > 0 && rows > 0 {
+		cur := n - len(d.menu) - btoi(d.bar != nil) + d.cursor // the cursor's line
+		off = min(max(off, cur-rows+1), cur)
+	}
+	return max(min(off, n-rows), 0)
+}
+
+func (d *modal) scroll(delta int) {
+	d.offset = min(max(d.offset+delta, 0), max(len(d.content())-d.bodyRows(), 0))
+}
+
+// innerWidth is the text width inside the border and padding: what the
+// content needs, within the terminal and maxModalWidth.
+func (d *modal) innerWidth() int {
+	need := textWidth(clean(d.title)) + len("  (10–20 of 30)")
+	width := func(spans []span) int {
+		n := 0
+		for _, sp := range spans {
+			n += textWidth(sp.text)
+		}
+		return n
+	}
+	for _, l := range d.lines {
+		need = max(need, width(l.spans))
+	}
+	for _, c := range d.menu {
+		need = max(need, textWidth(clean(c))+2)
+	}
+	need = max(need, width(d.prompt), textWidth(d.hintText()))
+	if d.bar != nil {
+		need = max(need, 60)
+	}
+	return max(min(need, min(d.w, maxModalWidth)-4), 1)
+}
+
+func (d *modal) hintText() string {
+	var hints []string
+	for _, b := range d.hints {
+		h := b.Help()
+		hints = append(hints, h.Key+" "+h.Desc)
+	}
+	return strings.Join(hints, " · ")
+}
+
+// fixedRows are the rows that never scroll: title, prompt, hints.
+func (d *modal) fixedRows() int {
+	n := 2
+	if len(d.prompt) > 0 {
+		n++
+	}
+	return n
+}
+
+// bodyRows is how many scrolling rows fit in the box.
+func (d *modal) bodyRows() int { return max(d.h-2-d.fixedRows(), 0) }
+
+// content lays out the scrolling part: lines, menu, bar.
+func (d *modal) content() []string {
+	st, iw := d.c.st, d.innerWidth()
+	out := (&doc{lines: d.lines}).layout(st, iw)
+	for i, choice := range d.menu {
+		if i == d.cursor {
+			out = append(out, st.selSeq[stBold].wrap(fitCell(st.selectedGutter+" "+clean(choice), iw, false)))
+		} else {
+			out = append(out, fitCell("  "+clean(choice), iw, false))
+		}
+	}
+	if d.bar != nil {
+		out = append(out, progressBar(st, *d.bar, iw))
+	}
+	return out
+}
+
+// View draws the box over an empty body.
+func (d *modal) View() string { return d.Over("") }
+
+// Over draws the box centred over bg, the body it covers (h lines of w
+// cells); the result is h lines of exactly w cells.
+func (d *modal) Over(bg string) string {
+	if d.w <= 0 || d.h <= 0 {
+		return ""
+	}
+	st, iw := d.c.st, d.innerWidth()
+	content := d.content()
+	rows := d.bodyRows()
+	off := d.visibleOffset(len(content), rows)
+	title := clean(d.title)
+	if len(content) > rows && rows > 0 {
+		title += "  (" + itoa(off+1) + "–" + itoa(min(off+rows, len(content))) + " of " + itoa(len(content)) + ")"
+	}
+	inner := []string{st.title.Render(fitCell(title, iw, false))}
+	for i := off; i < len(content) && i < off+rows; i++ {
+		inner = append(inner, content[i])
+	}
+	if len(d.prompt) > 0 {
+		inner = append(inner, (&doc{lines: []docLine{{spans: d.prompt}}}).layout(st, iw)...)
+	}
+	inner = append(inner, st.render(stDim, fitCell(d.hintText(), iw, false)))
+
+	box := strings.Split(st.dialog.Render(strings.Join(inner, "\n")), "\n")
+	bw := textWidthStyled(box[0])
+	x0, y0 := max((d.w-bw)/2, 0), max((d.h-len(box))/2, 0)
+	lines := strings.Split(bg, "\n")
+	for len(lines) < d.h {
+		lines = append(lines, "")
+	}
+	lines = lines[:d.h]
+	for i, b := range box {
+		y := y0 + i
+		if y >= d.h {
+			break
+		}
+		left := ansi.Truncate(lines[y], x0, "")
+		if strings.Contains(left, "\x1b") {
+			left += ansi.ResetStyle // a style open in the table must not bleed into the box
+		}
+		lines[y] = left + b + ansi.TruncateLeft(lines[y], x0+bw, "")
+	}
+	for i := range lines {
+		lines[i] = fitStyled(lines[i], d.w)
+	}
+	return strings.Join(lines, "\n")
+}
+
+// progressBar is "[█████░░░░░] 40/120 stage" fitted to w cells.
+func progressBar(st *styles, p PushProgress, w int) string {
+	count := itoa(p.Done) + "/" + itoa(p.Total)
+	if p.Total <= 0 {
+		count = itoa(p.Done)
+	}
+	barW := max(min(w-len(count)-3, 40), 0)
+	filled := 0
+	if p.Total > 0 {
+		filled = min(barW*min(p.Done, p.Total)/p.Total, barW)
+	}
+	bar := "[" + st.render(stRunning, strings.Repeat("█", filled)) + st.render(stDim, strings.Repeat("░", barW-filled)) + "] " + count
+	return fitStyled(bar, w)
+}
+
+// relabel is a registry binding with the short text a dialog shows for it.
+func relabel(b Binding, desc string) key.Binding {
+	return key.NewBinding(key.WithKeys(b.Keys()...), key.WithHelp(b.Help().Key, desc))
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,513 @@
+package tui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+)
+
+// pushFlow is the dialog `p` opens: scope menu → plan → confirm → live
+// progress → summary. Every call runs in a command whose result carries
+// the flow's seq; a result for a closed or newer flow is dropped.
+type pushFlow struct {
+	seq    uint64
+	stage  pushStage
+	scopes []pushChoice
+	chosen pushChoice
+	plan   *PushPlan
+	prog   PushProgress
+	result *PushResult
+	err    error
+	cancel context.CancelFunc // ends the plan request when the dialog closes
+	relay  *progressRelay     // while applying
+	hidden bool               // the dialog is closed but its push goes on
+	modal  *modal
+}
+
+type pushStage int
+
+const (
+	pushChoosing pushStage = iota
+	pushPlanning
+	pushConfirming // the plan, under a [y/N] question
+	pushApplying
+	pushFinished
+	pushFailed
+)
+
+// pushChoice is one entry of the scope menu.
+type pushChoice struct {
+	label string
+	scope PushScope
+}
+
+type pushPlannedMsg struct {
+	seq  uint64
+	plan *PushPlan
+	err  error
+}
+
+type pushProgressMsg struct {
+	seq uint64
+	p   PushProgress
+}
+
+type pushDoneMsg struct {
+	seq    uint64
+	result *PushResult
+	err    error
+}
+
+// pushStateMsg is the process-wide push state (any session).
+type pushStateMsg struct {
+	running bool
+	summary string
+}
+
+// pushShown reports whether the push dialog is on screen.
+func (m *Model) pushShown() bool { return m.push != nil && !m.push.hidden }
+
+// openPush opens the scope menu, or shows this session's push again.
+func (m *Model) openPush() tea.Cmd {
+	if m.c.writes == nil {
+		m.setFlash("push to NetBox is not available in this session", stWarn)
+		return nil
+	}
+	if m.push != nil {
+		m.push.hidden = false
+		m.showPushStage() // progress that arrived while hidden
+		return nil
+	}
+	f := &pushFlow{seq: m.nextSeq(), modal: newModal(m.c, "")}
+	f.modal.SetSize(m.w, m.bodyHeight())
+	ts := m.tabs[m.active]
+	ref, ok := ts.table.selected()
+	f.scopes = pushChoices(ts.spec, ts.table, ref, ok)
+	m.push = f
+	m.showPushChoosing()
+	return nil
+}
+
+// pushChoices lists the scopes offered from where the user stands: all,
+// the selected row's endpoint, the tab's kind, and the selected rows (the
+// rows the filter shows on the cursor's endpoint, else the cursor's row).
+func pushChoices(spec *tabSpec, t *table, ref rowRef, selected bool) []pushChoice {
+	kind := spec.kinds[0]
+	out := []pushChoice{{"Everything: every endpoint, every kind", PushScope{All: true}}}
+	if selected {
+		out = append(out, pushChoice{"Endpoint " + clean(ref.endpoint) + ": every kind", PushScope{Endpoint: ref.endpoint}})
+	}
+	out = append(out, pushChoice{"This tab's kind, on every endpoint: " + string(kind), PushScope{Kind: kind}})
+	if !selected {
+		return out
+	}
+	keys := []string{ref.key}
+	label := "Selected row: " + string(kind) + " " + clean(ref.key) + " on " + clean(ref.endpoint)
+	if t.ds != nil && len(t.view) < t.ds.n {
+		keys = keys[:0]
+		for _, i := range t.view {
+			if t.ds.endpoints[i] == ref.endpoint {
+				keys = append(keys, t.ds.keys[i])
+			}
+		}
+		label = fmt.Sprintf("Selected rows: the %s %s the filter shows on %s", formatCount(len(keys)), string(kind), clean(ref.endpoint))
+	}
+	return append(out, pushChoice{label, PushScope{Endpoint: ref.endpoint, Kind: kind, Keys: keys}})
+}
+
+// scopeText names a scope in titles: "everything", "endpoint lab", ...
+func scopeText(s PushScope) string {
+	switch {
+	case s.All:
+		return "everything"
+	case len(s.Keys) == 1:
+		return string(s.Kind) + " " + s.Keys[0] + " on " + s.Endpoint
+	case len(s.Keys) > 1:
+		return formatCount(len(s.Keys)) + " " + string(s.Kind) + " on " + s.Endpoint
+	case s.Kind != "" && s.Endpoint != "":
+		return string(s.Kind) + " on " + s.Endpoint
+	case s.Kind != "":
+		return string(s.Kind) + " on every endpoint"
+	}
+	return "endpoint " + s.Endpoint
+}
+
+// pushKey handles keys while the push dialog is on screen.
+func (m *Model) pushKey(msg tea.KeyMsg) tea.Cmd {
+	f, k := m.push, m.c.keys
+	switch f.stage {
+	case pushChoosing:
+		switch {
+		case matches(msg, k.Choose):
+			return m.planPush(f.scopes[f.modal.cursor])
+		case matches(msg, k.Cancel):
+			m.closePush("push cancelled")
+			return nil
+		}
+	case pushPlanning:
+		if matches(msg, k.Cancel) {
+			m.closePush("push cancelled while planning")
+			return nil
+		}
+	case pushConfirming:
+		switch {
+		case matches(msg, k.Confirm) && f.plan.writes() > 0:
+			return m.applyPush()
+		case matches(msg, k.Choose), matches(msg, k.Cancel):
+			m.closePush("push cancelled: nothing was written")
+			return nil
+		}
+	case pushApplying:
+		if matches(msg, k.Cancel) {
+			f.hidden = true
+			m.setFlash("the push goes on in the background; p shows it again", stRunning)
+			return nil
+		}
+	case pushFinished, pushFailed:
+		if matches(msg, k.Cancel) || matches(msg, k.Choose) {
+			m.closePush("")
+			return nil
+		}
+	}
+	f.modal.Update(msg)
+	return nil
+}
+
+// closePush drops the flow; results still on their way find no flow with
+// their seq and are dropped.
+func (m *Model) closePush(why string) {
+	if m.push == nil {
+		return
+	}
+	if m.push.cancel != nil {
+		m.push.cancel()
+	}
+	m.push = nil
+	if why != "" {
+		m.setFlash(why, stWarn)
+	}
+}
+
+func (m *Model) planPush(c pushChoice) tea.Cmd {
+	f := m.push
+	f.chosen, f.stage = c, pushPlanning
+	ctx, cancel := context.WithCancel(m.ctx)
+	f.cancel = cancel
+	m.showPushStage()
+	w, seq := m.c.writes, f.seq
+	return func() tea.Msg {
+		defer cancel()
+		plan, err := w.PlanPush(ctx, c.scope)
+		return pushPlannedMsg{seq: seq, plan: plan, err: err}
+	}
+}
+
+func (m *Model) onPushPlanned(msg pushPlannedMsg) {
+	f := m.push
+	if f == nil || f.seq != msg.seq || f.stage != pushPlanning {
+		return
+	}
+	f.cancel = nil
+	switch {
+	case msg.err != nil:
+		f.stage, f.err = pushFailed, fmt.Errorf("planning the push: %w", msg.err)
+	case msg.plan == nil:
+		f.stage, f.err = pushFailed, fmt.Errorf("planning the push: no plan returned")
+	default:
+		f.stage, f.plan = pushConfirming, msg.plan
+	}
+	m.showPushStage()
+}
+
+// applyPush runs the plan; progress reaches the model through a relay that
+// never blocks the callback and keeps only the latest progress.
+func (m *Model) applyPush() tea.Cmd {
+	f := m.push
+	f.stage = pushApplying
+	m.showPushStage()
+	relay := newProgressRelay()
+	w, plan, seq, ctx := m.c.writes, f.plan, f.seq, m.ctx
+	apply := func() tea.Msg {
+		defer relay.close()
+		res, err := w.ApplyPush(ctx, plan, relay.send)
+		return pushDoneMsg{seq: seq, result: res, err: err}
+	}
+	f.relay = relay
+	return tea.Batch(apply, relay.wait(seq))
+}
+
+func (m *Model) onPushProgress(msg pushProgressMsg) tea.Cmd {
+	f := m.push
+	if f == nil || f.seq != msg.seq || f.stage != pushApplying {
+		return nil
+	}
+	f.prog = msg.p
+	if !f.hidden {
+		m.showPushStage()
+	}
+	return f.relay.wait(f.seq)
+}
+
+func (m *Model) onPushDone(msg pushDoneMsg) {
+	f := m.push
+	if f == nil || f.seq != msg.seq || f.stage != pushApplying {
+		return
+	}
+	f.result, f.err, f.relay = msg.result, msg.err, nil
+	f.stage = pushFinished
+	if msg.err != nil {
+		f.stage = pushFailed
+	}
+	m.showPushStage()
+	if f.hidden {
+		text, st := pushOutcome(msg.result, msg.err)
+		m.setFlash(text+" (p shows the summary)", st)
+	}
+}
+
+// pushOutcome is the one-line result of a push for the status line.
+func pushOutcome(res *PushResult, err error) (string, styleID) {
+	if err != nil {
+		return "push failed: " + err.Error(), stError
+	}
+	var written, failed int
+	if res != nil {
+		for _, k := range res.Kinds {
+			written += k.Created + k.Updated + k.Stale
+			failed += k.Failed
+		}
+		failed = max(failed, len(res.Failures))
+	}
+	if failed > 0 {
+		return fmt.Sprintf("push finished: %d written, %d failed", written, failed), stWarn
+	}
+	return fmt.Sprintf("push finished: %d written", written), stOK
+}
+
+func (m *Model) showPushChoosing() {
+	f := m.push
+	var lines []docLine
+	lines = append(lines, docLine{spans: []span{{"Push the cached inventory to NetBox. What should it cover?", stPlain}}})
+	if m.pushElsewhere.running {
+		lines = append(lines, docLine{spans: []span{{"A push is already running: " + m.pushElsewhere.summary, stWarn}}, wrap: true})
+	}
+	lines = append(lines, docLine{})
+	f.modal.menu = nil
+	for _, c := range f.scopes {
+		f.modal.menu = append(f.modal.menu, c.label)
+	}
+	k := m.c.keys
+	f.modal.set("Push to NetBox · scope", lines, nil, relabel(k.Up, "up"), relabel(k.Down, "down"),
+		relabel(k.Choose, "plan this scope"), relabel(k.Cancel, "cancel"))
+}
+
+// showPushStage fills the dialog for the flow's stage.
+func (m *Model) showPushStage() {
+	f, k, d := m.push, m.c.keys, m.push.modal
+	d.menu, d.bar = nil, nil
+	scope := clean(scopeText(f.chosen.scope))
+	switch f.stage {
+	case pushChoosing:
+		m.showPushChoosing()
+	case pushPlanning:
+		d.set("Push to NetBox · "+scope, []docLine{{spans: []span{{"planning: reading NetBox and comparing…", stRunning}}}},
+			nil, relabel(k.Cancel, "cancel"))
+	case pushConfirming:
+		n := f.plan.writes()
+		prompt := []span{{fmt.Sprintf("Push %d changes to NetBox? ", n), stBold}, {"[y/N]", stAccent}}
+		hints := []key.Binding{relabel(k.Confirm, "push"), relabel(k.Choose, "no"), relabel(k.Cancel, "cancel")}
+		if n == 0 {
+			prompt = []span{{"Nothing to push: NetBox is up to date.", stOK}}
+			hints = []key.Binding{relabel(k.Cancel, "close")}
+		}
+		d.set("Push plan · "+scope, planLines(f.plan), prompt, hints...)
+	case pushApplying:
+		d.set("Pushing to NetBox · "+scope, progressLines(f.prog), nil, relabel(k.Cancel, "hide (the push goes on)"))
+		p := f.prog
+		d.bar = &p
+	case pushFinished, pushFailed:
+		title := "Push finished · " + scope
+		if f.stage == pushFailed {
+			title = "Push failed · " + scope
+		}
+		d.set(title, summaryLines(f.result, f.err), nil, relabel(k.Cancel, "close"), relabel(k.Up, "scroll"))
+	}
+}
+
+// planLines renders a plan: NetBox, the plugin, counts per kind.
+func planLines(p *PushPlan) []docLine {
+	var lines []docLine
+	add := func(spans ...span) { lines = append(lines, docLine{spans: spans}) }
+	plugin, pst := "no: only core objects (clusters, devices, VMs) are pushed", stWarn
+	if p.Plugin {
+		plugin, pst = "yes: its models are pushed too", stOK
+	}
+	add(span{fitCell("NetBox", 9, false), stDim}, span{orDash(clean(p.NetBoxVersion)), stPlain})
+	add(span{fitCell("plugin", 9, false), stDim}, span{"netbox-proxbox " + plugin, pst})
+	add()
+	rows := make([][]string, 0, len(p.Kinds)+1)
+	sts := make([]styleID, 0, len(p.Kinds)+1)
+	var total PushKindPlan
+	for _, k := range p.Kinds {
+		rows = append(rows, []string{k.Kind, itoa(k.Create), itoa(k.Update), itoa(k.Stale), itoa(k.Unchanged)})
+		st := stDim
+		if k.Create+k.Update+k.Stale > 0 {
+			st = stPlain
+		}
+		sts = append(sts, st)
+		total.Create += k.Create
+		total.Update += k.Update
+		total.Unchanged += k.Unchanged
+		total.Stale += k.Stale
+	}
+	rows = append(rows, []string{"total", itoa(total.Create), itoa(total.Update), itoa(total.Stale), itoa(total.Unchanged)})
+	sts = append(sts, stBold)
+	// Unchanged last: on a narrow terminal it is the column to lose.
+	lines = append(lines, countTable([]string{"kind", "create", "update", "stale", "unchanged"}, rows, sts)...)
+	return append(lines, docLine{})
+}
+
+func progressLines(p PushProgress) []docLine {
+	stage := p.Stage
+	if stage == "" {
+		stage = "starting…"
+	}
+	return []docLine{
+		{spans: []span{{fitCell("stage", 7, false), stDim}, {clean(stage), stRunning}}},
+		{spans: []span{{fitCell("done", 7, false), stDim}, {itoa(p.Done) + " of " + itoa(p.Total), stPlain}}},
+		{},
+	}
+}
+
+// summaryLines renders what a push did and, by name, what failed.
+func summaryLines(res *PushResult, err error) []docLine {
+	var lines []docLine
+	add := func(spans ...span) { lines = append(lines, docLine{spans: spans}) }
+	if err != nil {
+		lines = append(lines, docLine{spans: []span{{clean(err.Error()), stError}}, wrap: true})
+	}
+	if res == nil {
+		return lines
+	}
+	text, st := pushOutcome(res, nil)
+	add(span{text + " in " + elapsed(res.Duration), st})
+	add()
+	rows := make([][]string, 0, len(res.Kinds))
+	sts := make([]styleID, 0, len(res.Kinds))
+	for _, k := range res.Kinds {
+		rows = append(rows, []string{k.Kind, itoa(k.Created), itoa(k.Updated), itoa(k.Stale), itoa(k.Failed), itoa(k.Unchanged)})
+		st := stPlain
+		if k.Failed > 0 {
+			st = stError
+		}
+		sts = append(sts, st)
+	}
+	lines = append(lines, countTable([]string{"kind", "created", "updated", "stale", "failed", "unchanged"}, rows, sts)...)
+	if len(res.Failures) > 0 {
+		add()
+		add(span{fmt.Sprintf("Failures (%d)", len(res.Failures)), stAccent})
+		for _, f := range res.Failures {
+			lines = append(lines, docLine{spans: []span{{"✖ " + clean(f.Kind) + " " + clean(f.Key) + ": " + clean(f.Message), stError}}, wrap: true})
+		}
+	}
+	return lines
+}
+
+// countTable lays out a name column and right-aligned count columns.
+func countTable(header []string, rows [][]string, sts []styleID) []docLine {
+	widths := make([]int, len(header))
+	for i, h := range header {
+		widths[i] = textWidth(h)
+	}
+	for _, r := range rows {
+		for i, c := range r {
+			widths[i] = max(widths[i], min(textWidth(clean(c)), 40))
+		}
+	}
+	line := func(cells []string) string {
+		var b strings.Builder
+		for i, c := range cells {
+			if i > 0 {
+				b.WriteString("  ")
+			}
+			b.WriteString(fitCell(clean(c), widths[i], i > 0))
+		}
+		return b.String()
+	}
+	out := []docLine{{spans: []span{{line(header), stDim}}}}
+	for i, r := range rows {
+		out = append(out, docLine{spans: []span{{line(r), sts[i]}}})
+	}
+	return out
+}
+
+// progressRelay carries ApplyPush's progress to the model: send never
+// blocks and keeps only the latest value; wait is a command that delivers
+// it and ends when the push does.
+type progressRelay struct {
+	mu     sync.Mutex
+	latest PushProgress
+	ready  chan struct{} // holds one token while a progress is undelivered
+	done   chan struct{}
+}
+
+func newProgressRelay() *progressRelay {
+	return &progressRelay{ready: make(chan struct{}, 1), done: make(chan struct{})}
+}
+
+func (r *progressRelay) send(p PushProgress) {
+	r.mu.Lock()
+	r.latest = p
+	r.mu.Unlock()
+	select {
+	case r.ready <- struct{}{}:
+	default: // a delivery is pending; it will carry this value
+	}
+}
+
+func (r *progressRelay) close() { close(r.done) }
+
+func (r *progressRelay) wait(seq uint64) tea.Cmd {
+	return func() tea.Msg {
+		select {
+		case <-r.ready:
+		case <-r.done:
+			return nil // the result message follows
+		}
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		return pushProgressMsg{seq: seq, p: r.latest}
+	}
+}
+
+// pollPush asks the process for its push state; the tick runs it.
+func (m *Model) pollPush() tea.Cmd {
+	w := m.c.writes
+	if w == nil {
+		return nil
+	}
+	return func() tea.Msg {
+		running, summary := w.PushRunning()
+		return pushStateMsg{running: running, summary: summary}
+	}
+}
+
+// pushStatus is the status line's push part: this session's progress, else
+// a push another session runs.
+func (m *Model) pushStatus() string {
+	if f := m.push; f != nil && f.stage == pushApplying {
+		s := "⇡ push " + itoa(f.prog.Done) + "/" + itoa(f.prog.Total)
+		if f.prog.Stage != "" {
+			s += " " + clean(f.prog.Stage)
+		}
+		return s
+	}
+	if m.pushElsewhere.running {
+		return "⇡ push running " + clean(m.pushElsewhere.summary)
+	}
+	return ""
+}
