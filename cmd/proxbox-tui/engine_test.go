@@ -91,6 +91,11 @@ func TestEngineWritesOnTheDemo(t *testing.T) {
 	if !plan.Plugin || plan.NetBoxVersion == "" || len(plan.Kinds) == 0 {
 		t.Fatalf("plan: %+v", plan)
 	}
+	for _, k := range plan.Kinds {
+		if k.Kind == "clusters" && k.Create != 2 {
+			t.Errorf("clusters to create: %d; dr, never reached, must not be pushed", k.Create)
+		}
+	}
 	var seen []tui.PushProgress
 	res, err := e.ApplyPush(ctx, plan, func(p tui.PushProgress) { seen = append(seen, p) })
 	if err != nil {

@@ -118,13 +118,13 @@ func (a *app) push(ctx context.Context, o pushOptions) error {
 	}
 	defer st.Close()
 	for _, p := range eps {
-		if _, ok, err := store.Get[store.Endpoint](st, p.Name, p.Name); err != nil {
+		if ep, ok, err := store.Get[store.Endpoint](st, p.Name, p.Name); err != nil {
 			return err
-		} else if !ok {
+		} else if !ok || ep.LastSuccess == nil {
 			if o.endpoint != "" {
-				return fmt.Errorf("endpoint %s has never been refreshed: run `proxbox-tui refresh --endpoint %s` first", p.Name, p.Name)
+				return fmt.Errorf("endpoint %s has never been refreshed successfully: run `proxbox-tui refresh --endpoint %s` first", p.Name, p.Name)
 			}
-			fmt.Fprintf(a.stderr, "warning: endpoint %s has never been refreshed; it is not pushed\n", p.Name)
+			fmt.Fprintf(a.stderr, "warning: endpoint %s has never been refreshed successfully; it is not pushed\n", p.Name)
 			continue
 		}
 		scope.Endpoints = append(scope.Endpoints, p.Name)

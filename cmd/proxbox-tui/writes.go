@@ -63,10 +63,15 @@ func (e *engine) PlanPush(ctx context.Context, scope tui.PushScope) (*tui.PushPl
 	case scope.Endpoint != "":
 		ns.Endpoints = []string{scope.Endpoint}
 	default:
+		// Only endpoints refreshed successfully at least once: one that
+		// was never reached has nothing to say about NetBox.
 		for _, r := range e.refreshers {
-			if _, ok, _ := store.Get[store.Endpoint](e.store, r.Name(), r.Name()); ok {
+			if ep, ok, _ := store.Get[store.Endpoint](e.store, r.Name(), r.Name()); ok && ep.LastSuccess != nil {
 				ns.Endpoints = append(ns.Endpoints, r.Name())
 			}
+		}
+		if len(ns.Endpoints) == 0 {
+			return nil, errors.New("nothing to push yet: no endpoint has been refreshed")
 		}
 	}
 	if scope.Kind != "" && !scope.All {
