@@ -3,7 +3,9 @@ package store
 import (
 	"encoding/binary"
 	"fmt"
+	"runtime"
 	"slices"
+	"sync"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -18,7 +20,8 @@ type ScopeWrite struct {
 	Scope    string
 	Records  []Record
 	// Merge adds and updates rows without removing the scope's other rows
-	// (incremental task archive).
+	// (incremental task archive). A scope is always merged or always
+	// replaced, never both.
 	Merge bool
 	// KeepStale keeps rows that vanished from the scope, marked stale, for
 	// kinds that have a status (routines, replication).
@@ -31,10 +34,14 @@ func (s *Store) ReplaceScope(w ScopeWrite) error { return s.ReplaceScopes(w) }
 // ReplaceScopes applies the writes in one transaction: all of them or none.
 // Scopes not named keep their rows and their FetchedAt.
 func (s *Store) ReplaceScopes(writes ...ScopeWrite) error {
+	encoded, err := s.encodeScopes(writes)
+	if err != nil {
+		return err
+	}
 	return s.update(func(tx *bolt.Tx, touched map[changeKey]bool) error {
 		puts := map[changeKey]*pendingPuts{}
-		for _, w := range writes {
-			if err := s.replaceScope(tx, w, puts); err != nil {
+		for i, w := range writes {
+			if err := s.replaceScope(tx, w, encoded[i], puts); err != nil {
 				return fmt.Errorf("replace %s of %q scope %q: %w", w.Kind, w.Endpoint, w.Scope, err)
 			}
 			touched[changeKey{w.Kind, w.Endpoint}] = true
@@ -180,7 +187,69 @@ func (s *Store) update(fn func(tx *bolt.Tx, touched map[changeKey]bool) error) e
 	return nil
 }
 
-func (s *Store) replaceScope(tx *bolt.Tx, w ScopeWrite, puts map[changeKey]*pendingPuts) error {
+// encodedScope is a scope write's rows, encoded before the transaction.
+type encodedScope struct {
+	rows  map[string][]byte
+	order []string // keys in key order
+}
+
+// encodeScopes checks and encodes every write's records outside the
+// transaction (the writer lock), spread over the CPUs.
+func (s *Store) encodeScopes(writes []ScopeWrite) ([]encodedScope, error) {
+	out := make([]encodedScope, len(writes))
+	errs := make([]error, len(writes))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < min(runtime.GOMAXPROCS(0), len(writes)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				out[i], errs[i] = s.encodeScope(writes[i])
+			}
+		}()
+	}
+	for i := range writes {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			w := writes[i]
+			return nil, fmt.Errorf("replace %s of %q scope %q: %w", w.Kind, w.Endpoint, w.Scope, err)
+		}
+	}
+	return out, nil
+}
+
+func (s *Store) encodeScope(w ScopeWrite) (encodedScope, error) {
+	e := encodedScope{rows: make(map[string][]byte, len(w.Records)), order: make([]string, 0, len(w.Records))}
+	for _, r := range w.Records {
+		if r.RecordKind() != w.Kind {
+			return e, fmt.Errorf("record %q is a %s, not a %s", r.RecordKey(), r.RecordKind(), w.Kind)
+		}
+		if ep := r.meta().Endpoint; ep != w.Endpoint {
+			return e, fmt.Errorf("record %q belongs to endpoint %q", r.RecordKey(), ep)
+		}
+		key := r.RecordKey()
+		if key == "" {
+			return e, fmt.Errorf("a record has an empty key")
+		}
+		row, err := s.encodeRow(w.Scope, r)
+		if err != nil {
+			return e, fmt.Errorf("record %q: %w", key, err)
+		}
+		if _, dup := e.rows[key]; !dup {
+			e.order = append(e.order, key)
+		}
+		e.rows[key] = row
+	}
+	slices.Sort(e.order) // bbolt inserts fastest in key order
+	return e, nil
+}
+
+func (s *Store) replaceScope(tx *bolt.Tx, w ScopeWrite, enc encodedScope, puts map[changeKey]*pendingPuts) error {
 	data, idxRoot, err := kindBuckets(tx, w.Kind, w.Endpoint)
 	if err != nil {
 		return err
@@ -191,38 +260,18 @@ func (s *Store) replaceScope(tx *bolt.Tx, w ScopeWrite, puts map[changeKey]*pend
 		pending = &pendingPuts{bucket: data, rows: map[string][]byte{}}
 		puts[pk] = pending
 	}
-	rows := make(map[string][]byte, len(w.Records))
-	order := make([]string, 0, len(w.Records))
-	for _, r := range w.Records {
-		if r.RecordKind() != w.Kind {
-			return fmt.Errorf("record %q is a %s, not a %s", r.RecordKey(), r.RecordKind(), w.Kind)
-		}
-		if ep := r.meta().Endpoint; ep != w.Endpoint {
-			return fmt.Errorf("record %q belongs to endpoint %q", r.RecordKey(), ep)
-		}
-		key := r.RecordKey()
-		if key == "" {
-			return fmt.Errorf("a record has an empty key")
-		}
-		row, err := s.encodeRow(w.Scope, r)
-		if err != nil {
-			return fmt.Errorf("record %q: %w", key, err)
-		}
-		if _, dup := rows[key]; !dup {
-			order = append(order, key)
-		}
-		rows[key] = row
-	}
-	idx, err := idxRoot.CreateBucketIfNotExists(bucketName(w.Scope))
-	if err != nil {
-		return err
-	}
+	rows, order := enc.rows, enc.order
+	// A merged scope never retires rows, so it needs no index of its keys
+	// (a scope is always written the same way: merged or replaced).
+	var idx *bolt.Bucket
 	if !w.Merge {
+		if idx, err = idxRoot.CreateBucketIfNotExists(bucketName(w.Scope)); err != nil {
+			return err
+		}
 		if err := s.retireMissing(data, idx, w, rows); err != nil {
 			return err
 		}
 	}
-	slices.Sort(order) // bbolt inserts fastest in key order
 	for _, key := range order {
 		k := []byte(key)
 		if old := data.Get(k); old != nil {
@@ -235,8 +284,10 @@ func (s *Store) replaceScope(tx *bolt.Tx, w ScopeWrite, puts map[changeKey]*pend
 			}
 		}
 		pending.rows[key] = rows[key]
-		if err := idx.Put(k, nil); err != nil {
-			return err
+		if idx != nil {
+			if err := idx.Put(k, nil); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
