@@ -36,6 +36,10 @@ type Endpoint struct {
 	AllowWrites  bool       `json:"allow_writes"`
 	// NotBackedUp lists the guests (keys like "qemu/100") no backup job covers.
 	NotBackedUp []string `json:"not_backed_up"`
+	// Plugin and Settings describe a NetBox endpoint: whether the
+	// netbox-proxbox plugin is installed, and the push settings in effect.
+	Plugin   bool              `json:"plugin,omitempty"`
+	Settings map[string]string `json:"settings,omitempty"`
 }
 
 func (*Endpoint) RecordKind() Kind    { return KindEndpoint }

@@ -170,6 +170,9 @@ func endpointDetail(env loadEnv, ref rowRef) (doc, error) {
 		auth += " " + e.Username
 	}
 	d.kv("auth", orDash(auth))
+	if e.Type == "netbox" {
+		d.kv("plugin", map[bool]string{true: "netbox-proxbox installed: its models are pushed too", false: "netbox-proxbox not installed: core objects only"}[e.Plugin])
+	}
 	if e.LastSuccess != nil {
 		d.kv("last success", stamp(*e.LastSuccess, env.c.loc(e.Name))+" ("+relative(*e.LastSuccess, env.now)+")")
 	} else {
@@ -181,6 +184,18 @@ func endpointDetail(env loadEnv, ref rowRef) (doc, error) {
 		d.kvs("last error", e.LastError, stError)
 	}
 
+	if e.Type == "netbox" {
+		d.heading("Push settings")
+		keys := make([]string, 0, len(e.Settings))
+		for k := range e.Settings {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			d.kv(k, e.Settings[k])
+		}
+		return d, nil
+	}
 	nodes, err := store.List[store.Node](s, e.Name)
 	if err != nil {
 		return d, err

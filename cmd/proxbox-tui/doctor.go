@@ -16,6 +16,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/proxbox-tui/proxbox-tui/netbox"
 	"github.com/proxbox-tui/proxbox-tui/proxmox"
 	"github.com/proxbox-tui/proxbox-tui/store"
 )
@@ -86,7 +87,7 @@ func (a *app) diagnose(ctx context.Context, d *doctor) {
 		checkEndpoint(ctx, d, p)
 	}
 	if cfg.NetBox != nil {
-		d.warn("netbox", "not checked by this version", "run `proxbox-tui push --dry-run` to test the NetBox connection")
+		checkNetBox(ctx, d, cfg.NetBox)
 	}
 	checkCache(d, paths.CacheFile)
 }
@@ -189,6 +190,35 @@ func checkTLS(d *doctor, p ProxmoxEndpoint, pc proxmox.Config) bool {
 		d.ok(p.Name+" tls", "certificate verified ("+mode+"); fingerprint "+fp)
 	}
 	return true
+}
+
+// checkNetBox checks that NetBox answers, accepts the token, and says
+// which version and whether the netbox-proxbox plugin is installed.
+func checkNetBox(ctx context.Context, d *doctor, n *NetBoxConfig) {
+	c, err := netbox.NewClient(netbox.ClientConfig{URL: n.URL, Token: n.Token.Value(),
+		TLS: netbox.TLSConfig{Insecure: n.TLS.Insecure, CAFile: expandHome(n.TLS.CAFile)}, Timeout: n.Timeout.Std()})
+	if err != nil {
+		d.fail("netbox", err.Error(), "correct the netbox section")
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	inst, err := c.Preflight(ctx)
+	if err != nil {
+		fix := "check netbox.url and that NetBox answers on it"
+		if strings.Contains(err.Error(), "403") || strings.Contains(err.Error(), "401") {
+			fix = "check the token (NetBox → Admin → API Tokens); tokens starting nbt_ need NetBox 4.5+"
+		}
+		d.fail("netbox", err.Error(), fix)
+		return
+	}
+	d.ok("netbox", fmt.Sprintf("reachable, NetBox %s, token accepted (%s)", inst.Version, inst.AuthKind))
+	if inst.Plugin {
+		d.ok("netbox plugin", "netbox-proxbox installed: backups, snapshots, tasks, jobs and replication are pushed too")
+	} else {
+		d.warn("netbox plugin", "netbox-proxbox is not installed: only clusters, devices and VMs are pushed",
+			"install the netbox-proxbox plugin to see backups, jobs and replication in NetBox")
+	}
 }
 
 func checkCache(d *doctor, path string) {

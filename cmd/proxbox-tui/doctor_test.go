@@ -2,12 +2,14 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"os"
 	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/proxbox-tui/proxbox-tui/netbox/nbsim"
 	"github.com/proxbox-tui/proxbox-tui/proxmox/pvesim"
 )
 
@@ -93,4 +95,36 @@ func TestHoldCache(t *testing.T) {
 	defer st.Close()
 	os.Stdout.WriteString("holding\n")
 	bufio.NewReader(os.Stdin).ReadString('\n')
+}
+
+func TestDoctorChecksNetBox(t *testing.T) {
+	e := startDemoEnv(t, pvesim.TUITokenSecret)
+	for _, tc := range []struct {
+		plugin bool
+		token  string
+		code   int
+		want   string
+	}{
+		{true, nbsim.DefaultToken, 0, "ok    netbox plugin: netbox-proxbox installed"},
+		{false, nbsim.DefaultToken, 0, "warn  netbox plugin: netbox-proxbox is not installed"},
+		{true, strings.Repeat("f", 40), 1, "fail  netbox: "},
+	} {
+		nb, err := nbsim.Start(nbsim.Options{Version: "4.3", Plugin: tc.plugin})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg, _ := os.ReadFile(e.config)
+		withNB := string(cfg) + "netbox:\n  url: " + nb.URL() + "\n  token_env: NB_TOKEN\n"
+		os.WriteFile(e.config+".nb", []byte(withNB), 0o600)
+		e.env["NB_TOKEN"] = tc.token
+		var out, errOut bytes.Buffer
+		code := run([]string{"--config", e.config + ".nb", "--cache", e.cache, "doctor"}, strings.NewReader(""), &out, &errOut, testEnv(e.env))
+		nb.Close()
+		if code != tc.code || !strings.Contains(out.String(), tc.want) {
+			t.Errorf("plugin=%v: exit %d, output lacks %q:\n%s%s", tc.plugin, code, tc.want, out.String(), errOut.String())
+		}
+		if tc.code == 0 && !strings.Contains(out.String(), "ok    netbox: reachable, NetBox 4.3") {
+			t.Errorf("no NetBox version:\n%s", out.String())
+		}
+	}
 }

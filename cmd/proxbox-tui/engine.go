@@ -94,6 +94,13 @@ func (a *app) startEngine(ctx context.Context, demo bool, command, sshListen str
 			r.Run(runCtx)
 		}()
 	}
+	if e.cfg.NetBox != nil {
+		e.wg.Add(1)
+		go func() {
+			defer e.wg.Done()
+			e.recordNetBox(runCtx)
+		}()
+	}
 	log.Info("started", "command", command, "endpoints", len(e.refreshers), "cache", cachePath, "demo", demo)
 	return e, nil
 }
@@ -146,8 +153,13 @@ func (e *engine) refresher(name string) (*proxmox.Refresher, error) {
 	return nil, fmt.Errorf("no Proxmox endpoint named %q", name)
 }
 
-// Refresh asks one endpoint's refresher for a full cycle now.
+// Refresh asks one endpoint's refresher for a full cycle now; for the
+// NetBox endpoint it checks NetBox again.
 func (e *engine) Refresh(endpoint string) error {
+	if n := e.cfg.NetBox; n != nil && endpoint == netboxEndpointName(n) {
+		go e.recordNetBox(context.Background())
+		return nil
+	}
 	r, err := e.refresher(endpoint)
 	if err != nil {
 		return err

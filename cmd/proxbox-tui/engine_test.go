@@ -84,6 +84,20 @@ func TestEngineWritesOnTheDemo(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	ctx := context.Background()
+	nbName := netboxEndpointName(e.cfg.NetBox)
+	for {
+		nb, ok, _ := store.Get[store.Endpoint](e.store, nbName, nbName)
+		if ok {
+			if nb.Type != "netbox" || nb.Health != store.HealthOK || !nb.Plugin || nb.Version == "" || nb.Settings["vm"] != "always" {
+				t.Fatalf("NetBox endpoint record: %+v", nb)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the NetBox endpoint was not recorded")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 	plan, err := e.PlanPush(ctx, tui.PushScope{All: true})
 	if err != nil {
 		t.Fatal(err)

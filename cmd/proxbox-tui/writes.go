@@ -120,6 +120,7 @@ func (e *engine) ApplyPush(ctx context.Context, p *tui.PushPlan, progress func(t
 			progress(tui.PushProgress{Stage: string(np.Kind), Done: np.Done, Total: np.Total})
 		}
 	})
+	e.recordNetBox(ctx)
 	if res == nil {
 		return nil, err
 	}
