@@ -202,7 +202,14 @@ func (cy *cycle) endpointRecord() store.Endpoint {
 	e.LastDuration = store.Duration(cy.res.Duration)
 	e.Requests += cy.res.Requests
 	fails := cy.res.Failures
+	offline := offlineNodes(cy.resources)
 	switch {
+	case len(fails) == 0 && len(offline) > 0:
+		// Everything reachable was refreshed, but part of the cluster is
+		// not there: its guests, storage and tasks are shown as cached.
+		e.Health, e.HealthReason = store.HealthDegraded, "offline: "+strings.Join(offline, ", ")
+		t := cy.at
+		e.LastSuccess = &t
 	case len(fails) == 0:
 		e.Health, e.HealthReason = store.HealthOK, ""
 		t := cy.at
@@ -233,4 +240,16 @@ func firstFailure(fails []Failure) error {
 		}
 	}
 	return fails[0].Err
+}
+
+// offlineNodes lists the nodes cluster resources report offline.
+func offlineNodes(res []wireResource) []string {
+	var out []string
+	for _, r := range res {
+		if r.Type == "node" && r.Status != "online" {
+			out = append(out, r.Node)
+		}
+	}
+	sort.Strings(out)
+	return out
 }

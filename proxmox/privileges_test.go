@@ -79,3 +79,36 @@ func TestAuditorTokenIsReportedNotEmpty(t *testing.T) {
 		t.Error("no tasks")
 	}
 }
+
+// An offline node leaves the endpoint working but degraded, naming the node.
+func TestOfflineNodeDegradesTheEndpoint(t *testing.T) {
+	at := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
+	now := func() time.Time { return at }
+	d, err := pvesim.StartDemo(pvesim.DemoOptions{Generate: pvesim.GenerateOptions{Seed: 2, Now: now}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if err := d.Lab.Sim.Estate().SetNodeOnline("pve3", false); err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(filepath.Join(t.TempDir(), "cache.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	c, err := NewClient(Config{Name: "lab", URL: d.Lab.URL, TokenID: pvesim.RootTokenID, TokenSecret: pvesim.RootTokenSecret, TLS: TLSConfig{Fingerprint: pinOf(d.Lab)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := NewRefresher(c, st, now, nil).RefreshNow(context.Background(), TierFull)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Complete() {
+		t.Fatalf("requests to an offline node were sent: %+v", res.Failures)
+	}
+	if res.Endpoint.Health != store.HealthDegraded || res.Endpoint.HealthReason != "offline: pve3" || res.Endpoint.LastSuccess == nil {
+		t.Fatalf("health %s (%q), last success %v", res.Endpoint.Health, res.Endpoint.HealthReason, res.Endpoint.LastSuccess)
+	}
+}
