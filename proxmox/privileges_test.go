@@ -3,10 +3,8 @@ package proxmox
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/proxbox-tui/proxbox-tui/proxmox/pvesim"
 	"github.com/proxbox-tui/proxbox-tui/store"
@@ -16,18 +14,7 @@ import (
 // The refresh must say which privilege is missing, mark the endpoint
 // degraded, and keep the backups cached by a token that could see them.
 func TestAuditorTokenIsReportedNotEmpty(t *testing.T) {
-	at := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
-	now := func() time.Time { return at }
-	d, err := pvesim.StartDemo(pvesim.DemoOptions{Generate: pvesim.GenerateOptions{Seed: 2, Now: now}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
-	st, err := store.Open(filepath.Join(t.TempDir(), "cache.db"), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	d, st, now := demoWithStore(t, 2)
 	refresh := func(tokenID, secret string) *Result {
 		t.Helper()
 		c, err := NewClient(Config{Name: "lab", URL: d.Lab.URL, TokenID: tokenID, TokenSecret: secret, TLS: TLSConfig{Fingerprint: pinOf(d.Lab)}})
@@ -82,21 +69,10 @@ func TestAuditorTokenIsReportedNotEmpty(t *testing.T) {
 
 // An offline node leaves the endpoint working but degraded, naming the node.
 func TestOfflineNodeDegradesTheEndpoint(t *testing.T) {
-	at := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
-	now := func() time.Time { return at }
-	d, err := pvesim.StartDemo(pvesim.DemoOptions{Generate: pvesim.GenerateOptions{Seed: 2, Now: now}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
+	d, st, now := demoWithStore(t, 2)
 	if err := d.Lab.Sim.Estate().SetNodeOnline("pve3", false); err != nil {
 		t.Fatal(err)
 	}
-	st, err := store.Open(filepath.Join(t.TempDir(), "cache.db"), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
 	c, err := NewClient(Config{Name: "lab", URL: d.Lab.URL, TokenID: pvesim.RootTokenID, TokenSecret: pvesim.RootTokenSecret, TLS: TLSConfig{Fingerprint: pinOf(d.Lab)}})
 	if err != nil {
 		t.Fatal(err)

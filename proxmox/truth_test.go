@@ -3,7 +3,6 @@ package proxmox
 import (
 	"context"
 	"encoding/json"
-	"path/filepath"
 	"reflect"
 	"sort"
 	"strconv"
@@ -327,18 +326,7 @@ func recordJSON(t *testing.T, r store.Record, fromCache bool) string {
 }
 
 func TestRefreshDemoEqualsTruth(t *testing.T) {
-	at := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
-	now := func() time.Time { return at }
-	d, err := pvesim.StartDemo(pvesim.DemoOptions{Generate: pvesim.GenerateOptions{Seed: 7, Now: now}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
-	st, err := store.Open(filepath.Join(t.TempDir(), "cache.db"), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	d, st, now := demoWithStore(t, 7)
 	for _, srv := range []*pvesim.Server{d.Lab, d.Edge} {
 		tr := srv.Sim.Estate().Snapshot()
 		ep := tr.Endpoint
@@ -358,7 +346,7 @@ func TestRefreshDemoEqualsTruth(t *testing.T) {
 		if res.Endpoint.Health != store.HealthOK {
 			t.Errorf("%s health %s: %s", ep, res.Endpoint.Health, res.Endpoint.HealthReason)
 		}
-		compareWithTruth(t, st, expectedRecords(tr, ep, at), ep)
+		compareWithTruth(t, st, expectedRecords(tr, ep, now()), ep)
 		if err := st.Check(); err != nil {
 			t.Fatal(err)
 		}
