@@ -1,0 +1,47 @@
+package main
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// The dependency rules of the design: arrows point down; store imports
+// nothing of ours; tui never imports the proxmox or netbox root packages;
+// the simulators are imported only by tests and cmd.
+func TestDependencyRules(t *testing.T) {
+	const mod = "github.com/proxbox-tui/proxbox-tui/"
+	deps := func(pkg string) map[string]bool {
+		out, err := exec.Command("go", "list", "-deps", mod+pkg).Output()
+		if err != nil {
+			t.Fatalf("go list %s: %v", pkg, err)
+		}
+		set := map[string]bool{}
+		for _, line := range strings.Fields(string(out)) {
+			if rest, ok := strings.CutPrefix(line, mod); ok && rest != pkg {
+				set[rest] = true
+			}
+		}
+		return set
+	}
+	rules := []struct {
+		pkg       string
+		forbidden []string
+	}{
+		{"store", []string{"proxmox", "netbox", "tui", "proxmox/calendar", "proxmox/prune", "proxmox/pvesim", "netbox/nbsim"}},
+		{"tui", []string{"proxmox", "netbox", "proxmox/pvesim", "netbox/nbsim"}},
+		{"tui/sshserver", []string{"proxmox", "netbox", "proxmox/pvesim", "netbox/nbsim"}},
+		{"proxmox", []string{"netbox", "tui", "proxmox/pvesim", "netbox/nbsim"}},
+		{"netbox", []string{"proxmox", "tui", "proxmox/pvesim", "netbox/nbsim"}},
+		{"proxmox/calendar", []string{"store", "proxmox", "netbox", "tui"}},
+		{"proxmox/prune", []string{"store", "proxmox", "netbox", "tui"}},
+	}
+	for _, r := range rules {
+		got := deps(r.pkg)
+		for _, f := range r.forbidden {
+			if got[f] {
+				t.Errorf("%s imports %s", r.pkg, f)
+			}
+		}
+	}
+}
