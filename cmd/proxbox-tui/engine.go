@@ -23,8 +23,9 @@ type engine struct {
 	refreshers []*proxmox.Refresher
 	clients    map[string]*proxmox.Client
 
+	runCtx  context.Context // ends when the engine closes
 	cancel  context.CancelFunc
-	wg      sync.WaitGroup
+	wg      sync.WaitGroup // background work Close waits for
 	cleanup []func()
 
 	push    pushState
@@ -58,11 +59,7 @@ func (a *app) startEngine(ctx context.Context, demo bool, command, sshListen str
 	}
 	e.log = log
 	e.cleanup = append(e.cleanup, closeLog)
-	if err := os.MkdirAll(filepath.Dir(cachePath), 0o700); err != nil {
-		e.Close()
-		return nil, fmt.Errorf("cache directory: %w", err)
-	}
-	st, err := store.Open(cachePath, store.Options{Owner: store.Owner{Command: "proxbox-tui " + command, SSHListen: sshListen}})
+	st, err := openStoreAs(cachePath, store.Owner{Command: "proxbox-tui " + command, SSHListen: sshListen})
 	if err != nil {
 		e.Close()
 		return nil, err
@@ -86,7 +83,7 @@ func (a *app) startEngine(ctx context.Context, demo bool, command, sshListen str
 		e.refreshers = append(e.refreshers, proxmox.NewRefresher(client, st, nil, log))
 	}
 	runCtx, cancel := context.WithCancel(ctx)
-	e.cancel = cancel
+	e.runCtx, e.cancel = runCtx, cancel
 	for _, r := range e.refreshers {
 		e.wg.Add(1)
 		go func() {
@@ -95,11 +92,7 @@ func (a *app) startEngine(ctx context.Context, demo bool, command, sshListen str
 		}()
 	}
 	if e.cfg.NetBox != nil {
-		e.wg.Add(1)
-		go func() {
-			defer e.wg.Done()
-			e.recordNetBox(runCtx)
-		}()
+		e.checkNetBox()
 	}
 	log.Info("started", "command", command, "endpoints", len(e.refreshers), "cache", cachePath, "demo", demo)
 	return e, nil
@@ -118,6 +111,16 @@ func openLog(stateDir string) (*slog.Logger, func(), error) {
 		return nil, nil, fmt.Errorf("log: %w", err)
 	}
 	return slog.New(slog.NewJSONHandler(f, nil)), func() { f.Close() }, nil
+}
+
+// checkNetBox records NetBox's state in the background; Close waits for it
+// before closing the cache.
+func (e *engine) checkNetBox() {
+	e.wg.Add(1)
+	go func() {
+		defer e.wg.Done()
+		e.recordNetBox(e.runCtx)
+	}()
 }
 
 // Close stops the refreshers, then closes the cache and the demo.
@@ -157,7 +160,7 @@ func (e *engine) refresher(name string) (*proxmox.Refresher, error) {
 // NetBox endpoint it checks NetBox again.
 func (e *engine) Refresh(endpoint string) error {
 	if n := e.cfg.NetBox; n != nil && endpoint == netboxEndpointName(n) {
-		go e.recordNetBox(context.Background())
+		e.checkNetBox()
 		return nil
 	}
 	r, err := e.refresher(endpoint)

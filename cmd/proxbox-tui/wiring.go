@@ -68,8 +68,14 @@ func selectEndpoints(cfg *Config, name string) ([]ProxmoxEndpoint, error) {
 // openStore opens the cache, creating its directory, and describes this
 // process as its owner.
 func (a *app) openStore(path, command string) (*store.Store, error) {
+	return openStoreAs(path, store.Owner{Command: "proxbox-tui " + command})
+}
+
+// openStoreAs is openStore with the full owner description (serve adds
+// the address sessions attach to).
+func openStoreAs(path string, owner store.Owner) (*store.Store, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("cache directory: %w", err)
 	}
-	return store.Open(path, store.Options{Owner: store.Owner{Command: "proxbox-tui " + command}})
+	return store.Open(path, store.Options{Owner: owner})
 }

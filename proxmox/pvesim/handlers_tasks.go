@@ -110,15 +110,7 @@ func hNodeTasks(c *call) (*result, error) {
 			continue
 		}
 		w.obj()
-		w.kStr("upid", x.UPID)
-		w.kStr("node", x.Node)
-		w.kInt("pid", int64(x.PID))
-		w.kInt("pstart", x.PStart)
-		w.kInt("starttime", x.StartTime)
-		w.kStr("type", x.Type)
-		w.kStr("id", x.ID)
-		w.kStr("user", x.User)
-		w.oStr("tokenid", x.TokenID)
+		writeTaskIdentity(&w, x)
 		if running {
 			w.kStr("status", "RUNNING")
 			w.kStr("saved", "0")
@@ -218,15 +210,7 @@ func hTaskStatus(c *call) (*result, error) {
 	}
 	var w jw
 	w.obj()
-	w.kStr("upid", x.UPID)
-	w.kStr("node", x.Node)
-	w.kInt("pid", int64(x.PID))
-	w.kInt("pstart", x.PStart)
-	w.kInt("starttime", x.StartTime)
-	w.kStr("type", x.Type)
-	w.kStr("id", x.ID)
-	w.kStr("user", x.User)
-	w.oStr("tokenid", x.TokenID)
+	writeTaskIdentity(&w, x)
 	if x.Running() {
 		w.kStr("status", "running")
 	} else {
@@ -265,4 +249,18 @@ func hTaskLog(c *call) (*result, error) {
 	}
 	w.endArr()
 	return okTotal(&w, len(lines))
+}
+
+// writeTaskIdentity writes the fields the node task list and the task
+// status share: the UPID and what it encodes.
+func writeTaskIdentity(w *jw, x *Task) {
+	w.kStr("upid", x.UPID)
+	w.kStr("node", x.Node)
+	w.kInt("pid", int64(x.PID))
+	w.kInt("pstart", x.PStart)
+	w.kInt("starttime", x.StartTime)
+	w.kStr("type", x.Type)
+	w.kStr("id", x.ID)
+	w.kStr("user", x.User)
+	w.oStr("tokenid", x.TokenID)
 }
