@@ -288,10 +288,14 @@ func (c *Client) do(ctx context.Context, method, path string, body []byte, timeo
 	if err := c.ensureSession(ctx); err != nil {
 		return err
 	}
+	parent := ctx
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	err := c.api.Req(ctx, method, path, body, v)
-	if err != nil && errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil {
+	// Once our own deadline has passed, whatever surfaced (a cut body, an
+	// empty answer, a transport error) is the timeout, unless the caller
+	// cancelled first.
+	if err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) && parent.Err() == nil {
 		return &timeoutError{after: timeout}
 	}
 	return err
