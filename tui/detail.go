@@ -2,6 +2,7 @@ package tui
 
 import (
 	"strings"
+	"time"
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
@@ -16,6 +17,8 @@ type detail struct {
 	tail    []docLine
 	lines   []string
 	seq     uint64
+	gen     uint64                                  // the latest load asked for
+	reload  func(gen uint64, now time.Time) tea.Cmd // nil for help
 	loading bool
 	err     error
 	offset  int

@@ -149,6 +149,11 @@ func (m *Model) onStoreChanged(msg storeChangedMsg) tea.Cmd {
 	if touched[store.KindEndpoint] {
 		cmds = append(cmds, m.loadEndpoints())
 	}
+	if len(touched) > 0 {
+		// A detail reads several kinds (a routine's pane reads backups,
+		// guests and storage), so any change reloads it.
+		cmds = append(cmds, m.reloadDetail())
+	}
 	for id, ts := range m.tabs {
 		hit := slices.ContainsFunc(ts.spec.kinds, func(k store.Kind) bool { return touched[k] })
 		if !hit || (!ts.loaded && !ts.loading) {
@@ -208,11 +213,16 @@ func (m *Model) openDetail() tea.Cmd {
 	m.detail = newDetail(m.c, ts.spec.title+" · "+clean(ref.key), seq)
 	m.detail.SetSize(m.w, m.bodyHeight())
 	m.focus = focusDetail
-	env, fn := loadEnv{c: m.c, now: m.now}, ts.spec.detail
-	cmds := []tea.Cmd{func() tea.Msg {
-		d, err := safeDetail(fn, env, ref)
-		return detailLoadedMsg{seq: seq, doc: d, err: err}
-	}}
+	fn := ts.spec.detail
+	c := m.c
+	m.detail.reload = func(gen uint64, now time.Time) tea.Cmd {
+		env := loadEnv{c: c, now: now}
+		return func() tea.Msg {
+			d, err := safeDetail(fn, env, ref)
+			return detailLoadedMsg{seq: seq, gen: gen, doc: d, err: err}
+		}
+	}
+	cmds := []tea.Cmd{m.detail.reload(0, m.now)}
 	if m.active == tabTasks {
 		if m.c.actions == nil {
 			m.detail.setTail([]docLine{{spans: []span{{"  task logs are not available in this session", stDim}}}})
@@ -244,19 +254,33 @@ func (m *Model) openRaw() tea.Cmd {
 	m.detail.SetSize(m.w, m.bodyHeight())
 	m.focus = focusDetail
 	s, raw := m.c.store, ts.spec.raw
-	return func() tea.Msg {
-		v, found, err := raw(s, ref)
-		if err == nil && !found {
-			err = notCached(nil, false)
+	m.detail.reload = func(gen uint64, _ time.Time) tea.Cmd {
+		return func() tea.Msg {
+			v, found, err := raw(s, ref)
+			if err == nil && !found {
+				err = notCached(nil, false)
+			}
+			if err != nil {
+				return detailLoadedMsg{seq: seq, gen: gen, err: err}
+			}
+			b, err := json.MarshalIndent(v, "", "  ")
+			var d doc
+			d.para(string(b), stPlain)
+			return detailLoadedMsg{seq: seq, gen: gen, doc: d, err: err}
 		}
-		if err != nil {
-			return detailLoadedMsg{seq: seq, err: err}
-		}
-		b, err := json.MarshalIndent(v, "", "  ")
-		var d doc
-		d.para(string(b), stPlain)
-		return detailLoadedMsg{seq: seq, doc: d, err: err}
 	}
+	return m.detail.reload(0, m.now)
+}
+
+// reloadDetail rebuilds the open pane from the cache after a change, keeping
+// its scroll position and the task log below it.
+func (m *Model) reloadDetail() tea.Cmd {
+	d := m.detail
+	if d == nil || d.reload == nil {
+		return nil
+	}
+	d.gen++
+	return d.reload(d.gen, m.now)
 }
 
 func (m *Model) closeDetail() {

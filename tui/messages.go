@@ -35,7 +35,8 @@ type storeChangedMsg struct {
 type tickMsg time.Time
 
 type detailLoadedMsg struct {
-	seq uint64
+	seq uint64 // the pane
+	gen uint64 // its load: 0 on opening, then one per reload
 	doc doc
 	err error
 }

@@ -150,7 +150,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tickMsg:
 		return m, m.onTick(time.Time(msg))
 	case detailLoadedMsg:
-		if m.detail != nil && m.detail.seq == msg.seq {
+		if m.detail != nil && m.detail.seq == msg.seq && m.detail.gen == msg.gen {
 			m.detail.setDoc(msg.doc, msg.err)
 		}
 	case taskLogMsg:

@@ -414,3 +414,58 @@ func TestRefines(t *testing.T) {
 		}
 	}
 }
+
+func TestOpenDetailFollowsTheCache(t *testing.T) {
+	s := testEstate(t)
+	m, _ := newTestModel(t, s, 120, 40)
+	press(m, "3", "enter")
+	if m.detail == nil || m.detail.loading {
+		t.Fatal("the backup detail did not open")
+	}
+	ref, _ := m.activeTable().selected()
+	b, ok, err := store.Get[store.Backup](s, ref.endpoint, ref.key)
+	if !ok || err != nil {
+		t.Fatalf("selected backup %s: %v", ref.key, err)
+	}
+	if strings.Contains(m.View(), "restored after the incident") {
+		t.Fatal("the note is there before it was written")
+	}
+	b.Notes = "restored after the incident"
+	if err := s.Put(&b); err != nil {
+		t.Fatal(err)
+	}
+	_, cmd := m.Update(storeChangedMsg{changes: []store.Change{{Kind: store.KindBackup, Endpoint: ref.endpoint, Version: 99}}})
+	runCmds(m, cmd)
+	if !strings.Contains(m.View(), "restored after the incident") {
+		t.Fatalf("the open detail did not follow the change:\n%s", m.View())
+	}
+
+	// A reload that lands after a newer one is dropped.
+	m.Update(detailLoadedMsg{seq: m.detail.seq, gen: m.detail.gen - 1, doc: doc{title: "older"}})
+	if m.detail.doc.title == "older" {
+		t.Fatal("an older reload replaced a newer one")
+	}
+
+	// The record goes: the pane says so instead of showing old data.
+	deleteRecords(t, s, []store.Record{&b})
+	_, cmd = m.Update(storeChangedMsg{changes: []store.Change{{Kind: store.KindBackup, Endpoint: ref.endpoint, Version: 100}}})
+	runCmds(m, cmd)
+	if v := m.View(); strings.Contains(v, "restored after the incident") || m.detail.err == nil {
+		t.Fatalf("a deleted record still shows:\n%s", v)
+	}
+}
+
+func TestTaskDetailReloadKeepsTheLog(t *testing.T) {
+	s := testEstate(t)
+	m, _ := newTestModel(t, s, 120, 40)
+	press(m, "5", "enter")
+	if m.detail == nil || len(m.detail.tail) == 0 {
+		t.Fatal("the task detail has no log section")
+	}
+	tail := fmt.Sprint(m.detail.tail)
+	_, cmd := m.Update(storeChangedMsg{changes: []store.Change{{Kind: store.KindTask, Endpoint: "lab", Version: 99}}})
+	runCmds(m, cmd)
+	if fmt.Sprint(m.detail.tail) != tail {
+		t.Fatal("a reload dropped the task log")
+	}
+}
