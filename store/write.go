@@ -268,6 +268,7 @@ func (s *Store) replaceScope(tx *bolt.Tx, w ScopeWrite, enc encodedScope, puts m
 		if idx, err = idxRoot.CreateBucketIfNotExists(bucketName(w.Scope)); err != nil {
 			return err
 		}
+		idx.FillPercent = sequentialFill
 		if err := s.retireMissing(data, idx, w, rows); err != nil {
 			return err
 		}
@@ -354,6 +355,11 @@ func (s *Store) staleRow(kind Kind, owner string, body []byte) ([]byte, bool, er
 	return row, err == nil, err
 }
 
+// sequentialFill is how full bbolt packs a page when it splits one. Rows
+// are inserted in key order, where bbolt's default of one half would
+// leave every page half empty and double what a commit writes.
+const sequentialFill = 0.9
+
 func kindBuckets(tx *bolt.Tx, kind Kind, endpoint string) (data, scopes *bolt.Bucket, err error) {
 	root := tx.Bucket([]byte(kind))
 	if root == nil {
@@ -362,6 +368,7 @@ func kindBuckets(tx *bolt.Tx, kind Kind, endpoint string) (data, scopes *bolt.Bu
 	if data, err = root.CreateBucketIfNotExists(bucketName(endpoint)); err != nil {
 		return nil, nil, err
 	}
+	data.FillPercent = sequentialFill
 	scopes, err = tx.Bucket(bucketScopes).Bucket([]byte(kind)).CreateBucketIfNotExists(bucketName(endpoint))
 	return data, scopes, err
 }
