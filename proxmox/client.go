@@ -216,7 +216,13 @@ type statusGuard struct {
 func (g *statusGuard) RoundTrip(req *http.Request) (*http.Response, error) {
 	g.requests.Add(1)
 	res, err := g.inner.RoundTrip(req)
-	if err != nil || res.StatusCode/100 == 2 {
+	if err == nil && res.StatusCode/100 == 2 {
+		if held, ok := req.Context().Value(heldSlotKey{}).(*heldSlot); ok {
+			res.Body = &slotBody{ReadCloser: res.Body, held: held}
+		}
+		return res, nil
+	}
+	if err != nil {
 		return res, err
 	}
 	if g.passAuth && res.StatusCode == http.StatusUnauthorized && !strings.HasSuffix(req.URL.Path, "/access/ticket") {
@@ -288,6 +294,16 @@ func (c *Client) do(ctx context.Context, method, path string, body []byte, timeo
 	if err := c.ensureSession(ctx); err != nil {
 		return err
 	}
+	if slots, ok := ctx.Value(slotsKey{}).(chan struct{}); ok {
+		select {
+		case slots <- struct{}{}:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		held := &heldSlot{free: func() { <-slots }}
+		defer held.release()
+		ctx = context.WithValue(ctx, heldSlotKey{}, held)
+	}
 	parent := ctx
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
@@ -317,6 +333,42 @@ func (c *Client) ensureSession(ctx context.Context) error {
 	}
 	c.session = true
 	return nil
+}
+
+// WithSlots bounds the requests made with ctx to cap(slots) at a time. A
+// request takes its slot before its timeout starts and gives it back as
+// soon as its answer is read, so decoding never holds one.
+func WithSlots(ctx context.Context, slots chan struct{}) context.Context {
+	return context.WithValue(ctx, slotsKey{}, slots)
+}
+
+type slotsKey struct{}
+type heldSlotKey struct{}
+
+type heldSlot struct {
+	once sync.Once
+	free func()
+}
+
+func (h *heldSlot) release() { h.once.Do(h.free) }
+
+// slotBody gives the request's slot back at the end of the answer.
+type slotBody struct {
+	io.ReadCloser
+	held *heldSlot
+}
+
+func (b *slotBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err != nil {
+		b.held.release()
+	}
+	return n, err
+}
+
+func (b *slotBody) Close() error {
+	b.held.release()
+	return b.ReadCloser.Close()
 }
 
 type timeoutError struct{ after time.Duration }

@@ -252,3 +252,54 @@ func quietTLSServer(h http.Handler) *httptest.Server {
 	srv.StartTLS()
 	return srv
 }
+
+// blockingDecode holds its decoder until release is closed.
+type blockingDecode struct{ started, release chan struct{} }
+
+func (b *blockingDecode) UnmarshalJSON([]byte) error {
+	close(b.started)
+	<-b.release
+	return nil
+}
+
+// A request gives its slot back once its answer is read: decoding does
+// not hold it, and the next request can go out meanwhile.
+func TestSlotsAreFreedBeforeDecoding(t *testing.T) {
+	var hits atomic.Int64
+	srv := quietTLSServer(pveHandler(&hits))
+	defer srv.Close()
+	c := newTestClient(t, srv, nil)
+	slots := make(chan struct{}, 1)
+	ctx := WithSlots(context.Background(), slots)
+
+	slow := &blockingDecode{started: make(chan struct{}), release: make(chan struct{})}
+	done := make(chan error, 1)
+	go func() { done <- c.Get(ctx, "/version", nil, 0, slow) }()
+	<-slow.started
+	var v wireVersion
+	second := make(chan error, 1)
+	go func() { second <- c.Get(ctx, "/version", nil, 0, &v) }()
+	select {
+	case err := <-second:
+		if err != nil || v.Version != "9.1.1" {
+			t.Fatalf("second request: %+v %v", v, err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the second request waited for the first one's decoding")
+	}
+	close(slow.release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if len(slots) != 0 {
+		t.Fatalf("%d slots still held after both requests", len(slots))
+	}
+
+	// A cancelled wait for a slot gives up with the caller's error.
+	slots <- struct{}{}
+	cctx, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+	defer cancel()
+	if err := c.Get(cctx, "/version", nil, 0, &v); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("waiting for a slot: %v", err)
+	}
+}

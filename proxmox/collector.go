@@ -93,7 +93,6 @@ type cycle struct {
 	ep    string
 	at    time.Time
 	tier  Tier
-	sem   chan struct{}
 	wg    sync.WaitGroup
 	mu    sync.Mutex
 	res   *Result
@@ -115,9 +114,9 @@ type cycle struct {
 func (c *Collector) Collect(ctx context.Context, tier Tier) *Result {
 	start, wall := c.now(), time.Now()
 	requests := c.client.Requests()
+	slots := make(chan struct{}, c.client.cfg.Concurrency)
 	cy := &cycle{
-		c: c, ctx: ctx, ep: c.client.Name(), at: start.UTC(), tier: tier,
-		sem: make(chan struct{}, c.client.cfg.Concurrency),
+		c: c, ctx: WithSlots(ctx, slots), ep: c.client.Name(), at: start.UTC(), tier: tier,
 		res: &Result{Tier: tier}, replStatus: map[string]wireReplication{},
 	}
 	if prev, ok, _ := store.Get[store.Endpoint](c.store, cy.ep, cy.ep); ok {
@@ -134,19 +133,13 @@ func (c *Collector) Collect(ctx context.Context, tier Tier) *Result {
 	return cy.res
 }
 
-// spawn runs fn under the endpoint's concurrency bound.
+// spawn runs fn in the cycle. Its requests share the endpoint's
+// concurrency bound (cy.ctx carries the slots); decoding runs outside it.
 func (cy *cycle) spawn(fn func()) {
 	cy.wg.Add(1)
 	go func() {
 		defer cy.wg.Done()
-		select {
-		case cy.sem <- struct{}{}:
-		case <-cy.ctx.Done():
-			fn() // still record the failure; requests fail fast on a done context
-			return
-		}
 		fn()
-		<-cy.sem
 	}()
 }
 

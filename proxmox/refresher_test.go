@@ -232,3 +232,18 @@ func TestRunLoopTriggerAndBackoff(t *testing.T) {
 		t.Errorf("delay is capped at the slow interval: %v", d)
 	}
 }
+
+// A cycle never has more requests in flight than the endpoint's
+// concurrency, and does use it.
+func TestCycleKeepsToConcurrency(t *testing.T) {
+	for _, limit := range []int{1, 3} {
+		e := newRefresherEnv(t, 5*time.Millisecond, func(c *Config) { c.Concurrency = limit })
+		res, err := e.r.RefreshNow(context.Background(), TierFull)
+		if err != nil || !res.Complete() {
+			t.Fatalf("refresh: %v %+v", err, res)
+		}
+		if got := e.srv.Sim.MaxInFlight(); got != limit {
+			t.Errorf("concurrency %d: %d requests were in flight at once", limit, got)
+		}
+	}
+}

@@ -29,6 +29,8 @@ type Sim struct {
 	counts map[string]int
 	seen   map[string]uint64 // per method+URL: how many times asked (fault/jitter input)
 
+	inFlight, maxInFlight int
+
 	done      chan struct{} // closed by Close: hanging handlers give up
 	closeOnce sync.Once
 }
@@ -227,6 +229,7 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		key = m.route.pattern
 	}
 	n := s.count(r.Method+" "+key, r.Method+" "+r.URL.RequestURI())
+	defer s.leave()
 
 	if d := s.delay(r, n); d > 0 {
 		t := time.NewTimer(d)
@@ -250,14 +253,30 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 const apiPrefix = "/api2/json"
 
 // count records a request and returns how many times this exact method+URL
-// was asked before.
+// was asked before. The request is in flight until leave.
 func (s *Sim) count(pathKey, urlKey string) uint64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.inFlight++
+	s.maxInFlight = max(s.maxInFlight, s.inFlight)
 	s.counts[pathKey]++
 	n := s.seen[urlKey]
 	s.seen[urlKey] = n + 1
 	return n
+}
+
+func (s *Sim) leave() {
+	s.mu.Lock()
+	s.inFlight--
+	s.mu.Unlock()
+}
+
+// MaxInFlight is the most requests served at once since the start or the
+// last ResetCounts.
+func (s *Sim) MaxInFlight() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.maxInFlight
 }
 
 // Counts returns requests per "METHOD /normalised/path" (e.g.
@@ -297,5 +316,6 @@ func (s *Sim) TotalRequests() int {
 func (s *Sim) ResetCounts() {
 	s.mu.Lock()
 	s.counts = map[string]int{}
+	s.maxInFlight = s.inFlight
 	s.mu.Unlock()
 }
