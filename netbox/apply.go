@@ -383,6 +383,26 @@ func (ap *apply) createAll(ctx context.Context, k Kind, acts []*Action) {
 	ap.each(ap.batches(items), func(b []item) { ap.create(ctx, k, b, 0) })
 }
 
+// acquireFor takes a request slot for batch b; when the push is cancelled
+// first, every object of b fails with the reason.
+func (ap *apply) acquireFor(ctx context.Context, b []item) bool {
+	if ap.acquire(ctx) {
+		return true
+	}
+	for _, it := range b {
+		ap.finish(it.act, opFailed, ctx.Err().Error())
+	}
+	return false
+}
+
+func bodiesOf(b []item) []any {
+	bodies := make([]any, len(b))
+	for i, it := range b {
+		bodies[i] = it.body
+	}
+	return bodies
+}
+
 // create POSTs one batch. A validation error isolates the objects NetBox
 // named; an answer that may have come after the write re-reads the kind
 // before trying again, so nothing is created twice.
@@ -390,16 +410,10 @@ func (ap *apply) create(ctx context.Context, k Kind, b []item, attempt int) {
 	if len(b) == 0 {
 		return
 	}
-	if !ap.acquire(ctx) {
-		for _, it := range b {
-			ap.finish(it.act, opFailed, ctx.Err().Error())
-		}
+	if !ap.acquireFor(ctx, b) {
 		return
 	}
-	bodies := make([]any, len(b))
-	for i, it := range b {
-		bodies[i] = it.body
-	}
+	bodies := bodiesOf(b)
 	var out []map[string]any
 	_, err := ap.a.client.Do(ctx, http.MethodPost, specOf(k).path, nil, bodies, &out)
 	ap.release()
@@ -525,16 +539,10 @@ func (ap *apply) updateAll(ctx context.Context, k Kind, acts []*Action) {
 // bulk update's errors, so a refused batch is retried one object at a
 // time to isolate the culprit.
 func (ap *apply) update(ctx context.Context, k Kind, b []item) {
-	if !ap.acquire(ctx) {
-		for _, it := range b {
-			ap.finish(it.act, opFailed, ctx.Err().Error())
-		}
+	if !ap.acquireFor(ctx, b) {
 		return
 	}
-	bodies := make([]any, len(b))
-	for i, it := range b {
-		bodies[i] = it.body
-	}
+	bodies := bodiesOf(b)
 	_, err := ap.a.client.Do(ctx, http.MethodPatch, specOf(k).path, nil, bodies, nil)
 	ap.release()
 	if err == nil {
@@ -567,14 +575,10 @@ func (ap *apply) deleteAll(ctx context.Context, k Kind, acts []*Action) {
 		items[i] = item{act: act, body: body}
 	}
 	ap.each(ap.batches(items), func(b []item) {
-		if !ap.acquire(ctx) {
+		if !ap.acquireFor(ctx, b) {
 			return
 		}
-		bodies := make([]any, len(b))
-		for i, it := range b {
-			bodies[i] = it.body
-		}
-		_, err := ap.a.client.Do(ctx, http.MethodDelete, specOf(k).path, nil, bodies, nil)
+		_, err := ap.a.client.Do(ctx, http.MethodDelete, specOf(k).path, nil, bodiesOf(b), nil)
 		ap.release()
 		for _, it := range b {
 			if err != nil {
