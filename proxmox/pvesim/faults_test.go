@@ -6,6 +6,8 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 )
@@ -132,9 +134,37 @@ func TestRequestCounts(t *testing.T) {
 	if s.TotalRequests() != 5 {
 		t.Errorf("total %d", s.TotalRequests())
 	}
+	if s.MaxInFlight() != 1 {
+		t.Errorf("one request at a time, yet %d were in flight", s.MaxInFlight())
+	}
 	s.ResetCounts()
-	if s.TotalRequests() != 0 {
+	if s.TotalRequests() != 0 || s.MaxInFlight() != 0 {
 		t.Error("reset")
+	}
+}
+
+func TestMaxInFlight(t *testing.T) {
+	srv, _ := startDemoEndpoint(t, 0, Options{Latency: Latency{Fixed: 500 * time.Millisecond}})
+	var wg sync.WaitGroup
+	statuses := make([]int, 4)
+	for i := range statuses {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			req, _ := http.NewRequest("GET", srv.APIURL()+"/version", nil)
+			req.Header.Set("Authorization", rootAuth)
+			if res, err := srv.Client().Do(req); err == nil {
+				statuses[i] = res.StatusCode
+				res.Body.Close()
+			}
+		}()
+	}
+	wg.Wait()
+	if !slices.Equal(statuses, []int{200, 200, 200, 200}) {
+		t.Fatalf("statuses %v", statuses)
+	}
+	if got := srv.Sim.MaxInFlight(); got != 4 {
+		t.Errorf("4 requests inside one latency window: max in flight %d", got)
 	}
 }
 

@@ -1,6 +1,7 @@
 package pvesim
 
 import (
+	"bufio"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -229,7 +230,9 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		key = m.route.pattern
 	}
 	n := s.count(r.Method+" "+key, r.Method+" "+r.URL.RequestURI())
-	defer s.leave()
+	aw := &answerWriter{ResponseWriter: w, answered: s.leave}
+	defer aw.answer()
+	w = aw
 
 	if d := s.delay(r, n); d > 0 {
 		t := time.NewTimer(d)
@@ -269,6 +272,35 @@ func (s *Sim) leave() {
 	s.mu.Lock()
 	s.inFlight--
 	s.mu.Unlock()
+}
+
+// answerWriter ends a request's time in flight when its answer starts: a
+// client may read a whole answer before the handler has returned.
+type answerWriter struct {
+	http.ResponseWriter
+	answered func()
+	once     sync.Once
+}
+
+func (a *answerWriter) answer() { a.once.Do(a.answered) }
+
+func (a *answerWriter) WriteHeader(code int) {
+	a.answer()
+	a.ResponseWriter.WriteHeader(code)
+}
+
+func (a *answerWriter) Write(b []byte) (int, error) {
+	a.answer()
+	return a.ResponseWriter.Write(b)
+}
+
+func (a *answerWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	a.answer()
+	hj, ok := a.ResponseWriter.(http.Hijacker)
+	if !ok {
+		return nil, nil, errors.New("pvesim: the connection cannot be taken over")
+	}
+	return hj.Hijack()
 }
 
 // MaxInFlight is the most requests served at once since the start or the
