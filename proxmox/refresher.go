@@ -79,8 +79,13 @@ func (r *Refresher) State() State {
 }
 
 // Trigger asks the running loop for a full cycle now and returns at once.
+// A full cycle already running is joined: no second one follows it.
 func (r *Refresher) Trigger() {
 	r.mu.Lock()
+	if f := r.flight; f != nil && f.tier == TierFull {
+		r.mu.Unlock()
+		return
+	}
 	r.wantFull = true
 	r.mu.Unlock()
 	select {

@@ -233,6 +233,46 @@ func TestRunLoopTriggerAndBackoff(t *testing.T) {
 	}
 }
 
+// Triggers during a full cycle join it; one during a fast cycle is
+// followed by a full one.
+func TestTriggerJoinsARunningFullCycle(t *testing.T) {
+	e := newRefresherEnv(t, 20*time.Millisecond, func(c *Config) { c.FastInterval, c.SlowInterval = time.Hour, 8*time.Hour })
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go e.r.Run(ctx)
+	waitFor := func(what string, cond func(State) bool) {
+		t.Helper()
+		deadline := time.Now().Add(30 * time.Second)
+		for !cond(e.r.State()) {
+			if time.Now().After(deadline) {
+				t.Fatalf("waiting for %s: %+v", what, e.r.State())
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	waitFor("the first full cycle", func(s State) bool { return s.Running && s.Tier == TierFull })
+	for i := 0; i < 3; i++ {
+		e.r.Trigger()
+	}
+	waitFor("its end", func(s State) bool { return !s.Running && s.Last != nil })
+	// A second cycle would start at once; give it the time to show.
+	time.Sleep(300 * time.Millisecond)
+	if n := e.srv.Sim.Count("/cluster/backup"); n != 1 || e.r.State().Running {
+		t.Fatalf("triggers during a full cycle started another: %d full cycles, running %v", n, e.r.State().Running)
+	}
+
+	// During a fast cycle, a trigger still gets its full one.
+	fast := make(chan struct{})
+	go func() {
+		defer close(fast)
+		e.r.RefreshNow(context.Background(), TierFast)
+	}()
+	waitFor("a fast cycle", func(s State) bool { return s.Running && s.Tier == TierFast })
+	e.r.Trigger()
+	<-fast
+	waitFor("the full cycle after it", func(s State) bool { return s.Last != nil && s.Last.Tier == TierFull && e.srv.Sim.Count("/cluster/backup") == 2 })
+}
+
 // A cycle never has more requests in flight than the endpoint's
 // concurrency, and does use it.
 func TestCycleKeepsToConcurrency(t *testing.T) {
