@@ -130,6 +130,11 @@ func TestEngineWritesOnTheDemo(t *testing.T) {
 			t.Errorf("second plan still writes %s: %+v", k.Kind, k)
 		}
 	}
+	// The first plan is out of date now: applying it again would create
+	// everything a second time.
+	if _, err := e.ApplyPush(ctx, plan, nil); err == nil || !strings.Contains(err.Error(), "plan again") {
+		t.Errorf("a plan made before the last push was applied: %v", err)
+	}
 	if !e.WritesAllowed("lab") || e.WritesAllowed("nope") {
 		t.Error("WritesAllowed")
 	}
@@ -148,5 +153,24 @@ func TestEngineWritesOnTheDemo(t *testing.T) {
 	msg, err = e.ScheduleReplication(ctx, "lab", repl[0].ReplicationID)
 	if err != nil || !strings.Contains(msg, "scheduled on") {
 		t.Fatalf("schedule now: %q %v", msg, err)
+	}
+}
+
+func TestOnePushAtATime(t *testing.T) {
+	var p pushState
+	planned := p.generation()
+	if err := p.begin("ssh alice SHA256:a", "push of 3 objects", planned); err != nil {
+		t.Fatal(err)
+	}
+	err := p.begin("ssh bob SHA256:b", "push of 5 objects", planned)
+	if err == nil || !strings.Contains(err.Error(), "push of 3 objects, by ssh alice") {
+		t.Fatalf("a second push while one runs: %v", err)
+	}
+	p.set(false, "")
+	if err := p.begin("ssh bob SHA256:b", "push of 5 objects", planned); err == nil || !strings.Contains(err.Error(), "plan again") {
+		t.Fatalf("a plan from before the last push: %v", err)
+	}
+	if err := p.begin("ssh bob SHA256:b", "push of 5 objects", p.generation()); err != nil {
+		t.Fatalf("a fresh plan: %v", err)
 	}
 }

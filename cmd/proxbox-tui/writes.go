@@ -17,16 +17,48 @@ import (
 )
 
 // pushState is the push running in this process, seen by every session.
+// pushState lets one push run at a time in the process and counts the
+// pushes, so a plan made before another push landed is not applied.
 type pushState struct {
 	mu      sync.Mutex
 	running bool
 	summary string
+	by      string // who runs the current push
+	applied uint64 // pushes started so far
 }
 
 func (p *pushState) set(running bool, summary string) {
 	p.mu.Lock()
 	p.running, p.summary = running, summary
 	p.mu.Unlock()
+}
+
+func (p *pushState) generation() uint64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.applied
+}
+
+// begin claims the push for who if none runs and no push started since
+// the plan's generation.
+func (p *pushState) begin(who, summary string, planned uint64) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.running {
+		return fmt.Errorf("another push is running (%s, by %s); wait for it, then plan again", p.summary, p.by)
+	}
+	if p.applied != planned {
+		return errors.New("another push ran since this plan was made; plan again so nothing is created twice")
+	}
+	p.running, p.summary, p.by = true, summary, who
+	p.applied++
+	return nil
+}
+
+// pushPlan is a netbox plan with the push generation it was made at.
+type pushPlan struct {
+	plan       *netbox.Plan
+	generation uint64
 }
 
 // PushRunning reports a push in progress in this process.
@@ -84,11 +116,12 @@ func (e *engine) PlanPush(ctx context.Context, scope tui.PushScope) (*tui.PushPl
 			ns.Keys = map[store.Kind][]string{scope.Kind: scope.Keys}
 		}
 	}
+	generation := e.push.generation()
 	plan, err := netbox.NewPlanner(c, e.store, set).Plan(ctx, ns)
 	if err != nil {
 		return nil, err
 	}
-	out := &tui.PushPlan{Scope: scope, Opaque: plan}
+	out := &tui.PushPlan{Scope: scope, Opaque: pushPlan{plan: plan, generation: generation}}
 	if plan.NetBox != nil {
 		out.NetBoxVersion, out.Plugin = plan.NetBox.Version, plan.NetBox.Plugin
 	}
@@ -101,15 +134,18 @@ func (e *engine) PlanPush(ctx context.Context, scope tui.PushScope) (*tui.PushPl
 
 // ApplyPush writes a plan made by PlanPush.
 func (e *engine) ApplyPush(ctx context.Context, p *tui.PushPlan, progress func(tui.PushProgress)) (*tui.PushResult, error) {
-	plan, ok := p.Opaque.(*netbox.Plan)
+	pp, ok := p.Opaque.(pushPlan)
 	if !ok {
 		return nil, errors.New("push: the plan was not made by this process")
 	}
+	plan := pp.plan
 	c, set, err := e.netboxClient()
 	if err != nil {
 		return nil, err
 	}
-	e.push.set(true, fmt.Sprintf("push of %d objects", plan.Writes()))
+	if err := e.push.begin(e.who(ctx), fmt.Sprintf("push of %d objects", plan.Writes()), pp.generation); err != nil {
+		return nil, err
+	}
 	defer e.push.set(false, "")
 	start := time.Now()
 	a := netbox.NewApplier(c, e.store, set)
