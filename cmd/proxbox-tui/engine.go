@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"github.com/proxbox-tui/proxbox-tui/proxmox"
 	"github.com/proxbox-tui/proxbox-tui/store"
@@ -30,6 +31,8 @@ type engine struct {
 
 	push    pushState
 	trigger string // who pushes: "tui", or the SSH user
+
+	netboxWake chan struct{} // asks the NetBox watcher for a check now
 }
 
 // startEngine loads the configuration (or starts the demo estate), opens
@@ -92,7 +95,7 @@ func (a *app) startEngine(ctx context.Context, demo bool, command, sshListen str
 		}()
 	}
 	if e.cfg.NetBox != nil {
-		e.checkNetBox()
+		e.watchNetBox()
 	}
 	log.Info("started", "command", command, "endpoints", len(e.refreshers), "cache", cachePath, "demo", demo)
 	return e, nil
@@ -113,14 +116,40 @@ func openLog(stateDir string) (*slog.Logger, func(), error) {
 	return slog.New(slog.NewJSONHandler(f, nil)), func() { f.Close() }, nil
 }
 
-// checkNetBox records NetBox's state in the background; Close waits for it
-// before closing the cache.
-func (e *engine) checkNetBox() {
+// netboxCheckEvery keeps NetBox's row as fresh as the TUI expects of an
+// endpoint without its own refresh interval.
+const netboxCheckEvery = 30 * time.Second
+
+// watchNetBox records NetBox's state now, then on a timer and whenever
+// checkNetBox asks; Close waits for it.
+func (e *engine) watchNetBox() {
+	e.netboxWake = make(chan struct{}, 1)
 	e.wg.Add(1)
 	go func() {
 		defer e.wg.Done()
-		e.recordNetBox(e.runCtx)
+		tick := time.NewTicker(netboxCheckEvery)
+		defer tick.Stop()
+		for {
+			e.recordNetBox(e.runCtx)
+			select {
+			case <-e.runCtx.Done():
+				return
+			case <-tick.C:
+			case <-e.netboxWake:
+			}
+		}
 	}()
+}
+
+// checkNetBox asks for a check of NetBox now, without waiting for it.
+func (e *engine) checkNetBox() {
+	if e.netboxWake == nil {
+		return
+	}
+	select {
+	case e.netboxWake <- struct{}{}:
+	default: // a check is already asked for
+	}
 }
 
 // Close stops the refreshers, then closes the cache and the demo.
@@ -171,11 +200,13 @@ func (e *engine) Refresh(endpoint string) error {
 	return nil
 }
 
-// RefreshAll asks every refresher for a full cycle now.
+// RefreshAll asks every refresher for a full cycle now, and NetBox for
+// its state.
 func (e *engine) RefreshAll() error {
 	for _, r := range e.refreshers {
 		r.Trigger()
 	}
+	e.checkNetBox()
 	return nil
 }
 

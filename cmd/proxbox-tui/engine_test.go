@@ -98,6 +98,21 @@ func TestEngineWritesOnTheDemo(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+	// R checks NetBox again too.
+	before, _, _ := store.Get[store.Endpoint](e.store, nbName, nbName)
+	if err := e.RefreshAll(); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		nb, _, _ := store.Get[store.Endpoint](e.store, nbName, nbName)
+		if nb.FetchedAt.After(before.FetchedAt) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("refresh all did not check NetBox again")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 	plan, err := e.PlanPush(ctx, tui.PushScope{All: true})
 	if err != nil {
 		t.Fatal(err)
