@@ -2,7 +2,10 @@ package netbox
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
+	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -163,5 +166,35 @@ func TestMappingHelpers(t *testing.T) {
 	s.Modes["vms"] = ModeAlways
 	if err := s.Validate(); err == nil {
 		t.Error("an unknown mode key was accepted")
+	}
+}
+
+func TestFingerprintPin(t *testing.T) {
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"count":0,"next":null,"previous":null,"results":[]}`))
+	}))
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshakes
+	srv.StartTLS()
+	defer srv.Close()
+	right := sha256.Sum256(srv.Certificate().Raw)
+	wrong := sha256.Sum256([]byte("another certificate"))
+	get := func(tc TLSConfig) error {
+		c, err := NewClient(ClientConfig{URL: srv.URL, Token: "t", TLS: tc, Retries: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = c.Do(context.Background(), http.MethodGet, "/api/dcim/sites/", nil, nil, nil)
+		return err
+	}
+	if err := get(TLSConfig{}); err == nil {
+		t.Error("a self-signed NetBox was accepted without a pin")
+	}
+	if err := get(TLSConfig{Fingerprint: right[:]}); err != nil {
+		t.Errorf("the pinned certificate was refused: %v", err)
+	}
+	err := get(TLSConfig{Fingerprint: wrong[:]})
+	if err == nil || !strings.Contains(err.Error(), "does not match the pinned") || !strings.Contains(err.Error(), colonHex(right[:])) {
+		t.Errorf("another certificate: %v", err)
 	}
 }

@@ -270,7 +270,9 @@ func TestTriggerJoinsARunningFullCycle(t *testing.T) {
 	waitFor("a fast cycle", func(s State) bool { return s.Running && s.Tier == TierFast })
 	e.r.Trigger()
 	<-fast
-	waitFor("the full cycle after it", func(s State) bool { return s.Last != nil && s.Last.Tier == TierFull && e.srv.Sim.Count("/cluster/backup") == 2 })
+	waitFor("the full cycle after it", func(s State) bool {
+		return s.Last != nil && s.Last.Tier == TierFull && e.srv.Sim.Count("/cluster/backup") == 2
+	})
 }
 
 // A cycle never has more requests in flight than the endpoint's

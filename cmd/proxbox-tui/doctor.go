@@ -16,7 +16,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/proxbox-tui/proxbox-tui/netbox"
 	"github.com/proxbox-tui/proxbox-tui/proxmox"
 	"github.com/proxbox-tui/proxbox-tui/store"
 )
@@ -195,8 +194,7 @@ func checkTLS(d *doctor, p ProxmoxEndpoint, pc proxmox.Config) bool {
 // checkNetBox checks that NetBox answers, accepts the token, and says
 // which version and whether the netbox-proxbox plugin is installed.
 func checkNetBox(ctx context.Context, d *doctor, n *NetBoxConfig) {
-	c, err := netbox.NewClient(netbox.ClientConfig{URL: n.URL, Token: n.Token.Value(),
-		TLS: netbox.TLSConfig{Insecure: n.TLS.Insecure, CAFile: expandHome(n.TLS.CAFile)}, Timeout: n.Timeout.Std()})
+	c, err := newNetBoxClient(n)
 	if err != nil {
 		d.fail("netbox", err.Error(), "correct the netbox section")
 		return

@@ -133,8 +133,7 @@ func (a *app) push(ctx context.Context, o pushOptions) error {
 		return fmt.Errorf("nothing to push: no configured endpoint is in the cache (run `proxbox-tui refresh`)")
 	}
 	n := cfg.NetBox
-	client, err := netbox.NewClient(netbox.ClientConfig{URL: n.URL, Token: n.Token.Value(),
-		TLS: netbox.TLSConfig{Insecure: n.TLS.Insecure, CAFile: expandHome(n.TLS.CAFile)}, Timeout: n.Timeout.Std()})
+	client, err := newNetBoxClient(n)
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/proxbox-tui/proxbox-tui/netbox"
 	"os"
 	"path/filepath"
 	"strings"
@@ -78,4 +79,27 @@ func openStoreAs(path string, owner store.Owner) (*store.Store, error) {
 		return nil, fmt.Errorf("cache directory: %w", err)
 	}
 	return store.Open(path, store.Options{Owner: owner})
+}
+
+// netboxClientConfig is how every command talks to the configured NetBox.
+func netboxClientConfig(n *NetBoxConfig) (netbox.ClientConfig, error) {
+	c := netbox.ClientConfig{URL: n.URL, Token: n.Token.Value(), Timeout: n.Timeout.Std(),
+		TLS: netbox.TLSConfig{Insecure: n.TLS.Insecure, CAFile: expandHome(n.TLS.CAFile)}}
+	if n.TLS.Fingerprint != "" {
+		fp, err := ParseFingerprint(n.TLS.Fingerprint)
+		if err != nil {
+			return c, fmt.Errorf("netbox: tls.fingerprint: %w", err)
+		}
+		c.TLS.Fingerprint = fp
+	}
+	return c, nil
+}
+
+// newNetBoxClient builds the client for the configured NetBox.
+func newNetBoxClient(n *NetBoxConfig) (*netbox.Client, error) {
+	cfg, err := netboxClientConfig(n)
+	if err != nil {
+		return nil, err
+	}
+	return netbox.NewClient(cfg)
 }

@@ -79,8 +79,7 @@ func (e *engine) netboxClient() (*netbox.Client, netbox.Settings, error) {
 	if n == nil {
 		return nil, netbox.Settings{}, errors.New("no NetBox is configured (netbox section)")
 	}
-	c, err := netbox.NewClient(netbox.ClientConfig{URL: n.URL, Token: n.Token.Value(),
-		TLS: netbox.TLSConfig{Insecure: n.TLS.Insecure, CAFile: expandHome(n.TLS.CAFile)}, Timeout: n.Timeout.Std()})
+	c, err := newNetBoxClient(n)
 	return c, netboxSettings(n), err
 }
 
