@@ -14,6 +14,12 @@ import (
 // SchemaVersion is the bucket layout this binary reads and writes.
 const SchemaVersion = 1
 
+// schemaLayout is the record layout of SchemaVersion (a hash of every
+// record's encoded fields). A change to the records changes it; a test
+// then asks for a new SchemaVersion, so that an older binary refuses a
+// newer file instead of rebuilding it empty.
+const schemaLayout = "049371f7646ab6ad"
+
 // Store is the bbolt-backed cache of every record kind, with a change feed.
 // It is safe for concurrent use; one process owns the file at a time.
 type Store struct {
@@ -97,14 +103,20 @@ func (s *Store) Check() error {
 	})
 }
 
-// SchemaError reports a cache file written by a newer binary.
+// SchemaError reports a cache file written by a newer binary, or by
+// another build of the same schema version with other records.
 type SchemaError struct {
-	Path string
-	File int
-	Want int
+	Path       string
+	File       int
+	Want       int
+	FileLayout string // set when the versions are equal and the layouts differ
+	WantLayout string
 }
 
 func (e *SchemaError) Error() string {
+	if e.File == e.Want {
+		return fmt.Sprintf("cache %s has schema version %d with record layout %s; this binary reads layout %s of that version: use the build that wrote it, or pass --cache FILE to use another cache file", e.Path, e.File, e.FileLayout, e.WantLayout)
+	}
 	return fmt.Sprintf("cache %s has schema version %d; this binary reads version %d: upgrade proxbox-tui, or pass --cache FILE to use another cache file", e.Path, e.File, e.Want)
 }
 
@@ -122,10 +134,11 @@ func (s *Store) prepareSchema() error {
 			return ensureBuckets(tx)
 		case version > SchemaVersion:
 			return &SchemaError{Path: s.path, File: version, Want: SchemaVersion}
+		case version == SchemaVersion:
+			return &SchemaError{Path: s.path, File: version, Want: SchemaVersion, FileLayout: layout, WantLayout: s.codec.layout}
 		}
-		// Older, unversioned or differently shaped layout: no migration keeps
-		// anything worth the risk, so rebuild empty; the next refresh
-		// repopulates it.
+		// Older or unversioned: no migration keeps anything worth the
+		// risk, so rebuild empty; the next refresh repopulates it.
 		var names [][]byte
 		if err := tx.ForEach(func(name []byte, _ *bolt.Bucket) error {
 			names = append(names, append([]byte(nil), name...))

@@ -394,6 +394,61 @@ func TestNewerSchemaIsRefused(t *testing.T) {
 	checkFile(t, path)
 }
 
+// Changing a record changes the layout; the schema version must change
+// with it, or an older binary would wipe a newer cache.
+func TestLayoutBelongsToSchemaVersion(t *testing.T) {
+	if got := newCodec().layout; got != schemaLayout {
+		t.Fatalf("the records' layout is %s, schema version %d has %s: increase SchemaVersion and set schemaLayout to %q", got, SchemaVersion, schemaLayout, got)
+	}
+}
+
+// A file of this schema version with other records is refused, and keeps
+// its data.
+func TestOtherLayoutOfTheSameVersionIsRefused(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "cache.db")
+	s, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Put(backup("lab", "nfs:kept", time.Now())); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketMeta).Put(keyLayout, []byte("0123456789abcdef")) })
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Open(path, Options{})
+	var se *SchemaError
+	if !errors.As(err, &se) {
+		t.Fatalf("err = %v, want a SchemaError", err)
+	}
+	for _, want := range []string{path, "record layout 0123456789abcdef", schemaLayout, "--cache"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not say %q", err, want)
+		}
+	}
+	db, err = bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	err = db.View(func(tx *bolt.Tx) error {
+		if tx.Bucket([]byte(KindBackup)).Bucket([]byte("lab")).Get([]byte("nfs:kept")) == nil {
+			return errors.New("the refused file lost its rows")
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestOlderLayoutIsRebuilt(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "cache.db")
 	// A layout from before schema versions: one bucket of JSON.
