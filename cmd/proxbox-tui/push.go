@@ -163,7 +163,13 @@ func (a *app) push(ctx context.Context, o pushOptions) error {
 			fmt.Fprintf(a.stdout, "\nPushing %d objects to %s ...\n", plan.Writes(), plan.NetBox.URL)
 		}
 	}
+	log, closeLog, lerr := openLog(paths.StateDir)
+	if lerr != nil {
+		return lerr
+	}
+	defer closeLog()
 	res, err := netbox.NewApplier(client, st, set).Apply(ctx, plan, progress)
+	logPush(log, res, err, "cli")
 	if err != nil && res == nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -78,6 +79,10 @@ func TestPushDryRunJSONThenPush(t *testing.T) {
 	}
 	if strings.Contains(out+errOut, nbsim.DefaultToken) {
 		t.Fatal("the NetBox token was printed")
+	}
+	logged, err := os.ReadFile(filepath.Join(e.dir, ".local", "state", "proxbox-tui", "proxbox-tui.log"))
+	if err != nil || !strings.Contains(string(logged), `"msg":"push","by":"cli"`) || strings.Contains(string(logged), nbsim.DefaultToken) {
+		t.Errorf("the push's log line (%v):\n%s", err, logged)
 	}
 	code, out, _ = e.run(t, "push", "--dry-run", "--format", "json", "--endpoint", "lab", "--kind", "guests")
 	if code != 0 || !strings.Contains(out, `"virtual-machines": {`) {

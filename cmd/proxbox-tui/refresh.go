@@ -53,6 +53,11 @@ func (a *app) refresh(ctx context.Context, name string) error {
 		return err
 	}
 	var refreshers []*proxmox.Refresher
+	log, closeLog, err := openLog(paths.StateDir)
+	if err != nil {
+		return err
+	}
+	defer closeLog()
 	st, err := a.openStore(paths.CacheFile, "refresh")
 	if err != nil {
 		return err
@@ -67,7 +72,7 @@ func (a *app) refresh(ctx context.Context, name string) error {
 		if err != nil {
 			return err
 		}
-		refreshers = append(refreshers, proxmox.NewRefresher(client, st, nil, nil))
+		refreshers = append(refreshers, proxmox.NewRefresher(client, st, nil, log))
 	}
 	results := make([]*proxmox.Result, len(refreshers))
 	errs := make([]error, len(refreshers))

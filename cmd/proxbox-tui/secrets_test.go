@@ -12,7 +12,7 @@ import (
 
 // The secrets suite of QUALITY.md: after a cycle with every kind of secret
 // configured (token from the environment, password from a file, inline),
-// no secret is in the cache, the files next to it, or the output.
+// no secret is in the cache, the files next to it, the log, or the output.
 func TestNoSecretLeavesTheConfig(t *testing.T) {
 	e := startDemoEnv(t, pvesim.TUITokenSecret)
 	pwFile := filepath.Join(e.dir, "edge.pw")
@@ -46,6 +46,12 @@ netbox:
 	secrets := []string{pvesim.TUITokenSecret, pvesim.RootPassword, netboxToken}
 	places := map[string][]byte{"stdout": []byte(out + exported), "stderr": []byte(errOut)}
 	files, _ := filepath.Glob(filepath.Join(filepath.Dir(e.cache), "*"))
+	logFile := filepath.Join(e.dir, ".local", "state", "proxbox-tui", "proxbox-tui.log")
+	logged, err := os.ReadFile(logFile)
+	if err != nil || !bytes.Contains(logged, []byte(`"msg":"refresh"`)) {
+		t.Fatalf("refresh wrote no log line (%v):\n%s", err, logged)
+	}
+	files = append(files, logFile)
 	for _, f := range files {
 		if f == e.config || f == pwFile {
 			continue

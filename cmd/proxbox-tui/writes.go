@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sort"
 	"strings"
 	"sync"
@@ -155,6 +156,7 @@ func (e *engine) ApplyPush(ctx context.Context, p *tui.PushPlan, progress func(t
 			progress(tui.PushProgress{Stage: string(np.Kind), Done: np.Done, Total: np.Total})
 		}
 	})
+	logPush(e.log, res, err, e.who(ctx))
 	e.recordNetBox(ctx)
 	if res == nil {
 		return nil, err
@@ -236,4 +238,26 @@ func (e *engine) who(ctx context.Context) string {
 		return "ssh " + id.User + " " + id.Fingerprint
 	}
 	return e.trigger
+}
+
+// logPush writes one line per push: its counts, or why it failed.
+func logPush(log *slog.Logger, res *netbox.Result, err error, by string) {
+	if res == nil {
+		log.Error("push", "by", by, "err", err)
+		return
+	}
+	var created, updated, stale, failed int
+	for _, k := range res.Kinds {
+		created, updated, stale, failed = created+k.Created, updated+k.Updated, stale+k.Stale+k.Deleted, failed+k.Failed
+	}
+	level := slog.LevelInfo
+	if err != nil || failed > 0 {
+		level = slog.LevelWarn
+	}
+	attrs := []any{"by", by, "run", res.RunID, "created", created, "updated", updated, "stale", stale, "failed", failed,
+		"writes", res.Writes, "reads", res.Reads, "duration", res.End.Sub(res.Start).Round(time.Millisecond)}
+	if err != nil {
+		attrs = append(attrs, "err", err)
+	}
+	log.Log(context.Background(), level, "push", attrs...)
 }
