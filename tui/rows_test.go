@@ -19,17 +19,19 @@ func TestEndpointRow(t *testing.T) {
 		wantStyle  styleID
 		wantRow    styleID
 		wantErr    string
+		errStyle   styleID
 	}{
-		{"ok", store.Endpoint{Name: "lab", Health: store.HealthOK, LastSuccess: &ok}, false, "● ok", stOK, stInherit, ""},
-		{"stale", store.Endpoint{Name: "lab", Health: store.HealthOK, LastSuccess: &ok}, true, "● ok", stOK, stStale, ""},
-		{"down", store.Endpoint{Name: "dr", Health: store.HealthDown, HealthReason: "refused"}, false, "✖ down", stDown, stDown, "refused"},
-		{"degraded", store.Endpoint{Name: "x", Health: store.HealthDegraded, LastError: "403"}, false, "◐ degraded", stWarn, stInherit, "403"},
-		{"unknown value", store.Endpoint{Name: "x", Health: "weird\x1b"}, false, "? weird�", stDim, stInherit, ""},
+		{"ok", store.Endpoint{Name: "lab", Health: store.HealthOK, LastSuccess: &ok}, false, "● ok", stOK, stInherit, "", stDim},
+		{"stale", store.Endpoint{Name: "lab", Health: store.HealthOK, LastSuccess: &ok}, true, "● ok", stOK, stStale, "", stDim},
+		{"down", store.Endpoint{Name: "dr", Health: store.HealthDown, HealthReason: "refused"}, false, "✖ down", stDown, stDown, "refused", stError},
+		{"degraded", store.Endpoint{Name: "x", Health: store.HealthDegraded, LastError: "403"}, false, "◐ degraded", stWarn, stInherit, "403", stError},
+		{"recovered", store.Endpoint{Name: "x", Health: store.HealthOK, LastSuccess: &ok, LastError: "timeout"}, false, "● ok", stOK, stInherit, "timeout", stDim},
+		{"unknown value", store.Endpoint{Name: "x", Health: "weird\x1b"}, false, "? weird�", stDim, stInherit, "", stError},
 	}
 	for _, c := range cases {
 		r := newRowBuf(len(endpointsTab().cols))
 		endpointRow(&c.e, time.Time{}, c.stale, r)
-		if r.cells[epHealth] != c.wantHealth || r.styles[epHealth] != c.wantStyle || r.row != c.wantRow || r.cells[epError] != c.wantErr {
+		if r.cells[epHealth] != c.wantHealth || r.styles[epHealth] != c.wantStyle || r.row != c.wantRow || r.cells[epError] != c.wantErr || r.styles[epError] != c.errStyle {
 			t.Errorf("%s: health %q/%d row %d error %q", c.name, r.cells[epHealth], r.styles[epHealth], r.row, r.cells[epError])
 		}
 		if r.cells[epPushed] != "never" {

@@ -94,7 +94,12 @@ func endpointRow(e *store.Endpoint, lastPush time.Time, stale bool, r *rowBuf) {
 	if errText == "" && e.Health == store.HealthDown {
 		errText = e.HealthReason
 	}
-	r.set(epError, clean(errText), stError)
+	// A healthy endpoint's last error is history, not an alarm.
+	errStyle := stError
+	if e.Health == store.HealthOK {
+		errStyle = stDim
+	}
+	r.set(epError, clean(errText), errStyle)
 	switch {
 	case e.Health == store.HealthDown:
 		r.row = stDown
@@ -180,7 +185,10 @@ func endpointDetail(env loadEnv, ref rowRef) (doc, error) {
 	}
 	d.kv("last duration", elapsed(e.LastDuration.Std()))
 	d.kv("requests", fmt.Sprint(e.Requests))
-	if e.LastError != "" {
+	switch {
+	case e.LastError != "" && e.Health == store.HealthOK:
+		d.kvs("last error", e.LastError+" (resolved since)", stDim)
+	case e.LastError != "":
 		d.kvs("last error", e.LastError, stError)
 	}
 
