@@ -12,7 +12,8 @@ import (
 )
 
 // requestLowerBound counts the requests a full cycle needs at least for an
-// estate, by the API's shape: the cluster-wide lists once; per online node
+// estate, by the API's shape: the cluster-wide lists once, and the time
+// zone of one node; per online node
 // its task archive and replication state; per backup storage one listing
 // (shared) or one per online node that has it (local); per guest that can
 // have snapshots, its snapshot list. Proxmox has no bulk call for any of
@@ -26,6 +27,9 @@ func requestLowerBound(tr *pvesim.Truth) int {
 			online[node.Name] = true
 			n += 2
 		}
+	}
+	if len(online) > 0 {
+		n++ // the nodes' time zone, asked of one node
 	}
 	for _, s := range tr.Storages {
 		if s.Disable || !hasContent(s.Content, "backup") {

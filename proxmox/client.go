@@ -40,7 +40,7 @@ type Config struct {
 	FastInterval   time.Duration // status, resources, tasks, replication status
 	SlowInterval   time.Duration // storage content, snapshots, jobs
 	AllowWrites    bool
-	Location       *time.Location // zone of the cluster's schedules
+	Location       *time.Location // zone of the cluster's schedules; nil: the nodes' own
 }
 
 // TLSConfig says how the server certificate is checked.
@@ -78,9 +78,6 @@ func (c *Config) fill() {
 	}
 	if c.SlowInterval <= 0 {
 		c.SlowInterval = 5 * time.Minute
-	}
-	if c.Location == nil {
-		c.Location = time.Local
 	}
 }
 

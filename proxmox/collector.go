@@ -108,6 +108,7 @@ type cycle struct {
 	replStatus   map[string]wireReplication
 	replNodesOK  bool
 	notBackedUp  []string
+	timeZone     string // the nodes' zone, read in full cycles
 }
 
 // Collect runs one cycle of the given tier.
@@ -341,6 +342,9 @@ func (cy *cycle) run() {
 		cy.spawnReplicationStatus(node)
 	}
 	if cy.tier == TierFull {
+		if len(online) > 0 {
+			cy.spawnTimeZone(online[0])
+		}
 		if storageOK && resOK {
 			cy.spawnContent(resources, online)
 		}
@@ -363,9 +367,55 @@ func (cy *cycle) run() {
 				policies = cy.cachedStoragePolicies()
 			}
 			cy.write(store.ScopeWrite{Kind: store.KindBackupRoutine, Scope: "jobs", KeepStale: true,
-				Records: toRoutines(cy.ep, cy.at, jobs, jobRaws, policies, cy.c.client.cfg.Location)})
+				Records: toRoutines(cy.ep, cy.at, jobs, jobRaws, policies, cy.location())})
 		}
 	}
+}
+
+// spawnTimeZone reads the zone the nodes evaluate schedules in; one node
+// speaks for the cluster (a cluster shares /etc/localtime by convention).
+func (cy *cycle) spawnTimeZone(node string) {
+	cy.spawn(func() {
+		var t wireNodeTime
+		if err := cy.get("/nodes/"+url.PathEscape(node)+"/time", nil, &t); err != nil {
+			cy.fail(store.KindEndpoint, "time", err)
+			return
+		}
+		cy.mu.Lock()
+		cy.timeZone = t.TimeZone
+		cy.mu.Unlock()
+	})
+}
+
+// zoneName is the nodes' zone: this cycle's answer, else the cached one.
+func (cy *cycle) zoneName() string {
+	cy.mu.Lock()
+	defer cy.mu.Unlock()
+	if cy.timeZone != "" {
+		return cy.timeZone
+	}
+	return cy.prev.TimeZone
+}
+
+// location is the zone of the endpoint's schedules and retention periods:
+// the configured one, else the nodes' own, else this machine's.
+func (cy *cycle) location() *time.Location {
+	if l := cy.c.client.cfg.Location; l != nil {
+		return l
+	}
+	return ZoneOrLocal(cy.zoneName())
+}
+
+// ZoneOrLocal loads an IANA zone name; an empty or unknown one (a node
+// with a zone this machine's database lacks) gives the local zone.
+func ZoneOrLocal(name string) *time.Location {
+	if name == "" {
+		return time.Local
+	}
+	if l, err := time.LoadLocation(name); err == nil {
+		return l
+	}
+	return time.Local
 }
 
 // onlineNodes are the nodes requests can be sent to.

@@ -196,6 +196,7 @@ func (cy *cycle) endpointRecord() store.Endpoint {
 		}
 		e.GuestCount = n
 	}
+	e.TimeZone = cy.zoneName()
 	if cy.notBackedUp != nil {
 		e.NotBackedUp = cy.notBackedUp
 	}

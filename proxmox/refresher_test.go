@@ -289,3 +289,28 @@ func TestCycleKeepsToConcurrency(t *testing.T) {
 		}
 	}
 }
+
+// A full cycle records the zone the nodes run their schedules in; a fast
+// one keeps it.
+func TestCycleRecordsTheNodesTimeZone(t *testing.T) {
+	e := newRefresherEnv(t, 0, nil)
+	for _, tier := range []Tier{TierFull, TierFast} {
+		res, err := e.r.RefreshNow(context.Background(), tier)
+		if err != nil || !res.Complete() {
+			t.Fatalf("%s: %v %+v", tier, err, res)
+		}
+		ep, _, _ := store.Get[store.Endpoint](e.st, "edge", "edge")
+		if ep.TimeZone != "Europe/Vienna" {
+			t.Errorf("after a %s cycle the endpoint's zone is %q, want Europe/Vienna", tier, ep.TimeZone)
+		}
+	}
+	if n := e.srv.Sim.Count("/nodes/{node}/time"); n != 1 {
+		t.Errorf("the zone was asked %d times; once per full cycle", n)
+	}
+	if got := ZoneOrLocal("Europe/Vienna").String(); got != "Europe/Vienna" {
+		t.Errorf("zone %q", got)
+	}
+	if ZoneOrLocal("") != time.Local || ZoneOrLocal("Mars/Olympus") != time.Local {
+		t.Error("an empty or unknown zone falls back to the local one")
+	}
+}

@@ -62,6 +62,12 @@ type wireNode struct {
 	Level          string `json:"level"`
 }
 
+// wireNodeTime is GET /nodes/{node}/time.
+type wireNodeTime struct {
+	TimeZone string  `json:"timezone"`
+	Time     FlexInt `json:"time"`
+}
+
 // wireStorage is an item of GET /storage (storage.cfg sections). The raw
 // item is kept too, for raw_config.
 type wireStorage struct {

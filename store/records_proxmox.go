@@ -10,20 +10,23 @@ import (
 // about it. It never holds a secret.
 type Endpoint struct {
 	Meta
-	Name         string     `json:"name"`
-	Type         string     `json:"kind"` // proxmox or netbox
-	URL          string     `json:"url"`
-	Domain       string     `json:"domain,omitempty"`
-	Port         int        `json:"port,omitempty"`
-	AuthKind     string     `json:"auth_kind"` // token, ticket
-	Username     string     `json:"username,omitempty"`
-	TokenName    string     `json:"token_name,omitempty"`
-	TLSMode      string     `json:"tls_mode"` // verify, ca, fingerprint, insecure
-	VerifySSL    bool       `json:"verify_ssl"`
-	Version      string     `json:"version,omitempty"`
-	RepoID       string     `json:"repoid,omitempty"`
-	ClusterName  string     `json:"cluster_name,omitempty"`
-	Mode         string     `json:"mode,omitempty"` // standalone, cluster
+	Name        string `json:"name"`
+	Type        string `json:"kind"` // proxmox or netbox
+	URL         string `json:"url"`
+	Domain      string `json:"domain,omitempty"`
+	Port        int    `json:"port,omitempty"`
+	AuthKind    string `json:"auth_kind"` // token, ticket
+	Username    string `json:"username,omitempty"`
+	TokenName   string `json:"token_name,omitempty"`
+	TLSMode     string `json:"tls_mode"` // verify, ca, fingerprint, insecure
+	VerifySSL   bool   `json:"verify_ssl"`
+	Version     string `json:"version,omitempty"`
+	RepoID      string `json:"repoid,omitempty"`
+	ClusterName string `json:"cluster_name,omitempty"`
+	Mode        string `json:"mode,omitempty"` // standalone, cluster
+	// TimeZone is the zone the nodes run their schedules in (IANA name,
+	// from /nodes/{node}/time).
+	TimeZone     string     `json:"timezone,omitempty"`
 	Quorate      bool       `json:"quorate"`
 	NodeCount    int        `json:"nodes_count"`
 	GuestCount   int        `json:"guests_count"`

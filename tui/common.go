@@ -2,6 +2,7 @@ package tui
 
 import (
 	"sort"
+	"sync/atomic"
 	"time"
 
 	"github.com/proxbox-tui/proxbox-tui/store"
@@ -19,6 +20,10 @@ type common struct {
 	role    Role
 	eps     map[string]EndpointInfo
 	epNames []string // configured endpoints, sorted
+
+	// zones are the endpoints' own zones from the cache, for endpoints
+	// without a configured one; loaders read them from their goroutines.
+	zones atomic.Pointer[map[string]*time.Location]
 }
 
 const (
@@ -58,12 +63,40 @@ func (c *common) info(ep string) EndpointInfo {
 	return EndpointInfo{Name: ep, FastInterval: defaultFast, SlowInterval: defaultSlow}
 }
 
-// loc is the zone of an endpoint's schedules and retention periods.
+// loc is the zone of an endpoint's schedules and retention periods: the
+// configured one, else the one its nodes reported, else this machine's.
 func (c *common) loc(ep string) *time.Location {
 	if l := c.info(ep).Location; l != nil {
 		return l
 	}
+	if zones := c.zones.Load(); zones != nil {
+		if l := (*zones)[ep]; l != nil {
+			return l
+		}
+	}
 	return time.Local
+}
+
+// setZones takes the zones the cached endpoints report.
+func (c *common) setZones(eps []store.Endpoint) {
+	zones := make(map[string]*time.Location, len(eps))
+	if old := c.zones.Load(); old != nil {
+		for ep, l := range *old {
+			zones[ep] = l
+		}
+	}
+	for _, e := range eps {
+		if e.TimeZone == "" {
+			continue
+		}
+		if l, ok := zones[e.Name]; ok && l.String() == e.TimeZone {
+			continue
+		}
+		if l, err := time.LoadLocation(e.TimeZone); err == nil {
+			zones[e.Name] = l
+		}
+	}
+	c.zones.Store(&zones)
 }
 
 // tier says how often a kind is refreshed, which decides when its rows are

@@ -96,13 +96,14 @@ func New(opts Options) *Model {
 		m.tabs[i] = &tabState{spec: s, table: t}
 	}
 	if c.store != nil {
+		m.eps, _ = store.List[store.Endpoint](c.store, "")
+		c.setZones(m.eps)
 		env := loadEnv{c: c, now: m.now}
 		if ds, err := safeLoad(m.specs[tabEndpoints].load, env); err == nil {
 			m.applyLoad(tabEndpoints, ds, sortOrder(ds, m.tabs[tabEndpoints].table.spec), query{}, nil)
 		} else {
 			m.tabs[tabEndpoints].err = err
 		}
-		m.eps, _ = store.List[store.Endpoint](c.store, "")
 	}
 	m.resize(m.w, m.h)
 	return m
@@ -144,6 +145,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case endpointsLoadedMsg:
 		if msg.seq == m.epsSeq && msg.err == nil {
 			m.eps = msg.eps
+			m.c.setZones(msg.eps)
 		}
 	case storeChangedMsg:
 		return m, m.onStoreChanged(msg)

@@ -469,3 +469,35 @@ func TestTaskDetailReloadKeepsTheLog(t *testing.T) {
 		t.Fatal("a reload dropped the task log")
 	}
 }
+
+// Without a configured zone, schedules and retention use the zone the
+// endpoint's nodes reported, and follow it when it changes.
+func TestEndpointZoneFromTheCache(t *testing.T) {
+	s := testEstate(t)
+	m, _ := newTestModel(t, s, 120, 40)
+	c := m.c
+	if got := c.loc("nowhere"); got != time.Local {
+		t.Fatalf("an unknown endpoint's zone is %v, want local", got)
+	}
+	ep, ok, _ := store.Get[store.Endpoint](s, "edge", "edge")
+	if !ok {
+		t.Fatal("no edge endpoint in the test estate")
+	}
+	delete(c.eps, "edge") // as if it had no configured zone
+	ep.TimeZone = "America/Toronto"
+	if err := s.Put(&ep); err != nil {
+		t.Fatal(err)
+	}
+	runCmds(m, m.loadEndpoints())
+	if got := c.loc("edge").String(); got != "America/Toronto" {
+		t.Fatalf("edge's zone %q, want the one its nodes reported", got)
+	}
+	ep.TimeZone = "Asia/Tokyo"
+	if err := s.Put(&ep); err != nil {
+		t.Fatal(err)
+	}
+	runCmds(m, m.loadEndpoints())
+	if got := c.loc("edge").String(); got != "Asia/Tokyo" {
+		t.Fatalf("after a change, edge's zone %q", got)
+	}
+}

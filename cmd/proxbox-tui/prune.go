@@ -14,6 +14,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/proxbox-tui/proxbox-tui/proxmox"
 	"github.com/proxbox-tui/proxbox-tui/proxmox/prune"
 	"github.com/proxbox-tui/proxbox-tui/store"
 	"github.com/spf13/cobra"
@@ -65,7 +66,8 @@ newest first, the options apply in the order last, hourly, daily, weekly,
 monthly, yearly; each keeps the newest backup of each period that no earlier
 option kept a backup in, until it has kept its count of periods, and removes
 the other backups of those periods. What no option keeps is removed. Periods
-are computed in --tz, which should be the node's time zone. Protected backups
+are computed in --tz, which should be the node's time zone (with --job it
+defaults to the zone the job's nodes reported). Protected backups
 are never counted nor removed ("protected"); backups whose file name is not
 vzdump's are ignored ("renamed").
 
@@ -142,7 +144,15 @@ invalid or two flags conflict.`,
 				for _, w := range jp.warnings {
 					fmt.Fprintln(cmd.ErrOrStderr(), "warning:", w)
 				}
-				return write(jp.header, prune.MarkBackups(jp.backups, jp.policy, loc))
+				zoneFrom := "--tz"
+				if !flags.Changed("tz") {
+					loc, zoneFrom = proxmox.ZoneOrLocal(jp.zone), "the nodes' zone"
+					if jp.zone == "" {
+						zoneFrom = "local: the nodes' zone is not cached"
+					}
+				}
+				header := append(jp.header, headerLine{"zone", loc.String() + " (" + zoneFrom + ")"})
+				return write(header, prune.MarkBackups(jp.backups, jp.policy, loc))
 			}
 
 			if flags.Changed("prune-backups") {
@@ -424,6 +434,7 @@ type jobPrune struct {
 	backups  []prune.Backup
 	header   []headerLine
 	warnings []string
+	zone     string // the nodes' zone, as cached
 }
 
 // loadJobPrune reads a backup job, the guests it covers and their backups
@@ -500,6 +511,9 @@ func (a *app) loadJobPrune(endpoint, id string) (*jobPrune, error) {
 	source := routine.RetentionSource
 	if source == "" {
 		source = "unknown"
+	}
+	if ep, ok, _ := store.Get[store.Endpoint](s, endpoint, endpoint); ok {
+		jp.zone = ep.TimeZone
 	}
 	jp.header = []headerLine{
 		{"job", endpoint + "/" + id + state},

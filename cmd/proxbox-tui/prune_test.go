@@ -251,6 +251,9 @@ func writeJobCache(t *testing.T, path string) {
 	n := func(v int) *int { return &v }
 	yes := true
 
+	if err := s.Put(&store.Endpoint{Meta: meta("lab"), Name: "lab", Type: "proxmox", TimeZone: "Asia/Tokyo"}); err != nil {
+		t.Fatal(err)
+	}
 	guest := func(ep string, vmid int, typ, node, pool string) store.Record {
 		return &store.Guest{Meta: meta(ep), VMID: vmid, Type: typ, Node: node, Pool: pool, Name: fmt.Sprintf("g%d", vmid)}
 	}
@@ -372,12 +375,23 @@ func TestPruneJob(t *testing.T) {
 		})
 	}
 
+	t.Run("periods default to the nodes' zone", func(t *testing.T) {
+		// 2024-05-10 21:00 UTC is already May 11 in Tokyo.
+		code, out, _ := runMain(t, "", nil, "--cache", path, "prune", "--job", "lab/backup-all")
+		for _, want := range []string{"zone       Asia/Tokyo (the nodes' zone)", "nfs:backup/vzdump-qemu-100-2024_05_10-21_00_00.vma.zst  keep       keep-daily 2024-05-11"} {
+			if code != 0 || !strings.Contains(out, want) {
+				t.Errorf("exit %d, stdout lacks %q:\n%s", code, want, out)
+			}
+		}
+	})
+
 	t.Run("text shows the job and the retention source", func(t *testing.T) {
 		code, out, _ := runMain(t, "", nil, "--cache", path, "prune", "--job", "lab/backup-sel", "--tz", "UTC")
 		want := `job        lab/backup-sel
 storage    nfs
 guests     VMID 100, 102, 999 on node pve1 (1 covered in the cache)
 retention  keep-last=1 (source: job)
+zone       UTC (--tz)
 
 VOLID                                                   MARK       REASON
 nfs:backup/vzdump-qemu-100-2024_05_10-21_00_00.vma.zst  keep       keep-last 1

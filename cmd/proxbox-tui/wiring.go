@@ -24,7 +24,6 @@ func proxmoxConfig(p ProxmoxEndpoint) (proxmox.Config, error) {
 		FastInterval:   p.Refresh.Fast.Std(),
 		SlowInterval:   p.Refresh.Slow.Std(),
 		AllowWrites:    p.AllowWrites,
-		Location:       time.Local,
 	}
 	if p.Retries != nil {
 		c.Retries = *p.Retries

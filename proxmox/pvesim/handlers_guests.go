@@ -9,6 +9,20 @@ import (
 	"strings"
 )
 
+// GET /nodes/{node}/time: the node's zone, and its clock in UTC and in
+// local time (both in seconds, as Proxmox writes them).
+func hNodeTime(c *call) (*result, error) {
+	loc := c.t.Location
+	_, offset := c.now.In(loc).Zone()
+	var w jw
+	w.obj()
+	w.kStr("timezone", loc.String())
+	w.kInt("time", c.now.Unix())
+	w.kInt("localtime", c.now.Unix()+int64(offset))
+	w.endObj()
+	return ok(&w)
+}
+
 // GET /nodes/{node}/status: loadavg, cpuinfo.mhz and cpuinfo.hvm are strings.
 func hNodeStatus(c *call) (*result, error) {
 	n := c.t.node(c.nodeName())

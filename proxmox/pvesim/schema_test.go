@@ -47,6 +47,7 @@ var schemaProbes = []struct{ pattern, path string }{
 	{"/cluster/replication/{id}", "/cluster/replication/100-0"},
 	{"/nodes", "/nodes"},
 	{"/nodes/{node}/status", "/nodes/pve1/status"},
+	{"/nodes/{node}/time", "/nodes/pve1/time"},
 	{"/nodes/{node}/qemu", "/nodes/pve2/qemu?full=1"},
 	{"/nodes/{node}/lxc", "/nodes/pve1/lxc"},
 	{"/nodes/{node}/qemu/{vmid}/config", "/nodes/pve1/qemu/102/config"},
