@@ -26,12 +26,16 @@ type Refresher struct {
 	mu       sync.Mutex
 	flight   *flight
 	wantFull bool
+	asked    bool // the next cycle of the loop was asked for (Trigger)
 	last     *Result
 	failures int
+
+	history []*store.SyncRun // refresh runs; only the flight touches it
 }
 
 type flight struct {
 	tier    Tier
+	trigger string // schedule, asked (r/R), or on demand (a command)
 	started time.Time
 	done    chan struct{}
 	res     *Result
@@ -86,7 +90,7 @@ func (r *Refresher) Trigger() {
 		r.mu.Unlock()
 		return
 	}
-	r.wantFull = true
+	r.wantFull, r.asked = true, true
 	r.mu.Unlock()
 	select {
 	case r.wake <- struct{}{}:
@@ -98,11 +102,15 @@ func (r *Refresher) Trigger() {
 // cycle already running joins: a full request waits for a running full
 // cycle; a running fast cycle is awaited and then followed by a full one.
 func (r *Refresher) RefreshNow(ctx context.Context, tier Tier) (*Result, error) {
+	return r.refresh(ctx, tier, "on demand")
+}
+
+func (r *Refresher) refresh(ctx context.Context, tier Tier, trigger string) (*Result, error) {
 	for {
 		r.mu.Lock()
 		f := r.flight
 		if f == nil {
-			f = &flight{tier: tier, started: r.now(), done: make(chan struct{})}
+			f = &flight{tier: tier, trigger: trigger, started: r.now(), done: make(chan struct{})}
 			r.flight = f
 			r.mu.Unlock()
 			r.fly(ctx, f)
@@ -138,7 +146,9 @@ func (r *Refresher) fly(ctx context.Context, f *flight) {
 	res := r.collector.Collect(ctx, f.tier)
 	f.res = res
 	ep := res.Endpoint
-	writes := append(res.Writes, store.ScopeWrite{Kind: store.KindEndpoint, Endpoint: r.cfg.Name, Scope: "self", Records: []store.Record{&ep}})
+	writes := append(res.Writes, store.ScopeWrite{Kind: store.KindEndpoint, Endpoint: r.cfg.Name, Scope: "self", Records: []store.Record{&ep}},
+		store.ScopeWrite{Kind: store.KindSyncRun, Endpoint: r.cfg.Name, Scope: "refresh",
+			Records: r.refreshRuns(runRecord(r.cfg.Name, res, f.trigger, f.started, r.now()))})
 	if err := r.store.ReplaceScopes(writes...); err != nil {
 		f.err = err
 		r.log.Error("cache write failed", "err", err)
@@ -161,16 +171,19 @@ func (r *Refresher) fly(ctx context.Context, f *flight) {
 func (r *Refresher) Run(ctx context.Context) {
 	lastFull := time.Time{}
 	for {
-		tier := TierFast
+		tier, trigger := TierFast, "schedule"
 		r.mu.Lock()
 		if r.wantFull || lastFull.IsZero() || r.now().Sub(lastFull) >= r.cfg.SlowInterval {
 			tier, r.wantFull = TierFull, false
+		}
+		if r.asked {
+			trigger, r.asked = "asked", false
 		}
 		r.mu.Unlock()
 		if tier == TierFull {
 			lastFull = r.now()
 		}
-		if _, err := r.RefreshNow(ctx, tier); err != nil && ctx.Err() != nil {
+		if _, err := r.refresh(ctx, tier, trigger); err != nil && ctx.Err() != nil {
 			return
 		}
 		timer := time.NewTimer(r.nextDelay())

@@ -2,6 +2,7 @@ package proxmox
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -312,5 +313,61 @@ func TestCycleRecordsTheNodesTimeZone(t *testing.T) {
 	}
 	if ZoneOrLocal("") != time.Local || ZoneOrLocal("Mars/Olympus") != time.Local {
 		t.Error("an empty or unknown zone falls back to the local one")
+	}
+}
+
+// Every cycle is recorded as a refresh SyncRun, in the cycle's own
+// transaction; the history keeps the newest runs.
+func TestCyclesAreRecordedAsRuns(t *testing.T) {
+	e := newRefresherEnv(t, 0, nil)
+	at := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	var seeded []store.Record
+	for i := 0; i < refreshHistory+20; i++ {
+		start := at.Add(time.Duration(i) * time.Minute)
+		seeded = append(seeded, &store.SyncRun{Meta: store.Meta{Endpoint: "edge", FetchedAt: start},
+			RunID: fmt.Sprintf("refresh-%d", start.UnixNano()), Type: "refresh", Scope: "fast", Start: start, End: &start, Result: "ok"})
+	}
+	if err := e.st.ReplaceScope(store.ScopeWrite{Kind: store.KindSyncRun, Endpoint: "edge", Scope: "refresh", Records: seeded}); err != nil {
+		t.Fatal(err)
+	}
+	push := &store.SyncRun{Meta: store.Meta{Endpoint: "edge", FetchedAt: at}, RunID: "push-1", Type: "push", Start: at, Result: "ok"}
+	if err := e.st.Put(push); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.r.RefreshNow(context.Background(), TierFull); err != nil {
+		t.Fatal(err)
+	}
+	runs, err := store.List[store.SyncRun](e.st, "edge")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var refreshes []store.SyncRun
+	pushKept := false
+	for _, r := range runs {
+		switch r.Type {
+		case "refresh":
+			refreshes = append(refreshes, r)
+		case "push":
+			pushKept = true
+		}
+	}
+	if len(refreshes) != refreshHistory || !pushKept {
+		t.Fatalf("%d refresh runs kept (want %d), push run kept: %v", len(refreshes), refreshHistory, pushKept)
+	}
+	var newest store.SyncRun
+	oldest := refreshes[0].Start
+	for _, r := range refreshes {
+		if r.Start.After(newest.Start) {
+			newest = r
+		}
+		if r.Start.Before(oldest) {
+			oldest = r.Start
+		}
+	}
+	if want := at.Add(21 * time.Minute); !oldest.Equal(want) {
+		t.Errorf("oldest kept run started %v, want %v", oldest, want)
+	}
+	if newest.Scope != "full" || newest.Result != "ok" || newest.Trigger != "on demand" || newest.Counts["backups"].Updated == 0 || newest.End == nil {
+		t.Errorf("the cycle's run: %+v", newest)
 	}
 }

@@ -501,3 +501,23 @@ func TestEndpointZoneFromTheCache(t *testing.T) {
 		t.Fatalf("after a change, edge's zone %q", got)
 	}
 }
+
+func TestEndpointDetailListsRecentRuns(t *testing.T) {
+	s := testEstate(t)
+	start := estateNow.Add(-time.Minute)
+	end := start.Add(1800 * time.Millisecond)
+	run := &store.SyncRun{Meta: store.Meta{Endpoint: "lab", FetchedAt: end}, RunID: "refresh-1", Type: "refresh", Scope: "full",
+		Trigger: "schedule", Start: start, End: &end, Result: "partial", Errors: []string{"endpoint lab: GET /nodes/pve3/tasks: 595"}}
+	if err := s.Put(run); err != nil {
+		t.Fatal(err)
+	}
+	m, _ := newTestModel(t, s, 160, 60)
+	selectRow(t, m, "lab", "lab")
+	press(m, "enter")
+	v := m.View()
+	for _, want := range []string{"Recent runs", "refresh full", "partial", "schedule", "GET /nodes/pve3/tasks: 595", "push all"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("the endpoint detail lacks %q:\n%s", want, v)
+		}
+	}
+}

@@ -239,5 +239,44 @@ func endpointDetail(env loadEnv, ref rowRef) (doc, error) {
 			d.text("  "+g, stWarn)
 		}
 	}
-	return d, nil
+	return d, recentRuns(&d, env, e.Name)
+}
+
+// recentRuns lists the endpoint's latest refresh and push runs.
+func recentRuns(d *doc, env loadEnv, ep string) error {
+	const shown = 8
+	var runs []store.SyncRun
+	err := store.Each[store.SyncRun](env.c.store, ep, func(r *store.SyncRun) bool {
+		runs = append(runs, *r)
+		return true
+	})
+	if err != nil || len(runs) == 0 {
+		return err
+	}
+	sort.Slice(runs, func(i, j int) bool { return runs[i].Start.After(runs[j].Start) })
+	runs = runs[:min(len(runs), shown)]
+	d.heading("Recent runs")
+	var rows [][]string
+	var sts []styleID
+	for _, r := range runs {
+		took := "—"
+		if r.End != nil {
+			took = elapsed(r.End.Sub(r.Start))
+		}
+		st := stPlain
+		switch r.Result {
+		case "failed":
+			st = stError
+		case "partial":
+			st = stWarn
+		}
+		note := ""
+		if len(r.Errors) > 0 {
+			note = r.Errors[0]
+		}
+		rows = append(rows, []string{stamp(r.Start, env.c.loc(ep)), r.Type + " " + r.Scope, r.Result, took, orDash(r.Trigger), note})
+		sts = append(sts, st)
+	}
+	d.table([]string{"started", "run", "result", "took", "trigger", "first error"}, rows, sts)
+	return nil
 }
