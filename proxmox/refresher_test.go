@@ -195,6 +195,12 @@ func TestRunLoopTriggerAndBackoff(t *testing.T) {
 		}
 	}
 	waitEndpoint() // the first, immediate cycle
+	// The cache publishes the cycle before the refresher's state shows it
+	// ended.
+	deadline := time.Now().Add(10 * time.Second)
+	for e.r.State().Last == nil && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
 	if last := e.r.State().Last; last == nil || last.Tier != TierFull {
 		t.Fatalf("first cycle: %+v", last)
 	}
@@ -280,7 +286,7 @@ func TestTriggerJoinsARunningFullCycle(t *testing.T) {
 // concurrency, and does use it.
 func TestCycleKeepsToConcurrency(t *testing.T) {
 	for _, limit := range []int{1, 3} {
-		e := newRefresherEnv(t, 5*time.Millisecond, func(c *Config) { c.Concurrency = limit })
+		e := newRefresherEnv(t, 20*time.Millisecond, func(c *Config) { c.Concurrency = limit })
 		res, err := e.r.RefreshNow(context.Background(), TierFull)
 		if err != nil || !res.Complete() {
 			t.Fatalf("refresh: %v %+v", err, res)
