@@ -47,28 +47,25 @@ func runRecord(ep string, res *Result, trigger string, start, end time.Time) *st
 	return run
 }
 
-// refreshRuns returns the endpoint's refresh history with run appended,
-// oldest first, at most refreshHistory long. The cached history is read
-// once; after that the refresher keeps it.
-func (r *Refresher) refreshRuns(run *store.SyncRun) []store.Record {
-	if r.history == nil {
-		r.history = []*store.SyncRun{}
-		_ = store.Each[store.SyncRun](r.store, r.cfg.Name, func(s *store.SyncRun) bool {
-			if s.Type == "refresh" {
-				c := *s
-				r.history = append(r.history, &c)
-			}
-			return true
-		})
-		slices.SortFunc(r.history, func(a, b *store.SyncRun) int { return a.Start.Compare(b.Start) })
+// refreshRuns is the endpoint's refresh history as cached, with run
+// appended: oldest first, at most refreshHistory long.
+func refreshRuns(st *store.Store, ep string, run *store.SyncRun) ([]store.Record, error) {
+	cached, err := store.List[store.SyncRun](st, ep)
+	if err != nil {
+		return nil, err
 	}
-	r.history = append(r.history, run)
-	if n := len(r.history) - refreshHistory; n > 0 {
-		r.history = slices.Delete(r.history, 0, n)
+	runs := make([]*store.SyncRun, 0, len(cached)+1)
+	for i := range cached {
+		if cached[i].Type == "refresh" {
+			runs = append(runs, &cached[i])
+		}
 	}
-	out := make([]store.Record, len(r.history))
-	for i, s := range r.history {
-		out[i] = s
+	slices.SortFunc(runs, func(a, b *store.SyncRun) int { return a.Start.Compare(b.Start) })
+	runs = append(runs, run)
+	runs = runs[max(len(runs)-refreshHistory, 0):]
+	out := make([]store.Record, len(runs))
+	for i, r := range runs {
+		out[i] = r
 	}
-	return out
+	return out, nil
 }

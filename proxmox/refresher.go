@@ -29,8 +29,6 @@ type Refresher struct {
 	asked    bool // the next cycle of the loop was asked for (Trigger)
 	last     *Result
 	failures int
-
-	history []*store.SyncRun // refresh runs; only the flight touches it
 }
 
 type flight struct {
@@ -146,9 +144,13 @@ func (r *Refresher) fly(ctx context.Context, f *flight) {
 	res := r.collector.Collect(ctx, f.tier)
 	f.res = res
 	ep := res.Endpoint
-	writes := append(res.Writes, store.ScopeWrite{Kind: store.KindEndpoint, Endpoint: r.cfg.Name, Scope: "self", Records: []store.Record{&ep}},
-		store.ScopeWrite{Kind: store.KindSyncRun, Endpoint: r.cfg.Name, Scope: "refresh",
-			Records: r.refreshRuns(runRecord(r.cfg.Name, res, f.trigger, f.started, r.now()))})
+	writes := append(res.Writes, store.ScopeWrite{Kind: store.KindEndpoint, Endpoint: r.cfg.Name, Scope: "self", Records: []store.Record{&ep}})
+	if runs, err := refreshRuns(r.store, r.cfg.Name, runRecord(r.cfg.Name, res, f.trigger, f.started, r.now())); err == nil {
+		writes = append(writes, store.ScopeWrite{Kind: store.KindSyncRun, Endpoint: r.cfg.Name, Scope: "refresh", Records: runs})
+	} else {
+		// Writing the history without what is cached would erase it.
+		r.log.Warn("refresh history unreadable; this run is not recorded", "err", err)
+	}
 	if err := r.store.ReplaceScopes(writes...); err != nil {
 		f.err = err
 		r.log.Error("cache write failed", "err", err)

@@ -64,8 +64,7 @@ type wireNode struct {
 
 // wireNodeTime is GET /nodes/{node}/time.
 type wireNodeTime struct {
-	TimeZone string  `json:"timezone"`
-	Time     FlexInt `json:"time"`
+	TimeZone string `json:"timezone"`
 }
 
 // wireStorage is an item of GET /storage (storage.cfg sections). The raw

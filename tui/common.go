@@ -77,20 +77,20 @@ func (c *common) loc(ep string) *time.Location {
 	return time.Local
 }
 
-// setZones takes the zones the cached endpoints report.
+// setZones takes the zones the cached endpoints report, loading only the
+// ones that changed.
 func (c *common) setZones(eps []store.Endpoint) {
+	old := c.zones.Load()
 	zones := make(map[string]*time.Location, len(eps))
-	if old := c.zones.Load(); old != nil {
-		for ep, l := range *old {
-			zones[ep] = l
-		}
-	}
 	for _, e := range eps {
 		if e.TimeZone == "" {
 			continue
 		}
-		if l, ok := zones[e.Name]; ok && l.String() == e.TimeZone {
-			continue
+		if old != nil {
+			if l := (*old)[e.Name]; l != nil && l.String() == e.TimeZone {
+				zones[e.Name] = l
+				continue
+			}
 		}
 		if l, err := time.LoadLocation(e.TimeZone); err == nil {
 			zones[e.Name] = l

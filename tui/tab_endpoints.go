@@ -245,11 +245,7 @@ func endpointDetail(env loadEnv, ref rowRef) (doc, error) {
 // recentRuns lists the endpoint's latest refresh and push runs.
 func recentRuns(d *doc, env loadEnv, ep string) error {
 	const shown = 8
-	var runs []store.SyncRun
-	err := store.Each[store.SyncRun](env.c.store, ep, func(r *store.SyncRun) bool {
-		runs = append(runs, *r)
-		return true
-	})
+	runs, err := store.List[store.SyncRun](env.c.store, ep)
 	if err != nil || len(runs) == 0 {
 		return err
 	}

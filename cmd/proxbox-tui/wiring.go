@@ -2,12 +2,12 @@ package main
 
 import (
 	"fmt"
-	"github.com/proxbox-tui/proxbox-tui/netbox"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
+	"github.com/proxbox-tui/proxbox-tui/netbox"
 	"github.com/proxbox-tui/proxbox-tui/proxmox"
 	"github.com/proxbox-tui/proxbox-tui/store"
 )
@@ -28,13 +28,11 @@ func proxmoxConfig(p ProxmoxEndpoint) (proxmox.Config, error) {
 	if p.Retries != nil {
 		c.Retries = *p.Retries
 	}
-	if p.TLS.Fingerprint != "" {
-		fp, err := ParseFingerprint(p.TLS.Fingerprint)
-		if err != nil {
-			return c, fmt.Errorf("endpoint %s: tls.fingerprint: %w", p.Name, err)
-		}
-		c.TLS.Fingerprint = fp
+	fp, err := p.TLS.pin()
+	if err != nil {
+		return c, fmt.Errorf("endpoint %s: tls.fingerprint: %w", p.Name, err)
 	}
+	c.TLS.Fingerprint = fp
 	if p.TimeZone != "" {
 		loc, err := time.LoadLocation(p.TimeZone)
 		if err != nil {
@@ -80,25 +78,21 @@ func openStoreAs(path string, owner store.Owner) (*store.Store, error) {
 	return store.Open(path, store.Options{Owner: owner})
 }
 
-// netboxClientConfig is how every command talks to the configured NetBox.
-func netboxClientConfig(n *NetBoxConfig) (netbox.ClientConfig, error) {
-	c := netbox.ClientConfig{URL: n.URL, Token: n.Token.Value(), Timeout: n.Timeout.Std(),
-		TLS: netbox.TLSConfig{Insecure: n.TLS.Insecure, CAFile: expandHome(n.TLS.CAFile)}}
-	if n.TLS.Fingerprint != "" {
-		fp, err := ParseFingerprint(n.TLS.Fingerprint)
-		if err != nil {
-			return c, fmt.Errorf("netbox: tls.fingerprint: %w", err)
-		}
-		c.TLS.Fingerprint = fp
+// newNetBoxClient builds the client every command uses for the
+// configured NetBox.
+func newNetBoxClient(n *NetBoxConfig) (*netbox.Client, error) {
+	fp, err := n.TLS.pin()
+	if err != nil {
+		return nil, fmt.Errorf("netbox: tls.fingerprint: %w", err)
 	}
-	return c, nil
+	return netbox.NewClient(netbox.ClientConfig{URL: n.URL, Token: n.Token.Value(), Timeout: n.Timeout.Std(),
+		TLS: netbox.TLSConfig{Insecure: n.TLS.Insecure, CAFile: expandHome(n.TLS.CAFile), Fingerprint: fp}})
 }
 
-// newNetBoxClient builds the client for the configured NetBox.
-func newNetBoxClient(n *NetBoxConfig) (*netbox.Client, error) {
-	cfg, err := netboxClientConfig(n)
-	if err != nil {
-		return nil, err
+// pin is the configured certificate fingerprint; nil when none is set.
+func (t TLSConfig) pin() ([]byte, error) {
+	if t.Fingerprint == "" {
+		return nil, nil
 	}
-	return netbox.NewClient(cfg)
+	return ParseFingerprint(t.Fingerprint)
 }

@@ -17,9 +17,9 @@ import (
 	"github.com/proxbox-tui/proxbox-tui/tui/sshserver"
 )
 
-// pushState is the push running in this process, seen by every session.
-// pushState lets one push run at a time in the process and counts the
-// pushes, so a plan made before another push landed is not applied.
+// pushState is the push running in this process, seen by every session. It
+// lets one push run at a time and counts the pushes, so a plan made before
+// another push landed is not applied.
 type pushState struct {
 	mu      sync.Mutex
 	running bool
