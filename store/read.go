@@ -228,3 +228,24 @@ func (s *Store) decode(body []byte, into Record, endpoint, key string) error {
 	}
 	return nil
 }
+
+// Scopes lists the replaced (not merged) scopes of a kind that an
+// endpoint's refreshes have written at least once, empty ones included.
+func (s *Store) Scopes(kind Kind, endpoint string) (map[string]bool, error) {
+	out := map[string]bool{}
+	err := s.db.View(func(tx *bolt.Tx) error {
+		root := tx.Bucket(bucketScopes).Bucket([]byte(kind))
+		if root == nil {
+			return fmt.Errorf("unknown kind %q", kind)
+		}
+		ep := root.Bucket(bucketName(endpoint))
+		if ep == nil {
+			return nil
+		}
+		return ep.ForEachBucket(func(name []byte) error {
+			out[endpointFromBucket(name)] = true
+			return nil
+		})
+	})
+	return out, err
+}

@@ -32,17 +32,31 @@ type Endpoint struct {
 	GuestCount   int        `json:"guests_count"`
 	Health       string     `json:"health"` // ok, degraded, down, unknown
 	HealthReason string     `json:"health_reason,omitempty"`
-	LastSuccess  *time.Time `json:"last_success"`
+	// LastSuccess is the end of the last cycle that reached Proxmox (its
+	// cluster resources answered), whatever else failed in it.
+	LastSuccess *time.Time `json:"last_success"`
 	LastError    string     `json:"last_error,omitempty"`
 	LastDuration Duration   `json:"last_duration"`
 	Requests     int64      `json:"request_count"`
 	AllowWrites  bool       `json:"allow_writes"`
 	// NotBackedUp lists the guests (keys like "qemu/100") no backup job covers.
 	NotBackedUp []string `json:"not_backed_up"`
+	// StaleScopes are the scopes whose latest fetch failed: their rows are
+	// older than the last cycle. A scope leaves the list when a fetch of it
+	// succeeds.
+	StaleScopes []ScopeProblem `json:"stale_scopes,omitempty"`
 	// Plugin and Settings describe a NetBox endpoint: whether the
 	// netbox-proxbox plugin is installed, and the push settings in effect.
 	Plugin   bool              `json:"plugin,omitempty"`
 	Settings map[string]string `json:"settings,omitempty"`
+}
+
+// ScopeProblem is a refresh scope whose latest fetch failed.
+type ScopeProblem struct {
+	Kind  Kind      `json:"kind"`
+	Scope string    `json:"scope"`
+	Error string    `json:"error"`
+	Since time.Time `json:"since"` // first failure of the current streak
 }
 
 func (*Endpoint) RecordKind() Kind    { return KindEndpoint }

@@ -12,13 +12,13 @@ import (
 )
 
 // SchemaVersion is the bucket layout this binary reads and writes.
-const SchemaVersion = 2
+const SchemaVersion = 3
 
 // schemaLayout is the record layout of SchemaVersion (a hash of every
 // record's encoded fields). A change to the records changes it; a test
 // then asks for a new SchemaVersion, so that an older binary refuses a
 // newer file instead of rebuilding it empty.
-const schemaLayout = "e68b8a9475020822"
+const schemaLayout = "0980023aa0ada4a6"
 
 // Store is the bbolt-backed cache of every record kind, with a change feed.
 // It is safe for concurrent use; one process owns the file at a time.
