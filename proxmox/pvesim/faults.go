@@ -68,23 +68,29 @@ type Faults struct {
 	Rate float64
 	// Kinds to choose from (uniformly); empty means all kinds.
 	Kinds []FaultKind
-	// Paths restricts injection to normalised paths matching one of these
-	// path.Match patterns (e.g. "/nodes/{node}/storage/{storage}/content",
-	// "/cluster/*"); empty means every path.
+	// Paths restricts injection to requests whose normalised path (e.g.
+	// "/nodes/{node}/storage/{storage}/content", "/cluster/*") or own path
+	// (e.g. "/nodes/pve1/time", "/nodes/*/storage/pbs/content") matches one
+	// of these path.Match patterns; empty means every path.
 	Paths []string
 	// SkipAuth keeps POST /access/ticket free of faults.
 	SkipAuth bool
 }
 
-func (f *Faults) matches(key string) bool {
+// matches reports whether a request with the normalised path key and the
+// unescaped path own is subject to injection.
+func (f *Faults) matches(key, own string) bool {
 	if len(f.Paths) == 0 {
 		return true
 	}
 	for _, p := range f.Paths {
-		if p == key {
+		if p == key || p == own {
 			return true
 		}
 		if ok, _ := path.Match(p, key); ok {
+			return true
+		}
+		if ok, _ := path.Match(p, own); ok {
 			return true
 		}
 	}
@@ -129,7 +135,8 @@ func (s *Sim) fault(r *http.Request, key string, n uint64) (FaultKind, bool) {
 	s.mu.Lock()
 	f := s.faults
 	s.mu.Unlock()
-	if f.Rate <= 0 || !f.matches(key) || (f.SkipAuth && key == "/access/ticket") {
+	own := strings.TrimPrefix(r.URL.Path, apiPrefix)
+	if f.Rate <= 0 || !f.matches(key, own) || (f.SkipAuth && key == "/access/ticket") {
 		return 0, false
 	}
 	uri := r.URL.RequestURI()
@@ -154,14 +161,21 @@ func (s *Sim) serveFault(w http.ResponseWriter, r *http.Request, kind FaultKind,
 		s.authDelay(r)
 		s.writeError(w, err401("invalid token value!"))
 	case Fault403:
-		p := "/"
-		if m.route != nil && m.route.perm != nil {
-			p = m.route.perm.path
+		// The check the route itself makes, as a token without its
+		// privilege would see it.
+		p, privs := "/", "Sys.Audit"
+		if pc := m.perm(); pc != nil {
+			p = pc.path
 			for k, v := range m.vars {
 				p = strings.ReplaceAll(p, "{"+k+"}", v)
 			}
+			if pc.any {
+				privs = strings.Join(pc.privs, "|")
+			} else if len(pc.privs) > 0 {
+				privs = pc.privs[0]
+			}
 		}
-		s.writeError(w, errPerm(p, "Sys.Audit"))
+		s.writeError(w, errPerm(p, privs))
 	case FaultTimeout:
 		select {
 		case <-r.Context().Done():
@@ -182,6 +196,13 @@ func (s *Sim) serveFault(w http.ResponseWriter, r *http.Request, kind FaultKind,
 		}
 		writeOK(w, body)
 	}
+}
+
+func (m match) perm() *permCheck {
+	if m.route == nil {
+		return nil
+	}
+	return m.route.perm
 }
 
 // bufferWriter captures a response (for the JSON corruption faults).

@@ -78,6 +78,25 @@ func TestFaultTimeout(t *testing.T) {
 	}
 }
 
+// A path filter may name one node's or one storage's path: only those
+// requests fail, the same call on another node answers.
+func TestFaultOnOneNodesPath(t *testing.T) {
+	srv, _ := startDemoEndpoint(t, 0, Options{Faults: Faults{Rate: 1, Kinds: []FaultKind{Fault403},
+		Paths: []string{"/nodes/pve1/time", "/nodes/*/storage/pbs/content"}}})
+	for _, tc := range []struct {
+		path, line string
+	}{
+		{"/nodes/pve1/time", "403 Permission check failed (/nodes/pve1, Sys.Audit)"},
+		{"/nodes/pve2/time", "200 OK"},
+		{"/nodes/pve2/storage/pbs/content", "403 Permission check failed (/storage/pbs, Datastore.Audit|Datastore.AllocateSpace)"},
+		{"/nodes/pve2/storage/nfs-backup/content", "200 OK"},
+	} {
+		if r := get(t, srv, tc.path); r.line != tc.line {
+			t.Errorf("%s: %s, want %s", tc.path, r.line, tc.line)
+		}
+	}
+}
+
 // TestFaultRateAndDeterminism: about Rate of the requests fail, the same
 // seed fails the same requests, and SetFaults ends the chaos.
 func TestFaultRateAndDeterminism(t *testing.T) {
