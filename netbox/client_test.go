@@ -160,8 +160,8 @@ func TestMappingHelpers(t *testing.T) {
 	}
 	s := DefaultSettings()
 	s.Modes = map[string]SyncMode{ModeCluster: ModeDisabled}
-	if s.Mode(ModeNode) != ModeDisabled || s.Mode(ModeVM) != ModeAlways {
-		t.Errorf("cascade: node %s vm %s", s.Mode(ModeNode), s.Mode(ModeVM))
+	if e := resolve(s, nil, nil, roleSlugOf); e.Mode(ModeNode) != ModeDisabled || e.Mode(ModeVM) != ModeAlways {
+		t.Errorf("cascade: node %s vm %s", e.Mode(ModeNode), e.Mode(ModeVM))
 	}
 	s.Modes["vms"] = ModeAlways
 	if err := s.Validate(); err == nil {

@@ -105,13 +105,14 @@ func expected(t testing.TB, st *store.Store, version string, plugin bool, withou
 		}
 		repls, _ := store.List[store.Replication](st, e.Name)
 		for _, r := range repls {
-			if _, ok := byVMID[r.Guest]; ok && r.JobNum > 0 {
+			if _, ok := byVMID[r.Guest]; ok { // job number 0 included
 				add("plugins/proxbox/replications", "%s/%s", e.Name, r.ReplicationID)
 			}
 		}
 	}
 	if plugin {
 		add("ipam/ip-addresses", "127.0.0.1/32")
+		add("extras/tags", "%s", TagCreatedByTUI)
 	}
 	for tg := range tags {
 		add("extras/tags", "%s", slugify(tg))

@@ -15,8 +15,10 @@ import (
 const (
 	TagProxbox   = "proxbox"
 	TagBootstrap = "bootstrap-only"
-	cfVMID       = "proxmox_vm_id"
-	cfVMType     = "proxmox_vm_type"
+	// TagCreatedByTUI marks the plugin endpoint rows this tool created.
+	TagCreatedByTUI = "proxbox-tui"
+	cfVMID          = "proxmox_vm_id"
+	cfVMType        = "proxmox_vm_type"
 
 	roleNode = "proxmox-node"
 	roleQEMU = "virtual-machine-qemu"
@@ -41,6 +43,51 @@ type builder struct {
 	tags    map[string]*desired
 	// snapKeys: the plugin's global snapshot key -> endpoint.
 	snapKeys map[string]string
+	// plugin is what was read of the plugin (settings, endpoint rows).
+	plugin *pluginState
+	// global are the settings of objects of no endpoint, effs those of
+	// each endpoint's objects.
+	global  *Effective
+	effs    map[string]*Effective
+	guards  map[string]*scopeGuard
+	left    []LeftOut
+	partial []Freshness
+}
+
+// eff is the settings in effect for an endpoint's objects.
+func (b *builder) eff(endpoint string) *Effective {
+	if e := b.effs[endpoint]; e != nil {
+		return e
+	}
+	return b.global
+}
+
+// tagFlag, descriptionFlag: the overwrite flag of a kind's tags and
+// description (a group for kinds the plugin has no flag for).
+func tagFlag(k Kind) string {
+	switch k {
+	case KindDevice:
+		return "device_tags"
+	case KindVM:
+		return "vm_tags"
+	case KindCluster:
+		return "cluster_tags"
+	case KindStorage:
+		return "storage_tags"
+	}
+	return GroupTags
+}
+
+func descriptionFlag(k Kind) string {
+	switch k {
+	case KindDevice:
+		return "device_description"
+	case KindVM:
+		return "vm_description"
+	case KindCluster:
+		return "cluster_description"
+	}
+	return GroupDescription
 }
 
 func (b *builder) add(d *desired) *desired {
@@ -64,14 +111,14 @@ func (b *builder) add(d *desired) *desired {
 // managedTags is the tag set of a managed object.
 func (b *builder) managed(d *desired, extra ...string) {
 	d.tags = append([]string{TagProxbox}, extra...)
-	d.tagsCreate = !b.set.Overwrite.Tags
+	d.tagsCreate = !b.eff(d.endpoint).Overwrite(tagFlag(d.kind))
 	if d.mode == ModeBootstrapOnly {
 		d.createTags = append(d.createTags, TagBootstrap)
 	}
 }
 
 func (b *builder) describe(d *desired, text string) {
-	if b.set.Overwrite.Description {
+	if b.eff(d.endpoint).Overwrite(descriptionFlag(d.kind)) {
 		d.fields["description"] = clip(text, 200)
 	} else {
 		d.createOnly["description"] = clip(text, 200)
@@ -106,10 +153,11 @@ func (b *builder) bootstrap(modes []string) {
 	b.tag(discoveryTag("lxc"), "Proxbox: Discovered LXC Container", "00bcd4", "")
 	b.tag(discoveryTag("cluster"), "Proxbox: Discovered Cluster", "4caf50", "")
 	b.tag(discoveryTag("node"), "Proxbox: Discovered Node", "9c27b0", "")
-	for _, k := range ModeKeys() {
-		if b.set.Mode(k) == ModeBootstrapOnly {
-			b.tag(TagBootstrap, "Bootstrap Only", "9e9e9e", "Created once by a sync; never changed by it again")
-			break
+	for _, e := range append(sortedEffs(b.effs), b.global) {
+		for _, k := range ModeKeys() {
+			if e.Mode(k) == ModeBootstrapOnly {
+				b.tag(TagBootstrap, "Bootstrap Only", "9e9e9e", "Created once by a sync; never changed by it again")
+			}
 		}
 	}
 	for _, cf := range []struct{ name, typ, label, desc string }{
@@ -172,11 +220,21 @@ func (b *builder) bootstrap(modes []string) {
 	if b.set.Tenant != "" {
 		lookup(KindTenant, b.set.Tenant)
 	}
-	for _, r := range []string{b.set.RoleQEMU, b.set.RoleLXC} {
-		if r != "" {
-			lookup(KindDeviceRole, r)
+	for _, e := range sortedEffs(b.effs) {
+		for _, r := range []string{e.roleQEMU, e.roleLXC} {
+			if r != "" {
+				lookup(KindDeviceRole, r)
+			}
 		}
 	}
+}
+
+func sortedEffs(m map[string]*Effective) []*Effective {
+	var out []*Effective
+	for _, k := range sortedKeys(m) {
+		out = append(out, m[k])
+	}
+	return out
 }
 
 func orMap(m map[string]*desired) map[string]*desired {
@@ -210,16 +268,19 @@ func (b *builder) site(cluster string) string {
 	return slug
 }
 
-func (b *builder) roleKey(guestType string) string {
+// roleKey is the key of a guest type's VM role and whether it was chosen
+// (by the local config or the plugin) rather than built in.
+func (b *builder) roleKey(endpoint, guestType string) (string, bool) {
+	e := b.eff(endpoint)
 	switch {
-	case guestType == "lxc" && b.set.RoleLXC != "":
-		return slugify(b.set.RoleLXC)
-	case guestType != "lxc" && b.set.RoleQEMU != "":
-		return slugify(b.set.RoleQEMU)
+	case guestType == "lxc" && e.roleLXC != "":
+		return slugify(e.roleLXC), true
+	case guestType != "lxc" && e.roleQEMU != "":
+		return slugify(e.roleQEMU), true
 	case guestType == "lxc":
-		return roleLXC
+		return roleLXC, false
 	}
-	return roleQEMU
+	return roleQEMU, false
 }
 
 // proxmoxTag mirrors a Proxmox guest tag as a NetBox tag (created if
@@ -240,8 +301,8 @@ func (b *builder) endpointHost(e *store.Endpoint, d *desired) {
 	host := e.Domain
 	addr, err := netip.ParseAddr(host)
 	if err != nil {
-		d.fields["domain"] = orNil(clip(host, 255))
-		d.fields["ip_address"] = nil
+		d.createOnly["domain"] = orNil(clip(host, 255))
+		d.createOnly["ip_address"] = nil
 		return
 	}
 	key := addr.Unmap().String()
@@ -259,8 +320,8 @@ func (b *builder) endpointHost(e *store.Endpoint, d *desired) {
 		b.managed(ip)
 		b.add(ip)
 	}
-	d.fields["domain"] = nil
-	d.fields["ip_address"] = ref{kind: KindIPAddress, key: key}
+	d.createOnly["domain"] = nil
+	d.createOnly["ip_address"] = ref{kind: KindIPAddress, key: key}
 }
 
 // uniqueNames gives duplicate guest names inside one cluster the

@@ -25,7 +25,8 @@ func (b *builder) endpoint(e *store.Endpoint) error {
 		mode = "cluster"
 	}
 	site := b.site(cluster)
-	clusterMode := b.set.Mode(ModeCluster)
+	eff := b.eff(ep)
+	clusterMode := eff.Mode(ModeCluster)
 
 	c := newDesired(KindCluster, cluster, fmt.Sprintf("cluster %q (%s)", cluster, ep), ep)
 	c.mode = clusterMode
@@ -47,26 +48,7 @@ func (b *builder) endpoint(e *store.Endpoint) error {
 	b.add(c)
 
 	if b.inst.Plugin {
-		pe := newDesired(KindProxmoxEndpoint, ep, fmt.Sprintf("Proxmox endpoint %q", ep), ep)
-		pe.mode = clusterMode
-		pe.link = &linkTarget{kind: store.KindEndpoint, key: ep + " endpoint", endpoint: ep}
-		pe.fields["name"] = clip(ep, 255)
-		b.endpointHost(e, pe)
-		port := e.Port
-		if port == 0 {
-			port = 8006
-		}
-		pe.fields["port"] = int64(port)
-		pe.fields["mode"] = mode
-		pe.fields["version"] = orNil(clip(e.Version, 20))
-		pe.fields["repoid"] = orNil(clip(e.RepoID, 16))
-		if e.Username != "" {
-			pe.fields["username"] = clip(e.Username, 255)
-		}
-		pe.fields["token_name"] = clip(e.TokenName, 255)
-		pe.fields["verify_ssl"] = e.VerifySSL
-		b.managed(pe)
-		b.add(pe)
+		b.endpointRow(e, clusterMode)
 
 		pc := newDesired(KindProxmoxCluster, ep+"/"+cluster, fmt.Sprintf("Proxmox cluster %q (%s)", cluster, ep), ep)
 		pc.mode = clusterMode
@@ -104,6 +86,56 @@ func (b *builder) endpoint(e *store.Endpoint) error {
 	return b.routines(ep, cluster)
 }
 
+// gated is where a field governed by an overwrite flag goes: patched, or
+// written on create only.
+func gated(d *desired, overwrite bool) map[string]any {
+	if overwrite {
+		return d.fields
+	}
+	return d.createOnly
+}
+
+// endpointRow is the plugin's ProxmoxEndpoint row. An admin's row, found
+// the way the plugin resolves endpoints, is reused: only what a refresh
+// learns (mode, version, repoid) is patched, never its name, address,
+// credentials or switches. A row this tool creates holds no secret and is
+// disabled: the plugin cannot sync it until an admin gives it credentials.
+func (b *builder) endpointRow(e *store.Endpoint, mode SyncMode) {
+	ep := e.Name
+	pe := newDesired(KindProxmoxEndpoint, ep, fmt.Sprintf("Proxmox endpoint %q", ep), ep)
+	pe.mode = mode
+	pe.link = &linkTarget{kind: store.KindEndpoint, key: ep + " endpoint", endpoint: ep}
+	clusterMode := e.Mode
+	if clusterMode != "standalone" {
+		clusterMode = "cluster"
+	}
+	pe.fields["mode"] = clusterMode
+	pe.fields["version"] = orNil(clip(e.Version, 20))
+	pe.fields["repoid"] = orNil(clip(e.RepoID, 16))
+	c := pe.createOnly
+	c["name"] = clip(ep, 255)
+	if row := b.plugin.rowOf[ep]; row == nil {
+		b.endpointHost(e, pe)
+	}
+	port := e.Port
+	if port == 0 {
+		port = 8006
+	}
+	c["port"] = int64(port)
+	if e.Username != "" {
+		c["username"] = clip(e.Username, 255)
+	}
+	c["token_name"] = clip(e.TokenName, 255)
+	c["verify_ssl"] = e.VerifySSL
+	c["enabled"] = false
+	// DESCRIPTION_PENDING c["description"] = "Created by proxbox-tui from its cache of " + ep + ": inventory only, without credentials. Give it a token and enable it to let the plugin sync it."
+	b.managed(pe)
+	pe.tagsCreate = true
+	b.tag(TagCreatedByTUI, "proxbox-tui", "3f51b5", "Created by proxbox-tui")
+	pe.createTags = append(pe.createTags, TagCreatedByTUI)
+	b.add(pe)
+}
+
 // records lists an endpoint's records of a kind, narrowed to the selected
 // keys when the scope names some.
 func records[T any, P interface {
@@ -137,7 +169,8 @@ func (b *builder) nodes(ep, cluster, site string) error {
 	if err != nil {
 		return err
 	}
-	mode := b.set.Mode(ModeNode)
+	eff := b.eff(ep)
+	mode := eff.Mode(ModeNode)
 	selected := b.selected(store.KindNode)
 	for i := range nodes {
 		n := &nodes[i]
@@ -153,13 +186,9 @@ func (b *builder) nodes(ep, cluster, site string) error {
 			d.key = dkey
 		}
 		d.fields["name"] = clip(n.Name, 64)
-		d.fields["status"] = "active"
-		d.fields["device_type"] = ref{kind: KindDeviceType, key: "proxmox-generic-device"}
-		if b.set.Overwrite.Role {
-			d.fields["role"] = ref{kind: KindDeviceRole, key: roleNode}
-		} else {
-			d.createOnly["role"] = ref{kind: KindDeviceRole, key: roleNode}
-		}
+		gated(d, eff.Overwrite("device_status"))["status"] = "active"
+		gated(d, eff.Overwrite("device_type"))["device_type"] = ref{kind: KindDeviceType, key: "proxmox-generic-device"}
+		gated(d, eff.Overwrite("device_role"))["role"] = ref{kind: KindDeviceRole, key: roleNode}
 		d.createOnly["site"] = ref{kind: KindSite, key: site} // a device never moves between sites
 		d.fields["cluster"] = ref{kind: KindCluster, key: cluster}
 		b.describe(d, "Proxmox Node "+n.Name)
@@ -224,6 +253,7 @@ func (b *builder) guests(ep, cluster, site string) (map[int]*store.Guest, error)
 	names := uniqueNames(guests)
 	selected := b.selected(store.KindGuest)
 	diskUnitMB := b.inst.AtLeast("4.1")
+	eff := b.eff(ep)
 	for i := range guests {
 		g := &guests[i]
 		byVMID[g.VMID] = g
@@ -232,9 +262,9 @@ func (b *builder) guests(ep, cluster, site string) (map[int]*store.Guest, error)
 		d := newDesired(KindVM, key, fmt.Sprintf("virtual machine %q (%s %s)", name, ep, g.RecordKey()), ep)
 		d.altKey = cluster + "/name/" + strings.ToLower(name)
 		d.owned = true
-		d.mode = b.set.Mode(ModeVM)
+		d.mode = eff.Mode(ModeVM)
 		if g.Template {
-			d.mode = b.set.Mode(ModeVMTemplate)
+			d.mode = eff.Mode(ModeVMTemplate)
 		}
 		if selected != nil && !selected[g.RecordKey()] {
 			d.refOnly = true
@@ -245,21 +275,19 @@ func (b *builder) guests(ep, cluster, site string) (map[int]*store.Guest, error)
 		d.fields["cluster"] = ref{kind: KindCluster, key: cluster}
 		d.fields["device"] = ref{kind: KindDevice, key: site + "/" + strings.ToLower(g.Node), optional: true}
 		d.createOnly["site"] = ref{kind: KindSite, key: site}
-		roles := d.fields
-		if !b.set.Overwrite.Role {
-			roles = d.createOnly
-		}
+		role, chosen := b.roleKey(ep, g.Type)
 		if b.inst.AtLeast("4.6") {
+			// The VM type says what the built-in role would.
 			vt := "qemu-virtual-machine"
 			if g.Type == "lxc" {
 				vt = "lxc-container"
 			}
-			roles["virtual_machine_type"] = ref{kind: KindVMType, key: vt}
-			if (g.Type == "lxc" && b.set.RoleLXC != "") || (g.Type != "lxc" && b.set.RoleQEMU != "") {
-				roles["role"] = ref{kind: KindDeviceRole, key: b.roleKey(g.Type)}
+			gated(d, eff.Overwrite("vm_type"))["virtual_machine_type"] = ref{kind: KindVMType, key: vt}
+			if chosen {
+				gated(d, eff.Overwrite("vm_role"))["role"] = ref{kind: KindDeviceRole, key: role}
 			}
 		} else {
-			roles["role"] = ref{kind: KindDeviceRole, key: b.roleKey(g.Type)}
+			gated(d, eff.Overwrite("vm_role"))["role"] = ref{kind: KindDeviceRole, key: role}
 		}
 		if g.MaxCPU > 0 {
 			d.fields["vcpus"] = float64(int64(g.MaxCPU*100+0.5)) / 100
@@ -269,15 +297,20 @@ func (b *builder) guests(ep, cluster, site string) (map[int]*store.Guest, error)
 		d.fields["memory"] = orNil(g.MaxMem / (1 << 20))
 		b.describe(d, "Synced from Proxmox node "+g.Node)
 		d.cf = map[string]any{cfVMID: int64(g.VMID), cfVMType: g.Type}
-		d.cfOnCreate = !b.set.Overwrite.CustomFields
-		var extra []string
+		d.cfOnCreate = !eff.Overwrite("vm_custom_fields")
+		var pveTags []string
 		for _, t := range g.Tags {
 			if slug := b.proxmoxTag(t); slug != "" {
-				extra = append(extra, slug)
+				pveTags = append(pveTags, slug)
 			}
 		}
-		b.managed(d, extra...)
-		d.createTags = append(d.createTags, discoveryTag(g.Type))
+		if eff.Overwrite("vm_proxmox_tags") {
+			b.managed(d, pveTags...)
+			d.createTags = append(d.createTags, discoveryTag(g.Type))
+		} else {
+			b.managed(d)
+			d.createTags = append(append(d.createTags, discoveryTag(g.Type)), pveTags...)
+		}
 
 		// NetBox keeps a VM's disk equal to the sum of its virtual disks:
 		// the cache knows one size per guest (Proxmox maxdisk), pushed as
@@ -315,7 +348,7 @@ func (b *builder) storages(ep, cluster string) error {
 	if err != nil {
 		return err
 	}
-	mode := b.set.Mode(ModeStorage)
+	mode := b.eff(ep).Mode(ModeStorage)
 	for i := range list {
 		s := &list[i]
 		d := newDesired(KindStorage, cluster+"/"+s.Name, fmt.Sprintf("storage %q (%s)", s.Name, ep), ep)

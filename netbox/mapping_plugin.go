@@ -66,7 +66,7 @@ func (b *builder) backups(ep, cluster string, guests map[int]*store.Guest) error
 	if err != nil {
 		return err
 	}
-	mode := b.set.Mode(ModeBackups)
+	mode := b.eff(ep).Mode(ModeBackups)
 	for i := range list {
 		bk := &list[i]
 		vm, _ := guestVM(cluster, guests, bk.VMID)
@@ -109,7 +109,7 @@ func (b *builder) snapshots(ep, cluster string, guests map[int]*store.Guest) err
 	if err != nil {
 		return err
 	}
-	mode := b.set.Mode(ModeSnapshots)
+	mode := b.eff(ep).Mode(ModeSnapshots)
 	for i := range list {
 		s := &list[i]
 		vm, g := guestVM(cluster, guests, s.VMID)
@@ -183,7 +183,7 @@ func (b *builder) tasks(ep, cluster string, guests map[int]*store.Guest) error {
 	if err != nil {
 		return err
 	}
-	mode := b.set.Mode(ModeTaskHistory)
+	mode := b.eff(ep).Mode(ModeTaskHistory)
 	for i := range list {
 		t := &list[i]
 		if t.VMID == 0 {
@@ -244,7 +244,7 @@ func (b *builder) routines(ep, cluster string) error {
 	if err != nil {
 		return err
 	}
-	mode := b.set.Mode(ModeBackupRoutines)
+	mode := b.eff(ep).Mode(ModeBackupRoutines)
 	storage := func(name string) any {
 		if name == "" {
 			return nil
@@ -308,20 +308,15 @@ func (b *builder) replications(ep, cluster string, guests map[int]*store.Guest) 
 	if err != nil {
 		return err
 	}
-	mode := b.set.Mode(ModeReplications)
+	mode := b.eff(ep).Mode(ModeReplications)
 	for i := range list {
 		r := &list[i]
 		vm, g := guestVM(cluster, guests, r.Guest)
 		d := newDesired(KindReplication, ep+"/"+r.ReplicationID, fmt.Sprintf("replication %q (%s)", r.ReplicationID, ep), ep)
 		d.mode = mode
 		d.link = &linkTarget{kind: store.KindReplication, key: r.ReplicationID, endpoint: ep}
-		switch {
-		case g == nil:
+		if g == nil {
 			d.skip = fmt.Sprintf("guest %d is not in the cache (the plugin requires a VM)", r.Guest)
-		case r.JobNum < 1:
-			// Proxmox numbers a guest's first job 0; the plugin's model
-			// requires jobnum > 0 and would refuse the row.
-			d.skip = fmt.Sprintf("job number %d: the netbox-proxbox plugin requires a job number above 0", r.JobNum)
 		}
 		f := d.fields
 		f["virtual_machine"] = ref{kind: KindVM, key: vm}

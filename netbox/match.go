@@ -20,9 +20,15 @@ func (m *matcher) match(k Kind) {
 	byID := map[int64]map[string]any{}
 	keyed := map[int64]bool{}
 	m.ix.keyByID[k] = map[int64]string{}
+	// Endpoint rows were resolved as the plugin resolves them (pluginState):
+	// only those are ours.
+	preMatched := k == KindProxmoxEndpoint && m.b.plugin != nil
 	for _, o := range rows {
 		id := idOf(o)
 		byID[id] = o
+		if preMatched {
+			continue
+		}
 		if key, ok := keyOf(k, o, m.ix); ok {
 			keyed[id] = true
 			if byKey[key] == nil {
@@ -43,6 +49,9 @@ func (m *matcher) match(k Kind) {
 	for _, key := range sortedKeys(ds) {
 		d := ds[key]
 		cur, how := byKey[d.key], "key"
+		if preMatched {
+			cur, how = m.b.plugin.rowOf[d.key], m.b.plugin.matchBy[d.key]
+		}
 		if cur != nil && used[idOf(cur)] {
 			cur = nil
 		}
@@ -246,9 +255,16 @@ func (m *matcher) gone(sp *kindSpec, o map[string]any) *Action {
 	if !ok {
 		return nil
 	}
-	mode := m.modeOf(sp.kind)
+	mode := m.modeOf(sp.kind, endpoint)
 	if mode != ModeAlways || hasTag(o, TagBootstrap) {
 		return nil
+	}
+	// A failed or missing listing never reads as "gone from Proxmox".
+	if g := m.b.guards[endpoint]; g != nil {
+		if why := g.protect(sp.kind, o, m.guestKeyOf(o)); why != "" {
+			g.kept++
+			return nil
+		}
 	}
 	name, _ := o["display"].(string)
 	a := &Action{Kind: sp.kind, ID: idOf(o), Endpoint: endpoint, cur: o,
@@ -268,7 +284,7 @@ func (m *matcher) gone(sp *kindSpec, o map[string]any) *Action {
 		if !hasTag(o, discoveryTag("qemu")) && !hasTag(o, discoveryTag("lxc")) {
 			return nil
 		}
-		if m.plan.set.DeleteOrphans {
+		if m.b.eff(endpoint).DeleteOrphans() {
 			a.Op, a.Reason = OpDelete, "guest gone from Proxmox (delete_orphans is on)"
 		} else {
 			a.Op, a.Reason = OpOrphan, "guest gone from Proxmox; kept because delete_orphans is off"
@@ -311,8 +327,19 @@ func (m *matcher) owner(k Kind, o map[string]any) (string, bool) {
 	return "", false
 }
 
-func (m *matcher) modeOf(k Kind) SyncMode {
-	s := m.plan.set
+// guestKeyOf is the cache key ("qemu/100") of the guest a plugin row
+// points at, "" when its VM is not ours.
+func (m *matcher) guestKeyOf(o map[string]any) string {
+	key := m.ix.key(KindVM, o["virtual_machine"])
+	d := m.b.keys[KindVM][key]
+	if d == nil || d.link == nil {
+		return ""
+	}
+	return d.link.key
+}
+
+func (m *matcher) modeOf(k Kind, endpoint string) SyncMode {
+	s := m.b.eff(endpoint)
 	switch k {
 	case KindVM, KindVirtualDisk:
 		return s.Mode(ModeVM)

@@ -51,6 +51,20 @@ type Plan struct {
 	// Reads is the number of read requests the plan took (preflight
 	// included).
 	Reads int64 `json:"read_requests"`
+	// Settings are the push settings in effect and where each came from;
+	// EndpointSettings the same per Proxmox endpoint (its row's overrides
+	// included).
+	Settings         []Setting            `json:"settings"`
+	EndpointSettings map[string][]Setting `json:"endpoint_settings"`
+	// EndpointRows says which plugin endpoint row each endpoint uses.
+	EndpointRows map[string]string `json:"endpoint_rows"`
+	// Warnings are what the plan could not take into account.
+	Warnings []string `json:"warnings"`
+	// Left are the endpoints the push leaves out, and why.
+	Left []LeftOut `json:"left_out"`
+	// Partial are the endpoints pushed from a partial refresh: scopes whose
+	// rows are older than the last cycle, never read as gone.
+	Partial []Freshness `json:"partial"`
 
 	set      Settings
 	planner  *Planner
@@ -61,6 +75,26 @@ type Plan struct {
 	ix       *index
 	desired  map[Kind]map[string]*desired
 	endpoint []string
+	plugin   *pluginState
+	effs     map[string]*Effective
+}
+
+// LeftOut is an endpoint a push leaves out.
+type LeftOut struct {
+	Endpoint string `json:"endpoint"`
+	Reason   string `json:"reason"`
+}
+
+// Freshness is what of an endpoint's cache is older than its last cycle.
+type Freshness struct {
+	Endpoint string `json:"endpoint"`
+	// Offline nodes: their scopes are as last cached.
+	Offline []string `json:"offline_nodes,omitempty"`
+	// Stale are the scopes whose latest fetch failed.
+	Stale []store.ScopeProblem `json:"failed_scopes,omitempty"`
+	// Kept counts NetBox objects that a complete refresh would have marked
+	// stale or deleted, kept because their scope is not known to be current.
+	Kept int `json:"kept"`
 }
 
 // KindPlan counts a kind's operations.
@@ -166,10 +200,16 @@ func (p *Plan) MarshalJSON() ([]byte, error) {
 		}
 	}
 	return json.Marshal(struct {
-		RunID   string     `json:"run_id"`
-		At      time.Time  `json:"at"`
-		NetBox  *Instance  `json:"netbox"`
-		Kinds   []KindPlan `json:"kinds"`
-		Actions []*Action  `json:"actions"`
-	}{p.RunID, p.At, p.NetBox, p.Kinds, acts})
+		RunID            string               `json:"run_id"`
+		At               time.Time            `json:"at"`
+		NetBox           *Instance            `json:"netbox"`
+		Kinds            []KindPlan           `json:"kinds"`
+		Actions          []*Action            `json:"actions"`
+		Settings         []Setting            `json:"settings"`
+		EndpointSettings map[string][]Setting `json:"endpoint_settings"`
+		EndpointRows     map[string]string    `json:"endpoint_rows"`
+		Warnings         []string             `json:"warnings"`
+		Left             []LeftOut            `json:"left_out"`
+		Partial          []Freshness          `json:"partial"`
+	}{p.RunID, p.At, p.NetBox, p.Kinds, acts, p.Settings, p.EndpointSettings, p.EndpointRows, p.Warnings, p.Left, p.Partial})
 }

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -55,9 +56,23 @@ func (p *Planner) Plan(ctx context.Context, scope Scope) (*Plan, error) {
 		ids: map[Kind]map[string]int64{}, tagIDs: map[string]int64{}, links: map[string]store.NetBoxLink{},
 		queries: map[Kind][]readQuery{}}
 
-	b, err := p.build(inst, scope)
+	b, err := p.build(ctx, inst, scope)
 	if err != nil {
 		return nil, err
+	}
+	plan.plugin = b.plugin
+	plan.effs = b.effs
+	plan.Settings = b.global.Settings()
+	plan.EndpointSettings, plan.EndpointRows = map[string][]Setting{}, map[string]string{}
+	for ep, e := range b.effs {
+		plan.EndpointSettings[ep] = e.Settings()
+		if inst.Plugin {
+			plan.EndpointRows[ep] = b.plugin.rowNote(ep)
+		}
+	}
+	plan.Left = b.left
+	if b.plugin != nil {
+		plan.Warnings = append(plan.Warnings, b.plugin.warnings...)
 	}
 	plan.desired = b.keys
 	for ep := range b.endpoints() {
@@ -77,6 +92,17 @@ func (p *Planner) Plan(ctx context.Context, scope Scope) (*Plan, error) {
 	m := &matcher{plan: plan, b: b, ix: plan.ix, scope: scope}
 	if err := m.run(ctx); err != nil {
 		return nil, err
+	}
+	for _, ep := range sortedKeys(b.guards) {
+		g := b.guards[ep]
+		f := g.freshness()
+		if f == nil && g.kept > 0 {
+			f = &Freshness{Endpoint: ep}
+		}
+		if f != nil {
+			f.Kept = g.kept
+			plan.Partial = append(plan.Partial, *f)
+		}
 	}
 	plan.count()
 	r1, _ := p.client.Requests()
@@ -99,9 +125,9 @@ func served(inst *Instance, k Kind) bool {
 	return sp.since == "" || inst.AtLeast(sp.since)
 }
 
-func (p *Planner) build(inst *Instance, scope Scope) (*builder, error) {
+func (p *Planner) build(ctx context.Context, inst *Instance, scope Scope) (*builder, error) {
 	b := &builder{st: p.st, set: p.set, inst: inst, scope: scope, keys: map[Kind]map[string]*desired{},
-		inScope: map[Kind]bool{}, tags: map[string]*desired{}, snapKeys: map[string]string{}}
+		inScope: map[Kind]bool{}, tags: map[string]*desired{}, snapKeys: map[string]string{}, guards: map[string]*scopeGuard{}}
 	for _, sp := range specList {
 		b.inScope[sp.kind] = served(inst, sp.kind) && (len(scope.Kinds) == 0 || slices.Contains(scope.Kinds, sp.kind))
 	}
@@ -131,6 +157,43 @@ func (p *Planner) build(inst *Instance, scope Scope) (*builder, error) {
 		if !slices.ContainsFunc(chosen, func(e *store.Endpoint) bool { return e.Name == name }) {
 			return nil, fmt.Errorf("endpoint %s is not in the cache: refresh it first", name)
 		}
+	}
+	// An endpoint never reached has nothing to say about NetBox.
+	reached := chosen[:0]
+	for _, e := range chosen {
+		if e.LastSuccess == nil {
+			reason := e.HealthReason
+			if reason == "" {
+				reason = e.LastError
+			}
+			if reason == "" {
+				reason = "no refresh has reached it yet"
+			}
+			b.left = append(b.left, LeftOut{Endpoint: e.Name, Reason: "never reached: " + reason})
+			continue
+		}
+		reached = append(reached, e)
+	}
+	chosen = reached
+	if len(chosen) == 0 {
+		if len(b.left) > 0 {
+			var why []string
+			for _, l := range b.left {
+				why = append(why, l.Endpoint+" "+l.Reason)
+			}
+			return nil, fmt.Errorf("nothing to push: %s (run `proxbox-tui refresh`)", strings.Join(why, "; "))
+		}
+		return nil, errors.New("nothing to push: no Proxmox endpoint is in the cache (run `proxbox-tui refresh`)")
+	}
+	if b.plugin, b.global, b.effs, err = p.client.resolveAll(ctx, inst, p.set, chosen); err != nil {
+		return nil, err
+	}
+	for _, e := range chosen {
+		g, err := newScopeGuard(p.st, e)
+		if err != nil {
+			return nil, err
+		}
+		b.guards[e.Name] = g
 	}
 	modes := map[string]bool{}
 	for _, e := range chosen {
@@ -184,6 +247,9 @@ func (m *matcher) run(ctx context.Context) error {
 		if sp.kind != KindVM {
 			m.plan.queries[sp.kind] = m.queries(sp.kind)
 		}
+	}
+	if m.b.plugin != nil {
+		m.read[KindProxmoxEndpoint] = m.b.plugin.rows
 	}
 	if err := m.readAll(ctx, Kinds(), KindVM); err != nil {
 		return err
@@ -321,7 +387,7 @@ func (m *matcher) queries(k Kind) []readQuery {
 	case KindVirtualDisk:
 		return multi("name", []string{"bootdisk", "rootfs"}, nil)
 	case KindProxmoxEndpoint:
-		return multi("name", keys(), nil)
+		return nil // read with the plugin's settings, before the build
 	}
 	// The plugin's tables hold Proxmox rows only: read them whole.
 	return []readQuery{{values: url.Values{}}}

@@ -368,7 +368,14 @@ func planLines(p *PushPlan) []docLine {
 	sts = append(sts, stBold)
 	// Unchanged last: on a narrow terminal it is the column to lose.
 	lines = append(lines, countTable([]string{"kind", "create", "update", "stale", "unchanged"}, rows, sts)...)
-	return append(lines, docLine{})
+	lines = append(lines, docLine{})
+	for _, n := range p.Notes {
+		lines = append(lines, docLine{spans: []span{{clean(n), stWarn}}, wrap: true})
+	}
+	if len(p.Notes) > 0 {
+		lines = append(lines, docLine{})
+	}
+	return lines
 }
 
 func progressLines(p PushProgress) []docLine {

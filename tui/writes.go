@@ -46,7 +46,10 @@ type PushPlan struct {
 	NetBoxVersion string
 	Plugin        bool // netbox-proxbox is installed: its models are pushed too
 	Kinds         []PushKindPlan
-	Opaque        any // implementation data
+	// Notes are what the plan leaves out or keeps as cached, one line each
+	// (endpoints never reached, partial refreshes, settings not read).
+	Notes  []string
+	Opaque any // implementation data
 }
 
 // PushKindPlan counts one kind's operations; Stale marks routines and

@@ -66,23 +66,33 @@ type NetBoxConfig struct {
 	Concurrency int       `yaml:"concurrency"`
 	BatchSize   int       `yaml:"batch_size"`
 
-	// Push settings, the counterpart of the plugin's ProxboxPluginSettings.
+	// Push settings, the counterpart of the plugin's ProxboxPluginSettings:
+	// what is set here wins over the plugin's settings and endpoint rows.
 	SyncModes     NetBoxSyncModes `yaml:"sync_modes"`
 	Overwrite     NetBoxOverwrite `yaml:"overwrite"`
 	Tenant        string          `yaml:"tenant"`
 	RoleQEMU      string          `yaml:"role_qemu"`
 	RoleLXC       string          `yaml:"role_lxc"`
-	DeleteOrphans bool            `yaml:"delete_orphans"`
+	DeleteOrphans *bool           `yaml:"delete_orphans"`
+	// The plugin's interface settings.
+	VMInterfaceSyncStrategy string `yaml:"vm_interface_sync_strategy"`
+	IgnoreIPv6LinkLocal     *bool  `yaml:"ignore_ipv6_link_local_addresses"`
+	PrimaryIPPreference     string `yaml:"primary_ip_preference"`
 }
 
-// NetBoxSyncModes are per-kind sync modes: always (default),
-// bootstrap_only or disabled.
+// NetBoxSyncModes are per-kind sync modes: always, bootstrap_only or
+// disabled. The first ten are the plugin's sync_mode_* keys.
 type NetBoxSyncModes struct {
-	Cluster        string `yaml:"cluster"`
-	Node           string `yaml:"node"`
 	VM             string `yaml:"vm"`
 	VMTemplate     string `yaml:"vm_template"`
+	VMInterface    string `yaml:"vm_interface"`
+	MAC            string `yaml:"mac"`
+	Cluster        string `yaml:"cluster"`
+	Node           string `yaml:"node"`
 	Storage        string `yaml:"storage"`
+	SDN            string `yaml:"sdn"`
+	SDNBGP         string `yaml:"sdn_bgp"`
+	IPAddress      string `yaml:"ip_address"`
 	Backups        string `yaml:"backups"`
 	Snapshots      string `yaml:"snapshots"`
 	TaskHistory    string `yaml:"task_history"`
@@ -90,13 +100,40 @@ type NetBoxSyncModes struct {
 	Replications   string `yaml:"replications"`
 }
 
-// NetBoxOverwrite switches off patching a field group of existing objects
-// (it is then written on create only); every group defaults to on.
+// NetBoxOverwrite switches patching of existing objects' fields: false
+// writes the field on create only. The four groups set every flag of
+// their kind; the rest are the plugin's overwrite_* flags.
 type NetBoxOverwrite struct {
 	Tags         *bool `yaml:"tags"`
 	Description  *bool `yaml:"description"`
 	CustomFields *bool `yaml:"custom_fields"`
 	Role         *bool `yaml:"role"`
+
+	DeviceRole                *bool `yaml:"device_role"`
+	DeviceType                *bool `yaml:"device_type"`
+	DeviceTags                *bool `yaml:"device_tags"`
+	DeviceStatus              *bool `yaml:"device_status"`
+	DeviceDescription         *bool `yaml:"device_description"`
+	DeviceCustomFields        *bool `yaml:"device_custom_fields"`
+	VMRole                    *bool `yaml:"vm_role"`
+	VMType                    *bool `yaml:"vm_type"`
+	VMTags                    *bool `yaml:"vm_tags"`
+	VMProxmoxTags             *bool `yaml:"vm_proxmox_tags"`
+	VMDescription             *bool `yaml:"vm_description"`
+	VMCustomFields            *bool `yaml:"vm_custom_fields"`
+	VMCloudinit               *bool `yaml:"vm_cloudinit"`
+	ClusterTags               *bool `yaml:"cluster_tags"`
+	ClusterDescription        *bool `yaml:"cluster_description"`
+	ClusterCustomFields       *bool `yaml:"cluster_custom_fields"`
+	NodeInterfaceTags         *bool `yaml:"node_interface_tags"`
+	NodeInterfaceCustomFields *bool `yaml:"node_interface_custom_fields"`
+	StorageTags               *bool `yaml:"storage_tags"`
+	VMInterfaceTags           *bool `yaml:"vm_interface_tags"`
+	VMInterfaceCustomFields   *bool `yaml:"vm_interface_custom_fields"`
+	IPStatus                  *bool `yaml:"ip_status"`
+	IPTags                    *bool `yaml:"ip_tags"`
+	IPCustomFields            *bool `yaml:"ip_custom_fields"`
+	IPAddressDNSName          *bool `yaml:"ip_address_dns_name"`
 }
 
 // SSHConfig configures `serve`.

@@ -73,17 +73,18 @@ func (l *configLoader) validate(c *Config) {
 		if n.BatchSize < 1 || n.BatchSize > 1000 {
 			l.failAt("netbox.batch_size", "must be between 1 and 1000, got %d", n.BatchSize)
 		}
-		m := n.SyncModes
-		for _, sm := range []struct{ key, val string }{
-			{"cluster", m.Cluster}, {"node", m.Node}, {"vm", m.VM}, {"vm_template", m.VMTemplate},
-			{"storage", m.Storage}, {"backups", m.Backups}, {"snapshots", m.Snapshots},
-			{"task_history", m.TaskHistory}, {"backup_routines", m.BackupRoutines}, {"replications", m.Replications},
-		} {
-			switch sm.val {
+		for key, val := range yamlFields[string](n.SyncModes) {
+			switch val {
 			case "", "always", "bootstrap_only", "disabled":
 			default:
-				l.failAt("netbox.sync_modes."+sm.key, "want always, bootstrap_only or disabled, got %q", sm.val)
+				l.failAt("netbox.sync_modes."+key, "want always, bootstrap_only or disabled, got %q", val)
 			}
+		}
+		if v := n.VMInterfaceSyncStrategy; v != "" && v != "guest_os_model" && v != "legacy_rename" {
+			l.failAt("netbox.vm_interface_sync_strategy", "want guest_os_model or legacy_rename, got %q", v)
+		}
+		if v := n.PrimaryIPPreference; v != "" && v != "ipv4" && v != "ipv6" {
+			l.failAt("netbox.primary_ip_preference", "want ipv4 or ipv6, got %q", v)
 		}
 	}
 	if _, port, err := net.SplitHostPort(c.SSH.Listen); err != nil || port == "" {

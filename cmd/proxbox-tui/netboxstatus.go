@@ -21,24 +21,36 @@ func netboxEndpointName(n *NetBoxConfig) string {
 	return "netbox@" + host
 }
 
-// settingsSummary lists the push settings in effect, for the Endpoints tab.
-func settingsSummary(s netbox.Settings) map[string]string {
-	out := map[string]string{
-		"delete_orphans": strconv.FormatBool(s.DeleteOrphans),
-		"batch_size":     strconv.Itoa(s.BatchSize),
-		"concurrency":    strconv.Itoa(s.Concurrency),
-		"overwrite": fmt.Sprintf("tags=%t description=%t custom_fields=%t role=%t",
-			s.Overwrite.Tags, s.Overwrite.Description, s.Overwrite.CustomFields, s.Overwrite.Role),
-	}
+// settingsSummary lists the push settings in effect with their sources,
+// for the Endpoints tab: the global ones, then per Proxmox endpoint its
+// plugin row and what that row overrides.
+func settingsSummary(s netbox.Settings, r *netbox.SettingsReport) map[string]string {
+	out := map[string]string{"batch_size": strconv.Itoa(s.BatchSize), "concurrency": strconv.Itoa(s.Concurrency)}
 	if s.Site != "" {
 		out["site"] = s.Site
 	}
 	if s.Tenant != "" {
 		out["tenant"] = s.Tenant
 	}
-	for _, k := range []string{netbox.ModeCluster, netbox.ModeNode, netbox.ModeVM, netbox.ModeVMTemplate, netbox.ModeStorage,
-		netbox.ModeBackups, netbox.ModeSnapshots, netbox.ModeTaskHistory, netbox.ModeBackupRoutines, netbox.ModeReplications} {
-		out[k] = string(s.Mode(k)) // sync mode per kind
+	list := s.Local()
+	if r != nil {
+		list = r.Settings
+		for ep, row := range r.EndpointRows {
+			out["endpoint "+ep] = row
+		}
+		for ep, set := range r.EndpointSettings {
+			for _, e := range set {
+				if e.Source == netbox.SourceEndpoint {
+					out[ep+": "+e.Key] = e.Value + " (" + string(e.Source) + ")"
+				}
+			}
+		}
+		for i, w := range r.Warnings {
+			out[fmt.Sprintf("warning %d", i+1)] = w
+		}
+	}
+	for _, e := range list {
+		out[e.Key] = e.Value + " (" + string(e.Source) + ")"
 	}
 	return out
 }
@@ -57,15 +69,21 @@ func (e *engine) recordNetBox(ctx context.Context) {
 		rec.LastSuccess = prev.LastSuccess
 	}
 	c, set, err := e.netboxClient()
-	rec.Settings = settingsSummary(set)
 	var inst *netbox.Instance
+	var report *netbox.SettingsReport
 	if err == nil {
 		ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		defer cancel()
 		start := time.Now()
-		inst, err = c.Preflight(ctx)
+		if inst, err = c.Preflight(ctx); err == nil {
+			var serr error
+			if report, serr = netbox.EffectiveSettings(ctx, c, inst, e.store, set); serr != nil {
+				e.log.Warn("netbox settings not read", "endpoint", name, "err", serr)
+			}
+		}
 		rec.LastDuration = store.Duration(time.Since(start))
 	}
+	rec.Settings = settingsSummary(set, report)
 	if err != nil {
 		rec.Health, rec.HealthReason, rec.LastError = store.HealthDown, err.Error(), err.Error()
 	} else {

@@ -5,10 +5,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"os/signal"
+	"reflect"
+	"slices"
 	"strings"
 	"syscall"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -65,33 +69,40 @@ Exits 0 when nothing failed, 1 otherwise.`,
 	return cmd
 }
 
-// netboxSettings turns the config's netbox section into push settings.
+// netboxSettings turns the config's netbox section into push settings;
+// keys the file leaves unset are left to the plugin.
 func netboxSettings(n *NetBoxConfig) netbox.Settings {
 	s := netbox.DefaultSettings()
-	m := n.SyncModes
 	s.Modes = map[string]netbox.SyncMode{}
-	for key, v := range map[string]string{
-		netbox.ModeCluster: m.Cluster, netbox.ModeNode: m.Node, netbox.ModeVM: m.VM, netbox.ModeVMTemplate: m.VMTemplate,
-		netbox.ModeStorage: m.Storage, netbox.ModeBackups: m.Backups, netbox.ModeSnapshots: m.Snapshots,
-		netbox.ModeTaskHistory: m.TaskHistory, netbox.ModeBackupRoutines: m.BackupRoutines, netbox.ModeReplications: m.Replications,
-	} {
+	for key, v := range yamlFields[string](n.SyncModes) {
 		if v != "" {
 			s.Modes[key] = netbox.SyncMode(v)
 		}
 	}
-	for _, f := range []struct {
-		dst *bool
-		src *bool
-	}{{&s.Overwrite.Tags, n.Overwrite.Tags}, {&s.Overwrite.Description, n.Overwrite.Description},
-		{&s.Overwrite.CustomFields, n.Overwrite.CustomFields}, {&s.Overwrite.Role, n.Overwrite.Role}} {
-		if f.src != nil {
-			*f.dst = *f.src
+	s.Overwrite = map[string]bool{}
+	for key, v := range yamlFields[*bool](n.Overwrite) {
+		if v != nil {
+			s.Overwrite[key] = *v
 		}
 	}
 	s.Site, s.Tenant, s.RoleQEMU, s.RoleLXC = n.Site, n.Tenant, n.RoleQEMU, n.RoleLXC
 	s.DeleteOrphans = n.DeleteOrphans
+	s.VMInterfaceSyncStrategy, s.IgnoreIPv6LinkLocal, s.PrimaryIPPreference = n.VMInterfaceSyncStrategy, n.IgnoreIPv6LinkLocal, n.PrimaryIPPreference
 	s.BatchSize, s.Concurrency = n.BatchSize, n.Concurrency
 	return s
+}
+
+// yamlFields maps a struct's yaml keys to its fields of type T.
+func yamlFields[T any](v any) map[string]T {
+	out := map[string]T{}
+	rv := reflect.ValueOf(v)
+	for i := 0; i < rv.NumField(); i++ {
+		key, _, _ := strings.Cut(rv.Type().Field(i).Tag.Get("yaml"), ",")
+		if f, ok := rv.Field(i).Interface().(T); ok && key != "" {
+			out[key] = f
+		}
+	}
+	return out
 }
 
 func (a *app) push(ctx context.Context, o pushOptions) error {
@@ -118,13 +129,13 @@ func (a *app) push(ctx context.Context, o pushOptions) error {
 	}
 	defer st.Close()
 	for _, p := range eps {
-		if ep, ok, err := store.Get[store.Endpoint](st, p.Name, p.Name); err != nil {
+		if _, ok, err := store.Get[store.Endpoint](st, p.Name, p.Name); err != nil {
 			return err
-		} else if !ok || ep.LastSuccess == nil {
+		} else if !ok {
 			if o.endpoint != "" {
-				return fmt.Errorf("endpoint %s has never been refreshed successfully: run `proxbox-tui refresh --endpoint %s` first", p.Name, p.Name)
+				return fmt.Errorf("endpoint %s is not in the cache: run `proxbox-tui refresh --endpoint %s` first", p.Name, p.Name)
 			}
-			fmt.Fprintf(a.stderr, "warning: endpoint %s has never been refreshed successfully; it is not pushed\n", p.Name)
+			fmt.Fprintf(a.stderr, "warning: endpoint %s is not in the cache yet; it is not pushed\n", p.Name)
 			continue
 		}
 		scope.Endpoints = append(scope.Endpoints, p.Name)
@@ -145,6 +156,10 @@ func (a *app) push(ctx context.Context, o pushOptions) error {
 	text := o.format == "text"
 	if text {
 		printPlan(a.stdout, plan)
+	} else {
+		for _, l := range plan.Left {
+			fmt.Fprintf(a.stderr, "warning: endpoint %s is not pushed: %s\n", l.Endpoint, l.Reason)
+		}
 	}
 	if o.dryRun {
 		if !text {
@@ -212,12 +227,21 @@ type pushJSON struct {
 	Kinds         map[string]pushKind `json:"kinds"`
 	Failures      []pushIssue         `json:"failures"`
 	Skipped       []pushIssue         `json:"skipped"`
+	// What the push left out or kept as cached, and the settings it used.
+	LeftOut          []netbox.LeftOut            `json:"left_out"`
+	Partial          []netbox.Freshness          `json:"partial"`
+	Warnings         []string                    `json:"warnings"`
+	Settings         []netbox.Setting            `json:"settings"`
+	EndpointSettings map[string][]netbox.Setting `json:"endpoint_settings"`
+	EndpointRows     map[string]string           `json:"endpoint_rows"`
 }
 
 // pushReport is the plan's counts (dry run) or the result's.
 func pushReport(plan *netbox.Plan, res *netbox.Result) pushJSON {
 	out := pushJSON{NetBoxVersion: plan.NetBox.Version, Plugin: plan.NetBox.Plugin, DryRun: res == nil, RunID: plan.RunID,
-		Kinds: map[string]pushKind{}, Failures: []pushIssue{}, Skipped: []pushIssue{}}
+		Kinds: map[string]pushKind{}, Failures: []pushIssue{}, Skipped: []pushIssue{},
+		LeftOut: orEmpty(plan.Left), Partial: orEmpty(plan.Partial), Warnings: orEmpty(plan.Warnings),
+		Settings: plan.Settings, EndpointSettings: plan.EndpointSettings, EndpointRows: plan.EndpointRows}
 	if res == nil {
 		for _, k := range plan.Kinds {
 			out.Kinds[string(k.Kind)] = pushKind{Create: k.Create, Update: k.Update, Unchanged: k.Unchanged,
@@ -241,6 +265,61 @@ func pushReport(plan *netbox.Plan, res *netbox.Result) pushJSON {
 		out.Skipped = append(out.Skipped, pushIssue{Kind: string(f.Kind), Key: f.Key, Message: f.Message})
 	}
 	return out
+}
+
+func orEmpty[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+// planNotes are the plan's lines about what it leaves out or keeps as
+// cached and what it could not read (the CLI's text and the TUI's dialog).
+func planNotes(plan *netbox.Plan) []string {
+	var out []string
+	for _, l := range plan.Left {
+		out = append(out, fmt.Sprintf("endpoint %s is not pushed: %s", l.Endpoint, l.Reason))
+	}
+	for _, f := range plan.Partial {
+		var why []string
+		for _, n := range f.Offline {
+			why = append(why, "node "+n+" is offline")
+		}
+		for _, s := range f.Stale {
+			why = append(why, fmt.Sprintf("%s of %s: %s (failing since %s)", s.Kind, s.Scope, s.Error, s.Since.UTC().Format(time.RFC3339)))
+		}
+		line := fmt.Sprintf("endpoint %s is pushed from a partial refresh: what these scopes listed is as last cached, and nothing missing from them is marked stale or deleted", f.Endpoint)
+		if len(why) > 0 {
+			line += ": " + strings.Join(why, "; ")
+		}
+		if f.Kept > 0 {
+			line += fmt.Sprintf(" (%d NetBox objects kept)", f.Kept)
+		}
+		out = append(out, line)
+	}
+	return append(out, plan.Warnings...)
+}
+
+// printSettings lists the settings in effect with their sources: the
+// global ones, then what an endpoint's row changes.
+func printSettings(w io.Writer, plan *netbox.Plan) {
+	fmt.Fprintln(w, "\nSettings in effect:")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, s := range plan.Settings {
+		fmt.Fprintf(tw, "  %s\t%s\t(%s)\n", s.Key, s.Value, s.Source)
+	}
+	tw.Flush()
+	for _, ep := range slices.Sorted(maps.Keys(plan.EndpointSettings)) {
+		if row := plan.EndpointRows[ep]; row != "" {
+			fmt.Fprintf(w, "  endpoint %s: plugin %s\n", ep, row)
+		}
+		for _, s := range plan.EndpointSettings[ep] {
+			if s.Source == netbox.SourceEndpoint {
+				fmt.Fprintf(w, "    %s = %s (endpoint row)\n", s.Key, s.Value)
+			}
+		}
+	}
 }
 
 func writeJSON(w io.Writer, v any) error {
@@ -288,6 +367,13 @@ func printPlan(w io.Writer, plan *netbox.Plan) {
 			fmt.Fprintln(w, n)
 		}
 	}
+	if notes := planNotes(plan); len(notes) > 0 {
+		fmt.Fprintln(w)
+		for _, n := range notes {
+			fmt.Fprintln(w, "note: "+n)
+		}
+	}
+	printSettings(w, plan)
 	c := plan.Counts()
 	fmt.Fprintf(w, "\nPlan: %d to create, %d to update, %d to mark stale, %d to delete, %d unchanged, %d skipped.\n",
 		c.Create, c.Update, c.Stale, c.Delete, c.Unchanged, c.Skip)

@@ -95,10 +95,9 @@ func (e *engine) PlanPush(ctx context.Context, scope tui.PushScope) (*tui.PushPl
 	case scope.Endpoint != "":
 		ns.Endpoints = []string{scope.Endpoint}
 	default:
-		// Only endpoints refreshed successfully at least once: one that
-		// was never reached has nothing to say about NetBox.
+		// The planner leaves out, with the reason, those never reached.
 		for _, r := range e.refreshers {
-			if ep, ok, _ := store.Get[store.Endpoint](e.store, r.Name(), r.Name()); ok && ep.LastSuccess != nil {
+			if _, ok, _ := store.Get[store.Endpoint](e.store, r.Name(), r.Name()); ok {
 				ns.Endpoints = append(ns.Endpoints, r.Name())
 			}
 		}
@@ -121,7 +120,7 @@ func (e *engine) PlanPush(ctx context.Context, scope tui.PushScope) (*tui.PushPl
 	if err != nil {
 		return nil, err
 	}
-	out := &tui.PushPlan{Scope: scope, Opaque: pushPlan{plan: plan, generation: generation}}
+	out := &tui.PushPlan{Scope: scope, Notes: planNotes(plan), Opaque: pushPlan{plan: plan, generation: generation}}
 	if plan.NetBox != nil {
 		out.NetBoxVersion, out.Plugin = plan.NetBox.Version, plan.NetBox.Plugin
 	}
