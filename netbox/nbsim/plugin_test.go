@@ -53,11 +53,11 @@ func TestPluginKeys(t *testing.T) {
 	if !jsonEq(t, r.body, map[string]any{"non_field_errors": []any{"The fields endpoint, job_id must make a unique set."}}) {
 		t.Fatalf("%s", r.raw)
 	}
-	r = c.must(400, "POST", pb+"replications/", map[string]any{"endpoint": ep, "replication_id": "100-0", "virtual_machine": vm, "guest": 100, "target": "pve2", "jobnum": 0})
-	if !jsonEq(t, r.body, map[string]any{"jobnum": []any{"Ensure this value is greater than or equal to 1."}}) {
+	c.must(201, "POST", pb+"replications/", map[string]any{"endpoint": ep, "replication_id": "100-0", "virtual_machine": vm, "guest": 100, "target": "pve2", "jobnum": 0})
+	r = c.must(400, "POST", pb+"replications/", map[string]any{"endpoint": ep, "replication_id": "100-0", "virtual_machine": vm, "guest": 100, "target": "pve3", "jobnum": 0})
+	if !jsonEq(t, r.body, map[string]any{"non_field_errors": []any{"The fields endpoint, replication_id must make a unique set."}}) {
 		t.Fatalf("%s", r.raw)
 	}
-	c.must(201, "POST", pb+"replications/", map[string]any{"endpoint": ep, "replication_id": "100-0", "virtual_machine": vm, "guest": 100, "target": "pve2", "jobnum": 1})
 	// Snapshots: subtype and status are required; (vmid, name, node) unique.
 	snap := map[string]any{"virtual_machine": vm, "name": "pre-upgrade", "vmid": 100, "node": "pve1"}
 	r = c.must(400, "POST", pb+"snapshots/", snap)
@@ -91,5 +91,44 @@ func TestPluginKeys(t *testing.T) {
 	}
 	if n := len(c.must(200, "GET", pb+"backup-routines/?endpoint="+itoa(ep)+"&job_id=backup-1", nil).results()); n != 1 {
 		t.Fatalf("routine filter %d", n)
+	}
+}
+
+// TestReplicationJobnum: jobnum is the plugin's PositiveIntegerField
+// (0..2147483647); Proxmox numbers a guest's first job 0.
+func TestReplicationJobnum(t *testing.T) {
+	s, c := start(t, Options{Plugin: true})
+	f := seedBase(t, s)
+	vm := s.MustSeed("virtualization/virtual-machines", map[string]any{"name": "web", "cluster": f.cluster})
+	ep := s.MustSeed("plugins/proxbox/endpoints/proxmox", map[string]any{"name": "lab", "domain": "pve.lab", "mode": "cluster"})
+	for i, tc := range []struct {
+		jobnum any
+		status int
+		err    string
+	}{
+		{0, 201, ""},
+		{1, 201, ""},
+		{2147483647, 201, ""},
+		{"0", 201, ""},
+		{-1, 400, "Ensure this value is greater than or equal to 0."},
+		{2147483648, 400, "Ensure this value is less than or equal to 2147483647."},
+		{1.5, 400, "A valid integer is required."},
+		{nil, 400, "This field may not be null."},
+	} {
+		body := map[string]any{"endpoint": ep, "replication_id": "100-" + itoa(i), "virtual_machine": vm, "guest": 100, "target": "pve2", "jobnum": tc.jobnum}
+		r := c.must(tc.status, "POST", pb+"replications/", body)
+		if tc.status == 201 {
+			if n, _ := tc.jobnum.(int); tc.jobnum != "0" && id(r.m()["jobnum"]) != n {
+				t.Errorf("jobnum %v stored as %v", tc.jobnum, r.m()["jobnum"])
+			}
+			continue
+		}
+		if !jsonEq(t, r.body, map[string]any{"jobnum": []any{tc.err}}) {
+			t.Errorf("jobnum %v: %s", tc.jobnum, r.raw)
+		}
+	}
+	r := c.must(400, "POST", pb+"replications/", map[string]any{"endpoint": ep, "replication_id": "x", "virtual_machine": vm, "guest": 100, "target": "pve2"})
+	if !jsonEq(t, r.body, map[string]any{"jobnum": []any{"This field is required."}}) {
+		t.Errorf("no jobnum: %s", r.raw)
 	}
 }

@@ -14,10 +14,9 @@ type pluginSpec struct {
 	// fieldsExpr expands serializer field lists written as a tuple
 	// expression with *NAME splats.
 	splats map[string][]string
-	// overrides: facts the reference states that the contract's heuristic
-	// misses.
+	// overrides: facts the contract's heuristic misses, read from the
+	// plugin's serializers.
 	required []string
-	min      map[string]float64
 }
 
 const pluginBase = "plugins/proxbox/"
@@ -33,9 +32,10 @@ var pluginModels = []pluginSpec{
 		required: []string{"subtype", "status"}},
 	{key: "netbox_proxbox.vmtaskhistory", path: pluginBase + "task-history", contract: "/api/plugins/proxbox/task-history/"},
 	{key: "netbox_proxbox.backuproutine", path: pluginBase + "backup-routines", contract: "/api/plugins/proxbox/backup-routines/"},
-	// Reference §1.10: jobnum > 0.
-	{key: "netbox_proxbox.replication", path: pluginBase + "replications", contract: "/api/plugins/proxbox/replications/",
-		min: map[string]float64{"jobnum": 1}},
+	// jobnum is a plain PositiveIntegerField (models/replication.py) that
+	// ReplicationSerializer does not redeclare: 0..2147483647, and Proxmox
+	// numbers a guest's first job 0.
+	{key: "netbox_proxbox.replication", path: pluginBase + "replications", contract: "/api/plugins/proxbox/replications/"},
 	{key: "netbox_proxbox.proxboxvirtualmachinesyncstate", path: pluginBase + "sync-state/virtual-machines",
 		contract: "/api/plugins/proxbox/sync-state/virtual-machines/",
 		splats: map[string][]string{
@@ -120,9 +120,6 @@ func pluginModel(pc *pluginContract, p pluginSpec) (*model, error) {
 	}
 	for _, r := range p.required {
 		m.Write[r].Required = true
-	}
-	for f, v := range p.min {
-		m.Write[f].Min = fptr(v)
 	}
 	if p.splats != nil {
 		// The sidecar trailer (reference §1.12).
