@@ -98,6 +98,11 @@ type cycle struct {
 	res   *Result
 	prev  store.Endpoint
 	perms permissions // nil when unknown
+	// done holds the scopes fetched successfully in this cycle, whether
+	// they wrote rows or not; reached says cluster resources answered.
+	done      map[scopeKey]bool
+	reached   bool
+	storageOK bool // storage config answered
 
 	version      *wireVersion
 	status       []wireClusterStatus
@@ -118,7 +123,7 @@ func (c *Collector) Collect(ctx context.Context, tier Tier) *Result {
 	slots := make(chan struct{}, c.client.cfg.Concurrency)
 	cy := &cycle{
 		c: c, ctx: WithSlots(ctx, slots), ep: c.client.Name(), at: start.UTC(), tier: tier,
-		res: &Result{Tier: tier}, replStatus: map[string]wireReplication{},
+		res: &Result{Tier: tier}, replStatus: map[string]wireReplication{}, done: map[scopeKey]bool{},
 	}
 	if prev, ok, _ := store.Get[store.Endpoint](c.store, cy.ep, cy.ep); ok {
 		cy.prev = prev
@@ -163,6 +168,21 @@ func (cy *cycle) write(w store.ScopeWrite) {
 	w.Endpoint = cy.ep
 	cy.mu.Lock()
 	cy.res.Writes = append(cy.res.Writes, w)
+	cy.done[scopeKey{w.Kind, w.Scope}] = true
+	cy.mu.Unlock()
+}
+
+// scopeKey names a scope as Failure and store.ScopeProblem do.
+type scopeKey struct {
+	kind  store.Kind
+	scope string
+}
+
+// succeeded marks a scope fetched without a write of its own (a request
+// whose answer feeds other records): an earlier failure of it is over.
+func (cy *cycle) succeeded(kind store.Kind, scope string) {
+	cy.mu.Lock()
+	cy.done[scopeKey{kind, scope}] = true
 	cy.mu.Unlock()
 }
 
@@ -181,6 +201,7 @@ func (cy *cycle) run() {
 		}
 		cy.mu.Lock()
 		cy.version = &v
+		cy.done[scopeKey{store.KindEndpoint, "version"}] = true
 		cy.mu.Unlock()
 	})
 	cy.spawn(func() {
@@ -193,7 +214,9 @@ func (cy *cycle) run() {
 			cy.c.mu.Lock()
 			cy.c.lastPerms = perms
 			cy.c.mu.Unlock()
+			cy.succeeded(store.KindEndpoint, "permissions")
 		case errors.As(err, &apiErr) && apiErr.Status == 501:
+			cy.succeeded(store.KindEndpoint, "permissions")
 			return // a server without the call: listings are not pre-checked
 		default:
 			cy.fail(store.KindEndpoint, "permissions", err)
@@ -214,6 +237,7 @@ func (cy *cycle) run() {
 		}
 		cy.mu.Lock()
 		cy.status, statusOK = items, true
+		cy.done[scopeKey{store.KindNode, "status"}] = true
 		cy.mu.Unlock()
 	})
 	cy.spawn(func() {
@@ -224,7 +248,7 @@ func (cy *cycle) run() {
 			return
 		}
 		cy.mu.Lock()
-		cy.resources, resOK = items, true
+		cy.resources, resOK, cy.reached = items, true, true
 		cy.mu.Unlock()
 	})
 	cy.spawn(func() {
@@ -241,7 +265,7 @@ func (cy *cycle) run() {
 			return
 		}
 		cy.mu.Lock()
-		cy.storage, cy.storageRaw, storageOK = items, raws, true
+		cy.storage, cy.storageRaw, storageOK, cy.storageOK = items, raws, true, true
 		cy.mu.Unlock()
 	})
 	cy.spawn(func() {
@@ -257,6 +281,7 @@ func (cy *cycle) run() {
 		}
 		cy.mu.Lock()
 		cy.fingerprints = fp
+		cy.done[scopeKey{store.KindNode, "nodes"}] = true
 		cy.mu.Unlock()
 	})
 	var replConfig sync.WaitGroup
@@ -309,6 +334,7 @@ func (cy *cycle) run() {
 			sort.Strings(keys)
 			cy.mu.Lock()
 			cy.notBackedUp = keys
+			cy.done[scopeKey{store.KindEndpoint, "not-backed-up"}] = true
 			cy.mu.Unlock()
 		})
 	}
@@ -383,6 +409,7 @@ func (cy *cycle) spawnTimeZone(node string) {
 		}
 		cy.mu.Lock()
 		cy.timeZone = t.TimeZone
+		cy.done[scopeKey{store.KindEndpoint, "time"}] = true
 		cy.mu.Unlock()
 	})
 }

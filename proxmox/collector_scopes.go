@@ -1,11 +1,13 @@
 package proxmox
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/proxbox-tui/proxbox-tui/store"
 )
@@ -69,6 +71,7 @@ func (cy *cycle) spawnReplicationStatus(node string) {
 		for _, it := range items {
 			cy.replStatus[it.ID] = it
 		}
+		cy.done[scopeKey{store.KindReplication, "status@" + node}] = true
 		cy.mu.Unlock()
 	})
 }
@@ -102,6 +105,10 @@ func (cy *cycle) spawnContent(res []wireResource, online []string) {
 				continue
 			}
 		}
+		// The storage may be listed: a failure of the storage as a whole
+		// (no node to list it through, a missing privilege) is over; a
+		// local storage's listings are scopes of their own, per node.
+		cy.succeeded(store.KindBackup, s.Storage)
 		if bool(s.Shared) {
 			cy.spawnListing(s.Storage, nodes[0], s.Storage)
 			continue
@@ -204,22 +211,27 @@ func (cy *cycle) endpointRecord() store.Endpoint {
 	e.Requests += cy.res.Requests
 	fails := cy.res.Failures
 	offline := offlineNodes(cy.resources)
+	cy.mu.Lock()
+	reached := cy.reached
+	cy.mu.Unlock()
+	if reached {
+		// Proxmox answered: what it said is cached, whatever else failed
+		// (the failed scopes keep their rows and are listed below).
+		t := cy.at
+		e.LastSuccess = &t
+	}
+	var carried []store.ScopeProblem // failed earlier, not fetched since
+	e.StaleScopes, carried = cy.staleScopes()
 	switch {
-	case len(fails) == 0 && len(offline) > 0:
-		// Everything reachable was refreshed, but part of the cluster is
-		// not there: its guests, storage and tasks are shown as cached.
-		e.Health, e.HealthReason = store.HealthDegraded, "offline: "+strings.Join(offline, ", ")
-		t := cy.at
-		e.LastSuccess = &t
-	case len(fails) == 0:
+	case len(fails) == 0 && len(offline) == 0 && len(carried) == 0:
 		e.Health, e.HealthReason = store.HealthOK, ""
-		t := cy.at
-		e.LastSuccess = &t
-	case cy.version == nil && cy.status == nil && cy.resources == nil:
+	case len(fails) > 0 && cy.version == nil && cy.status == nil && cy.resources == nil:
 		e.Health, e.HealthReason = store.HealthDown, firstFailure(fails).Error()
 	default:
-		e.Health = store.HealthDegraded
-		e.HealthReason = fmt.Sprintf("%d of the cycle's scopes failed; first: %v", len(fails), firstFailure(fails))
+		// Part of the cluster is not there (its rows are shown as cached),
+		// or scopes failed: in this cycle, or in an earlier one and this
+		// cycle did not fetch them (backups in a fast cycle).
+		e.Health, e.HealthReason = store.HealthDegraded, degradedReason(cy.ep, offline, fails, carried)
 	}
 	if len(fails) > 0 {
 		e.LastError = firstFailure(fails).Error()
@@ -227,20 +239,165 @@ func (cy *cycle) endpointRecord() store.Endpoint {
 	return e
 }
 
+// reasonErrors is how many failures a health reason names.
+const reasonErrors = 3
+
+// degradedReason names every cause on one line: "offline: pve3; 2 scopes
+// failed: GET /nodes/pve1/time: 403 ...; GET ...". Of this cycle's
+// failures the most telling comes first (firstFailure), then the others
+// by kind and scope, requests skipped after another failure last; then the
+// scopes that failed in an earlier cycle and were not fetched since. After
+// reasonErrors errors, "and N more".
+func degradedReason(ep string, offline []string, fails []Failure, carried []store.ScopeProblem) string {
+	var parts []string
+	if len(offline) > 0 {
+		parts = append(parts, "offline: "+strings.Join(offline, ", "))
+	}
+	var texts []string
+	if len(fails) > 0 {
+		fi := firstFailureIndex(fails)
+		rest := append(append([]Failure{}, fails[:fi]...), fails[fi+1:]...)
+		sort.SliceStable(rest, func(i, j int) bool {
+			a, b := rest[i], rest[j]
+			if da, db := errors.Is(a.Err, ErrDependency), errors.Is(b.Err, ErrDependency); da != db {
+				return db
+			}
+			return a.Kind < b.Kind || a.Kind == b.Kind && a.Scope < b.Scope
+		})
+		texts = append(texts, fails[fi].Err.Error())
+		for _, f := range rest {
+			texts = append(texts, f.Err.Error())
+		}
+	}
+	for _, p := range carried {
+		texts = append(texts, p.Error)
+	}
+	if n := len(texts); n > 0 {
+		named := make([]string, 0, reasonErrors+1)
+		for _, t := range texts[:min(n, reasonErrors)] {
+			named = append(named, reasonText(ep, t))
+		}
+		if n > reasonErrors {
+			named = append(named, fmt.Sprintf("and %d more", n-reasonErrors))
+		}
+		noun := "scopes"
+		if n == 1 {
+			noun = "scope"
+		}
+		parts = append(parts, fmt.Sprintf("%d %s failed: %s", n, noun, strings.Join(named, "; ")))
+	}
+	return strings.Join(parts, "; ")
+}
+
+// reasonText is an error on one line, without the endpoint's name (the
+// reason is the endpoint's own).
+func reasonText(ep, err string) string {
+	return strings.Join(strings.Fields(strings.TrimPrefix(err, "endpoint "+ep+": ")), " ")
+}
+
+// staleScopes carries the previous cycle's list forward: a scope fetched
+// successfully in this cycle leaves it, a scope that failed in it is added
+// or keeps the start of its streak, and a scope this cycle did not fetch
+// (backup listings in a fast cycle, a node that is offline) keeps its
+// entry unless what it lists is gone from the cluster. It returns the
+// list, sorted by kind then scope, and the entries kept from earlier
+// cycles.
+func (cy *cycle) staleScopes() (all, carried []store.ScopeProblem) {
+	cy.mu.Lock()
+	defer cy.mu.Unlock()
+	failed := map[scopeKey]Failure{}
+	for _, f := range cy.res.Failures {
+		failed[scopeKey{f.Kind, f.Scope}] = f
+	}
+	exists := cy.scopeExists()
+	var out []store.ScopeProblem
+	since := map[scopeKey]time.Time{}
+	for _, p := range cy.prev.StaleScopes {
+		k := scopeKey{p.Kind, p.Scope}
+		if _, again := failed[k]; again {
+			since[k] = p.Since
+		} else if !cy.done[k] && exists(p) {
+			out = append(out, p)
+			carried = append(carried, p)
+		}
+	}
+	for k, f := range failed {
+		p := store.ScopeProblem{Kind: f.Kind, Scope: f.Scope, Error: f.Err.Error(), Since: cy.at}
+		if t, ok := since[k]; ok {
+			p.Since = t
+		}
+		out = append(out, p)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		return a.Kind < b.Kind || a.Kind == b.Kind && a.Scope < b.Scope
+	})
+	return out, carried
+}
+
+// scopeExists reports whether a scope that failed earlier still names
+// something this cycle saw: a guest deleted or made a template has no
+// snapshots to list, a node that left the cluster no task archive, a
+// storage removed or no longer holding backups no listing. Without the
+// answer that would tell (cluster resources, storage config), it exists.
+// cy.mu is held.
+func (cy *cycle) scopeExists() func(store.ScopeProblem) bool {
+	nodes, guests := map[string]bool{}, map[string]bool{}
+	for _, r := range cy.resources {
+		switch r.Type {
+		case "node":
+			nodes[r.Node] = true
+		case "qemu", "lxc":
+			if !bool(r.Template) {
+				guests[store.GuestKey(r.Type, int(r.VMID))] = true
+			}
+		}
+	}
+	storages := map[string]wireStorage{}
+	for _, s := range cy.storage {
+		storages[s.Storage] = s
+	}
+	node := func(n string) bool { return !cy.reached || nodes[n] }
+	return func(p store.ScopeProblem) bool {
+		switch p.Kind {
+		case store.KindSnapshot:
+			return !cy.reached || guests[p.Scope]
+		case store.KindTask:
+			return node(p.Scope)
+		case store.KindReplication:
+			if n, ok := strings.CutPrefix(p.Scope, "status@"); ok {
+				return node(n)
+			}
+		case store.KindBackup:
+			id, n, local := strings.Cut(p.Scope, "@")
+			if cy.storageOK {
+				s, ok := storages[id]
+				if !ok || bool(s.Disable) || !hasContent(s.Content, "backup") || local && bool(s.Shared) {
+					return false
+				}
+			}
+			return !local || node(n)
+		}
+		return true
+	}
+}
+
 // firstFailure picks the most telling error: a missing privilege, else
 // what /version said (the first thing a user checks), else the first.
-func firstFailure(fails []Failure) error {
-	for _, f := range fails {
+func firstFailure(fails []Failure) error { return fails[firstFailureIndex(fails)].Err }
+
+func firstFailureIndex(fails []Failure) int {
+	for i, f := range fails {
 		if _, ok := f.Err.(*MissingPrivilegeError); ok {
-			return f.Err
+			return i
 		}
 	}
-	for _, f := range fails {
+	for i, f := range fails {
 		if f.Kind == store.KindEndpoint && f.Scope == "version" {
-			return f.Err
+			return i
 		}
 	}
-	return fails[0].Err
+	return 0
 }
 
 // offlineNodes lists the nodes cluster resources report offline.

@@ -128,8 +128,26 @@ func TestFaultSuite(t *testing.T) {
 			if ep.Health == store.HealthOK || ep.LastError == "" || ep.HealthReason == "" {
 				t.Fatalf("cycle %d: %d faults but the endpoint says %s / %q", i, faults, ep.Health, ep.LastError)
 			}
-		} else if ep.Health != store.HealthOK && slow == 0 {
-			t.Fatalf("cycle %d: no fault but health %s: %s", i, ep.Health, ep.HealthReason)
+		} else if (ep.Health != store.HealthOK) != (len(ep.StaleScopes) > 0) && slow == 0 {
+			// Scopes that failed in an earlier cycle and were not fetched
+			// since keep the endpoint degraded.
+			t.Fatalf("cycle %d: no fault, %d stale scopes, but health %s: %s", i, len(ep.StaleScopes), ep.Health, ep.HealthReason)
+		}
+		// Every failed scope is listed with this cycle's error; a scope
+		// that answered is not.
+		stale := map[string]string{}
+		for _, p := range ep.StaleScopes {
+			stale[string(p.Kind)+" "+p.Scope] = p.Error
+		}
+		for _, f := range res.Failures {
+			if got, ok := stale[string(f.Kind)+" "+f.Scope]; !ok || got != f.Err.Error() {
+				t.Fatalf("cycle %d: failed scope %s %s listed as %q, want %q", i, f.Kind, f.Scope, got, f.Err)
+			}
+		}
+		for _, w := range res.Writes {
+			if _, ok := stale[string(w.Kind)+" "+w.Scope]; ok && w.Kind != store.KindEndpoint && w.Kind != store.KindSyncRun {
+				t.Fatalf("cycle %d: scope %s %s was written but is listed as stale", i, w.Kind, w.Scope)
+			}
 		}
 		compareWithTruth(t, st, want, "lab")
 		if t.Failed() {
@@ -141,8 +159,8 @@ func TestFaultSuite(t *testing.T) {
 	}
 	sim.SetFaults(pvesim.Faults{})
 	res, err := clean.RefreshNow(ctx, TierFull)
-	if err != nil || !res.Complete() || res.Endpoint.Health != store.HealthOK {
-		t.Fatalf("clean cycle after the faults: %v %+v", err, res.Failures)
+	if err != nil || !res.Complete() || res.Endpoint.Health != store.HealthOK || len(res.Endpoint.StaleScopes) != 0 {
+		t.Fatalf("clean cycle after the faults: %v %+v, stale %+v", err, res.Failures, res.Endpoint.StaleScopes)
 	}
 	compareWithTruth(t, st, want, "lab")
 	if err := st.Check(); err != nil {
