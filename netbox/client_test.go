@@ -3,6 +3,7 @@ package netbox
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/json"
 	"errors"
 	"io"
 	"log"
@@ -148,14 +149,47 @@ func TestMappingHelpers(t *testing.T) {
 			t.Errorf("slugify(%q) = %q, want %q", in, got, want)
 		}
 	}
-	for in, want := range map[string]string{"vma.zst": "zst", "tar.zst": "tzst", "pbs-vm": "pbs-vm", "tar.gz": "tgz", "vma.lzo": "undefined"} {
-		if got := backupFormat(in); got != want {
-			t.Errorf("backupFormat(%q) = %q, want %q", in, got, want)
+	// The plugin backend's aliases (proxbox-api _normalize_backup_format).
+	for _, tc := range []struct{ format, volid, want string }{
+		{"vma.zst", "local:backup/vzdump-qemu-100-2026_11_01-01_00_00.vma.zst", "tzst"},
+		{"zst", "local:backup/x", "tzst"}, {"tzst", "", "tzst"}, {"pbs-vm", "pbs:backup/vm/100/2026-11-01T01:00:00Z", "pbs-vm"},
+		{"tar.zst", "local:backup/vzdump-lxc-200-2026_11_01-01_00_00.tar.zst", "undefined"},
+		{"tar.gz", "pbs:backup/ct/200/2026-11-01T01:00:00Z", "pbs-ct"}, {"vma.lzo", "", "undefined"}, {"", "pbs:backup/vm/1/x", "pbs-vm"},
+	} {
+		if got := backupFormat(tc.format, tc.volid); got != tc.want {
+			t.Errorf("backupFormat(%q, %q) = %q, want %q", tc.format, tc.volid, got, tc.want)
 		}
 	}
-	for _, tc := range []struct{ typ, want string }{{"qmstart", "QEMU 100 - Start"}, {"vzdump", "QEMU 100 - Backup"}, {"qmigrate", "QEMU 100 - Migrate"}} {
-		if got := taskDescription("qemu", "100", tc.typ); got != tc.want {
-			t.Errorf("taskDescription(%s) = %q, want %q", tc.typ, got, tc.want)
+	for _, tc := range []struct{ subtype, volid, want string }{{"ct", "", "lxc"}, {"vm", "", "qemu"}, {"", "pbs:backup/ct/1/x", "lxc"}, {"", "local:backup/x", "undefined"}} {
+		if got := subtypeOf(tc.subtype, tc.volid); got != tc.want {
+			t.Errorf("subtypeOf(%q, %q) = %q, want %q", tc.subtype, tc.volid, got, tc.want)
+		}
+	}
+	// The backend's _format_task_description and _humanize_task_type.
+	for _, tc := range []struct{ guest, id, typ, want string }{{"qemu", "100", "qmstart", "QEMU 100 - Start"}, {"qemu", "100", "vzdump", "QEMU 100 - Vzdump"},
+		{"lxc", "200", "vzmigrate", "CT 200 - Migrate"}, {"qemu", "", "qmigrate", "QEMU - Migrate"}, {"qemu", "100", "qmSTART", "QEMU 100 - Start"}} {
+		if got := taskDescription(tc.guest, tc.id, tc.typ); got != tc.want {
+			t.Errorf("taskDescription(%s, %q, %s) = %q, want %q", tc.guest, tc.id, tc.typ, got, tc.want)
+		}
+	}
+	// A job's own prune-backups as the backend parses it.
+	for _, tc := range []struct {
+		raw  string
+		want map[string]any
+	}{
+		{`{"id":"j"}`, map[string]any{}},
+		{`{"prune-backups":{"keep-last":"3","keep-daily":7}}`, map[string]any{"keep_last": int64(3), "keep_daily": int64(7)}},
+		{`{"prune-backups":{"keep-all":"0"}}`, map[string]any{"keep_all": true}},
+		{`{"prune-backups":{"keep-last":"0","keep-hourly":"2"}}`, map[string]any{"keep_last": int64(0)}},
+		{`{"prune-backups":"keep-last=3,keep-weekly=2"}`, map[string]any{"keep_last": int64(3), "keep_weekly": int64(2)}},
+		{`{"prune-backups":"keep-all"}`, map[string]any{"keep_all": true}},
+		{`{"prune-backups":"keep-all=1"}`, map[string]any{}},
+	} {
+		got := jobKeeps(json.RawMessage(tc.raw))
+		for _, k := range []string{"keep_last", "keep_daily", "keep_weekly", "keep_monthly", "keep_yearly", "keep_all"} {
+			if got[k] != tc.want[k] {
+				t.Errorf("jobKeeps(%s)[%s] = %v, want %v", tc.raw, k, got[k], tc.want[k])
+			}
 		}
 	}
 	s := DefaultSettings()

@@ -19,7 +19,15 @@ type scopeGuard struct {
 	storages map[string]*store.Storage
 	nodes    []store.Node
 	offline  []string
-	kept     int
+	// guestNode is each cached guest's node (filled by the builder).
+	guestNode map[string]string
+	kept      int
+}
+
+// offlineNode reports whether a guest lives on a node that is offline: its
+// resources entry lacks what the node would say (sizes, status).
+func (g *scopeGuard) offlineNode(guestKey string) bool {
+	return guestKey != "" && slices.Contains(g.offline, g.guestNode[guestKey])
 }
 
 // The collector's scope names (proxmox/collector.go).
@@ -30,7 +38,7 @@ const (
 
 func newScopeGuard(st *store.Store, e *store.Endpoint) (*scopeGuard, error) {
 	g := &scopeGuard{endpoint: e.Name, failed: map[store.Kind]map[string]store.ScopeProblem{},
-		written: map[store.Kind]map[string]bool{}, storages: map[string]*store.Storage{}}
+		written: map[store.Kind]map[string]bool{}, storages: map[string]*store.Storage{}, guestNode: map[string]string{}}
 	for _, p := range e.StaleScopes {
 		if g.failed[p.Kind] == nil {
 			g.failed[p.Kind] = map[string]store.ScopeProblem{}
@@ -105,6 +113,9 @@ func (g *scopeGuard) check(k store.Kind, scope, what string) string {
 func (g *scopeGuard) protect(k Kind, o map[string]any, guestKey string) string {
 	switch k {
 	case KindVM, KindVirtualDisk:
+		if g.offlineNode(guestKey) {
+			return "the node of " + guestKey + " is offline"
+		}
 		return g.check(store.KindGuest, scopeResources, "the cluster's guests")
 	case KindProxmoxNode:
 		return g.check(store.KindNode, scopeResources, "the cluster's nodes")

@@ -301,7 +301,7 @@ func (b *builder) endpointHost(e *store.Endpoint, d *desired) {
 	host := e.Domain
 	addr, err := netip.ParseAddr(host)
 	if err != nil {
-		d.createOnly["domain"] = orNil(clip(host, 255))
+		d.createOnly["domain"] = orNil(clip(host, 253)) // the plugin's DomainField
 		d.createOnly["ip_address"] = nil
 		return
 	}

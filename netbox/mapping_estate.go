@@ -105,11 +105,7 @@ func (b *builder) endpointRow(e *store.Endpoint, mode SyncMode) {
 	pe := newDesired(KindProxmoxEndpoint, ep, fmt.Sprintf("Proxmox endpoint %q", ep), ep)
 	pe.mode = mode
 	pe.link = &linkTarget{kind: store.KindEndpoint, key: ep + " endpoint", endpoint: ep}
-	clusterMode := e.Mode
-	if clusterMode != "standalone" {
-		clusterMode = "cluster"
-	}
-	pe.fields["mode"] = clusterMode
+	pe.fields["mode"] = endpointMode(e)
 	pe.fields["version"] = orNil(clip(e.Version, 20))
 	pe.fields["repoid"] = orNil(clip(e.RepoID, 16))
 	c := pe.createOnly
@@ -134,6 +130,18 @@ func (b *builder) endpointRow(e *store.Endpoint, mode SyncMode) {
 	b.tag(TagCreatedByTUI, "proxbox-tui", "3f51b5", "Created by proxbox-tui")
 	pe.createTags = append(pe.createTags, TagCreatedByTUI)
 	b.add(pe)
+}
+
+// endpointMode is the plugin's derive_proxmox_endpoint_mode: one node is
+// standalone, a cluster of more is a cluster, none is undefined.
+func endpointMode(e *store.Endpoint) string {
+	switch {
+	case e.NodeCount == 1:
+		return "standalone"
+	case e.NodeCount > 1:
+		return "cluster"
+	}
+	return "undefined"
 }
 
 // records lists an endpoint's records of a kind, narrowed to the selected
@@ -210,7 +218,7 @@ func (b *builder) nodes(ep, cluster, site string) error {
 		pn.fields["name"] = clip(n.Name, 255)
 		pn.fields["proxmox_cluster"] = ref{kind: KindProxmoxCluster, key: ep + "/" + cluster, optional: true}
 		pn.fields["netbox_device"] = ref{kind: KindDevice, key: dkey, optional: true}
-		pn.fields["node_id"] = orNil(int64(n.NodeID))
+		pn.fields["node_id"] = int64(n.NodeID) // 0 for a standalone node, as the plugin writes it
 		pn.fields["ip_address"] = n.IPAddress
 		pn.fields["online"] = n.Online
 		pn.fields["local"] = n.Local
@@ -268,6 +276,15 @@ func (b *builder) guests(ep, cluster, site string) (map[int]*store.Guest, error)
 		}
 		if selected != nil && !selected[g.RecordKey()] {
 			d.refOnly = true
+		}
+		// A guest on an offline node is known only by name and id: it is
+		// looked up, never created or patched from that.
+		guard := b.guards[ep]
+		if guard != nil {
+			guard.guestNode[g.RecordKey()] = g.Node
+			if guard.offlineNode(g.RecordKey()) {
+				d.refOnly = true
+			}
 		}
 		d.link = &linkTarget{kind: store.KindGuest, key: g.RecordKey(), endpoint: ep}
 		d.fields["name"] = name

@@ -3,6 +3,7 @@ package netbox
 import (
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/proxbox-tui/proxbox-tui/store"
@@ -22,29 +23,38 @@ func rawJSON(raw json.RawMessage) any {
 	return jsonVal{v}
 }
 
-// backupFormat maps a volume's format to the plugin's choices.
-func backupFormat(f string) string {
-	switch f {
-	case "pbs-vm", "pbs-ct", "iso", "qcow2", "raw", "tar", "tgz", "tzst", "tbz", "zst":
-		return f
-	case "tar.zst", "tar.zstd":
+// backupFormat maps a volume's format to the plugin's choices as its
+// backend does (proxbox-api _normalize_backup_format): known aliases, note
+// that a QEMU vma.zst is its "tzst"; else a PBS-style volid names the type.
+func backupFormat(format, volid string) string {
+	switch f := strings.ToLower(strings.TrimSpace(format)); f {
+	case "zst", "vma.zst", "vma.zstd":
 		return "tzst"
-	case "tar.gz":
-		return "tgz"
-	case "tar.bz2":
-		return "tbz"
-	case "vma.zst", "vma.zstd":
-		return "zst"
+	case "pbs-ct", "pbs-vm", "qcow2", "raw", "tgz", "tbz", "tar", "iso", "tzst":
+		return f
 	}
-	return "undefined"
+	return byVolid(volid, "pbs-ct", "pbs-vm")
 }
 
-func subtypeOf(s string) string {
-	switch s {
+// subtypeOf maps a backup's subtype as the backend does (ct is lxc, vm is
+// qemu; else the volid's /ct/ or /vm/).
+func subtypeOf(subtype, volid string) string {
+	switch strings.ToLower(strings.TrimSpace(subtype)) {
 	case "qemu", "vm":
 		return "qemu"
 	case "lxc", "ct":
 		return "lxc"
+	}
+	return byVolid(volid, "lxc", "qemu")
+}
+
+func byVolid(volid, ct, vm string) string {
+	v := strings.ToLower(volid)
+	switch {
+	case strings.Contains(v, "/ct/"):
+		return ct
+	case strings.Contains(v, "/vm/"):
+		return vm
 	}
 	return "undefined"
 }
@@ -80,8 +90,8 @@ func (b *builder) backups(ep, cluster string, guests map[int]*store.Guest) error
 		f["virtual_machine"] = ref{kind: KindVM, key: vm}
 		f["proxmox_storage"] = ref{kind: KindStorage, key: cluster + "/" + bk.Storage, optional: true}
 		f["storage"] = orNil(clip(bk.Storage, 255))
-		f["subtype"] = subtypeOf(bk.Subtype)
-		f["format"] = backupFormat(bk.Format)
+		f["subtype"] = subtypeOf(bk.Subtype, bk.VolumeID)
+		f["format"] = backupFormat(bk.Format, bk.VolumeID)
 		if bk.CreationTime.IsZero() {
 			f["creation_time"] = nil
 		} else {
@@ -136,12 +146,12 @@ func (b *builder) snapshots(ep, cluster string, guests map[int]*store.Guest) err
 		f["name"] = clip(s.Name, 255)
 		f["vmid"] = int64(s.VMID)
 		f["node"] = clip(node, 255)
-		f["subtype"] = subtypeOf(s.Subtype)
-		if f["subtype"] == "undefined" {
-			f["subtype"] = "qemu"
+		f["subtype"] = "qemu" // the plugin's choices: qemu or lxc
+		if s.Subtype == "lxc" {
+			f["subtype"] = "lxc"
 		}
 		f["status"] = "active"
-		f["description"] = orNil(s.Description)
+		f["description"] = s.Description // the backend writes "" for none
 		f["snaptime"] = s.Snaptime
 		f["parent"] = orNil(clip(s.Parent, 255))
 		b.managed(d)
@@ -150,27 +160,32 @@ func (b *builder) snapshots(ep, cluster string, guests map[int]*store.Guest) err
 	return nil
 }
 
-// taskActions are the words a task description names (reference §1.8).
+// taskActions are the words a task description names, in the backend's
+// order (proxbox-api _humanize_task_type): the first found in the type.
 var taskActions = []string{"start", "shutdown", "reboot", "stop", "pause", "resume", "suspend", "delete",
 	"create", "clone", "move", "backup", "restore", "snapshot", "rollback", "migrate", "convert"}
 
+// taskDescription is the backend's "{QEMU|CT} {id} - {Action}".
 func taskDescription(guestType, id, typ string) string {
-	prefix := "QEMU"
-	if guestType == "lxc" {
+	prefix := strings.ToUpper(guestType)
+	switch guestType {
+	case "lxc", "ct":
 		prefix = "CT"
+	case "qemu":
+		prefix = "QEMU"
 	}
-	action := typ
-	if typ == "vzdump" {
-		action = "backup"
-	}
+	action := ""
 	for _, a := range taskActions {
-		if strings.Contains(typ, a) {
-			action = a
+		if strings.Contains(strings.ToLower(typ), a) {
+			action = strings.ToUpper(a[:1]) + a[1:]
 			break
 		}
 	}
-	if action != "" {
-		action = strings.ToUpper(action[:1]) + action[1:]
+	if action == "" && typ != "" { // Python's str.capitalize
+		action = strings.ToUpper(typ[:1]) + strings.ToLower(typ[1:])
+	}
+	if id == "" {
+		return fmt.Sprintf("%s - %s", prefix, action)
 	}
 	return fmt.Sprintf("%s %s - %s", prefix, id, action)
 }
@@ -279,12 +294,11 @@ func (b *builder) routines(ep, cluster string) error {
 			status = store.StatusActive
 		}
 		f["status"] = status
-		f["keep_last"] = intPtr(r.KeepLast)
-		f["keep_daily"] = intPtr(r.KeepDaily)
-		f["keep_weekly"] = intPtr(r.KeepWeekly)
-		f["keep_monthly"] = intPtr(r.KeepMonthly)
-		f["keep_yearly"] = intPtr(r.KeepYearly)
-		f["keep_all"] = boolPtr(r.KeepAll)
+		// The job's own prune-backups, as the plugin's backend parses it:
+		// the retention a job inherits is a TUI and `prune` matter.
+		for k, v := range jobKeeps(r.RawConfig) {
+			f[k] = v
+		}
 		f["notes_template"] = r.NotesTemplate
 		f["bwlimit"] = intPtr(r.Bwlimit)
 		f["zstd"] = intPtr(r.Zstd)
@@ -298,6 +312,54 @@ func (b *builder) routines(ep, cluster string) error {
 		b.add(d)
 	}
 	return nil
+}
+
+// jobKeeps parses a job's own prune-backups the way the plugin's backend
+// does (proxbox-api _parse_prune_backups): in the object form each keep-*
+// of digits is a number (0 included) and a keep-all key, whatever its
+// value, is true; in the string form keep-X=N counts and only a bare
+// keep-all token is true. What the job does not set is null.
+func jobKeeps(raw json.RawMessage) map[string]any {
+	out := map[string]any{"keep_last": nil, "keep_daily": nil, "keep_weekly": nil, "keep_monthly": nil, "keep_yearly": nil, "keep_all": nil}
+	var job map[string]any
+	if json.Unmarshal(raw, &job) != nil {
+		return out
+	}
+	pb := job["prune-backups"]
+	if pb == nil {
+		pb = job["prune_backups"]
+	}
+	set := func(key string, v any) {
+		name := "keep_" + strings.TrimPrefix(key, "keep-")
+		if _, ok := out[name]; !ok || name == "keep_all" {
+			return
+		}
+		s := strings.TrimSpace(fmt.Sprint(v))
+		if s != "" && strings.Trim(s, "0123456789") == "" { // Python's str.isdigit
+			if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+				out[name] = n
+			}
+		}
+	}
+	switch v := pb.(type) {
+	case map[string]any:
+		for k, val := range v {
+			set(k, val)
+		}
+		if _, ok := v["keep-all"]; ok {
+			out["keep_all"] = true
+		}
+	case string:
+		for _, part := range strings.Split(v, ",") {
+			part = strings.TrimSpace(part)
+			if k, val, ok := strings.Cut(part, "="); ok {
+				set(strings.TrimSpace(k), strings.TrimSpace(val))
+			} else if strings.EqualFold(part, "keep-all") {
+				out["keep_all"] = true
+			}
+		}
+	}
+	return out
 }
 
 func (b *builder) replications(ep, cluster string, guests map[int]*store.Guest) error {

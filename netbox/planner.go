@@ -185,7 +185,7 @@ func (p *Planner) build(ctx context.Context, inst *Instance, scope Scope) (*buil
 		}
 		return nil, errors.New("nothing to push: no Proxmox endpoint is in the cache (run `proxbox-tui refresh`)")
 	}
-	if b.plugin, b.global, b.effs, err = p.client.resolveAll(ctx, inst, p.set, chosen); err != nil {
+	if b.plugin, b.global, b.effs, err = p.client.resolveAll(ctx, inst, p.st, p.set, chosen); err != nil {
 		return nil, err
 	}
 	for _, e := range chosen {

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -27,22 +28,15 @@ type pluginState struct {
 
 // readPlugin reads the plugin's settings and endpoint rows. A token that
 // may not read the settings is a warning: local config and defaults apply.
-func (c *Client) readPlugin(ctx context.Context, eps []*store.Endpoint, sem chan struct{}) (*pluginState, error) {
+func (c *Client) readPlugin(ctx context.Context, eps []*store.Endpoint, names map[string][]string, sem chan struct{}) (*pluginState, error) {
 	ps := &pluginState{rowOf: map[string]map[string]any{}, matchBy: map[string]string{}}
-	var raw map[string]any
-	err := c.Get(ctx, "plugins/proxbox/settings", nil, &raw)
-	var ae *APIError
-	switch {
-	case err == nil:
-		ps.settings = singleton(raw)
-	case errors.As(err, &ae) && (ae.Status == http.StatusForbidden || ae.Status == http.StatusNotFound):
-		why := "the token may not read them"
-		if ae.Status == http.StatusNotFound {
-			why = "this plugin version has none"
-		}
-		ps.warnings = append(ps.warnings, fmt.Sprintf("the plugin's settings were not read (%s: %s): local config and defaults apply", why, ae.Message()))
-	default:
-		return nil, fmt.Errorf("read the plugin's settings: %w", err)
+	settings, warning, err := c.readSettings(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ps.settings = settings
+	if warning != "" {
+		ps.warnings = append(ps.warnings, warning)
 	}
 	rows, err := c.List(ctx, specOf(KindProxmoxEndpoint).path, url.Values{}, sem)
 	if err != nil {
@@ -53,21 +47,60 @@ func (c *Client) readPlugin(ctx context.Context, eps []*store.Endpoint, sem chan
 	if err := c.roleSlugs(ctx, append([]map[string]any{ps.settings}, rows...), sem); err != nil {
 		return nil, err
 	}
-	ps.match(eps)
+	ps.match(eps, names)
 	return ps, nil
 }
 
-// singleton is the one settings row, whether NetBox answered the object
-// or a list holding it.
-func singleton(raw map[string]any) pluginValues {
-	if res, ok := raw["results"].([]any); ok {
-		if len(res) == 0 {
-			return pluginValues{}
-		}
-		m, _ := res[0].(map[string]any)
-		return m
+// readSettings reads the plugin's settings singleton: the list (NetBox
+// shows it only to tokens that may view it), else settings/runtime/, which
+// answers any authenticated token. Not being able to read them is a
+// warning: local config and defaults apply.
+func (c *Client) readSettings(ctx context.Context) (pluginValues, string, error) {
+	var list struct {
+		Results []map[string]any `json:"results"`
 	}
-	return raw
+	if err := c.Get(ctx, "plugins/proxbox/settings", nil, &list); err != nil {
+		if !refused(err) {
+			return nil, "", fmt.Errorf("read the plugin's settings: %w", err)
+		}
+	} else if len(list.Results) > 0 {
+		return settingsOnly(list.Results[0]), "", nil
+	}
+	var one map[string]any
+	if err := c.Get(ctx, "plugins/proxbox/settings/runtime", nil, &one); err != nil {
+		if refused(err) {
+			var ae *APIError
+			errors.As(err, &ae)
+			return nil, fmt.Sprintf("the plugin's settings were not read (the token may not read them: %s): local config and defaults apply", ae.Message()), nil
+		}
+		return nil, "", fmt.Errorf("read the plugin's settings: %w", err)
+	}
+	if len(one) == 0 {
+		return nil, "the plugin's settings were not read (NetBox returned none): local config and defaults apply", nil
+	}
+	return settingsOnly(one), "", nil
+}
+
+func refused(err error) bool {
+	var ae *APIError
+	return errors.As(err, &ae) && (ae.Status == http.StatusForbidden || ae.Status == http.StatusNotFound || ae.Status == http.StatusMethodNotAllowed)
+}
+
+// settingsOnly keeps the settings a push uses; the runtime answer also
+// carries the plugin's encryption key, which must go no further.
+func settingsOnly(raw map[string]any) pluginValues {
+	out := pluginValues{}
+	for _, k := range pluginModeKeys {
+		out["sync_mode_"+k] = raw["sync_mode_"+k]
+	}
+	for _, f := range overwriteFlags {
+		out["overwrite_"+f.name] = raw["overwrite_"+f.name]
+	}
+	for _, k := range []string{"delete_orphans", "default_role_qemu", "default_role_lxc", "vm_interface_sync_strategy",
+		"ignore_ipv6_link_local_addresses", "primary_ip_preference"} {
+		out[k] = raw[k]
+	}
+	return out
 }
 
 // roleSlugs replaces the default role references of the settings and rows
@@ -135,9 +168,11 @@ func rowAddr(row map[string]any) string {
 	return ""
 }
 
-// match resolves each endpoint to a row as the plugin does: by domain and
-// port, then by IP address and port, then by name (ours or the cluster's).
-func (ps *pluginState) match(eps []*store.Endpoint) {
+// match resolves each endpoint to a row as the plugin does: by domain,
+// then by IP address (the same port first, then any: the plugin's backend
+// does not compare ports), then by name (ours, the cluster's, or for a
+// standalone node the node's, which the backend names its session after).
+func (ps *pluginState) match(eps []*store.Endpoint, names map[string][]string) {
 	used := map[int64]bool{}
 	type rule struct {
 		how string
@@ -147,19 +182,23 @@ func (ps *pluginState) match(eps []*store.Endpoint) {
 		_, port := endpointHostPort(e)
 		return idOf(row["port"]) == int64(port)
 	}
+	byDomain := func(e *store.Endpoint, row map[string]any) bool {
+		host, _ := endpointHostPort(e)
+		d, _ := row["domain"].(string)
+		return d != "" && strings.EqualFold(strings.TrimSpace(d), host)
+	}
+	byIP := func(e *store.Endpoint, row map[string]any) bool {
+		host, _ := endpointHostPort(e)
+		return rowAddr(row) != "" && rowAddr(row) == host
+	}
 	rules := []rule{
-		{"domain and port", func(e *store.Endpoint, row map[string]any) bool {
-			host, _ := endpointHostPort(e)
-			d, _ := row["domain"].(string)
-			return d != "" && strings.EqualFold(d, host) && samePort(e, row)
-		}},
-		{"IP address and port", func(e *store.Endpoint, row map[string]any) bool {
-			host, _ := endpointHostPort(e)
-			return rowAddr(row) != "" && rowAddr(row) == host && samePort(e, row)
-		}},
+		{"domain and port", func(e *store.Endpoint, row map[string]any) bool { return byDomain(e, row) && samePort(e, row) }},
+		{"IP address and port", func(e *store.Endpoint, row map[string]any) bool { return byIP(e, row) && samePort(e, row) }},
+		{"domain", byDomain},
+		{"IP address", byIP},
 		{"name", func(e *store.Endpoint, row map[string]any) bool {
 			n, _ := row["name"].(string)
-			return n != "" && (n == e.Name || (e.ClusterName != "" && n == e.ClusterName))
+			return n != "" && slices.Contains(names[e.Name], n)
 		}},
 	}
 	for _, r := range rules {
@@ -191,11 +230,14 @@ func (ps *pluginState) rowNote(ep string) string {
 
 // resolveAll reads the plugin (when installed) and resolves the settings
 // in effect, globally and per endpoint.
-func (c *Client) resolveAll(ctx context.Context, inst *Instance, set Settings, eps []*store.Endpoint) (*pluginState, *Effective, map[string]*Effective, error) {
+func (c *Client) resolveAll(ctx context.Context, inst *Instance, st *store.Store, set Settings, eps []*store.Endpoint) (*pluginState, *Effective, map[string]*Effective, error) {
 	ps := &pluginState{rowOf: map[string]map[string]any{}, matchBy: map[string]string{}}
 	if inst.Plugin {
-		var err error
-		if ps, err = c.readPlugin(ctx, eps, make(chan struct{}, set.concurrency())); err != nil {
+		names, err := endpointNames(st, eps)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		if ps, err = c.readPlugin(ctx, eps, names, make(chan struct{}, set.concurrency())); err != nil {
 			return nil, nil, nil, err
 		}
 	}
@@ -204,6 +246,29 @@ func (c *Client) resolveAll(ctx context.Context, inst *Instance, set Settings, e
 		effs[e.Name] = resolve(set, ps.settings, ps.rowOf[e.Name], roleSlugOf)
 	}
 	return ps, resolve(set, ps.settings, nil, roleSlugOf), effs, nil
+}
+
+// endpointNames are the names the plugin may know an endpoint by: ours,
+// the cluster's, and a standalone node's.
+func endpointNames(st *store.Store, eps []*store.Endpoint) (map[string][]string, error) {
+	out := map[string][]string{}
+	for _, e := range eps {
+		names := []string{e.Name}
+		if e.ClusterName != "" {
+			names = append(names, e.ClusterName)
+		}
+		if e.Mode == "standalone" {
+			nodes, err := store.List[store.Node](st, e.Name)
+			if err != nil {
+				return nil, err
+			}
+			if len(nodes) == 1 {
+				names = append(names, nodes[0].Name)
+			}
+		}
+		out[e.Name] = names
+	}
+	return out, nil
 }
 
 // roleSlugOf is a role reference of the plugin's as a slug (readPlugin
@@ -233,7 +298,7 @@ func EffectiveSettings(ctx context.Context, c *Client, inst *Instance, st *store
 			eps = append(eps, &all[i])
 		}
 	}
-	ps, global, effs, err := c.resolveAll(ctx, inst, set, eps)
+	ps, global, effs, err := c.resolveAll(ctx, inst, st, set, eps)
 	if err != nil {
 		return nil, err
 	}

@@ -219,6 +219,8 @@ type Setting struct {
 	Key    string `json:"key"` // the plugin's name: sync_mode_vm, overwrite_vm_tags, ...
 	Value  string `json:"value"`
 	Source Source `json:"source"`
+	// Note explains a value that is not its source's (a cascade).
+	Note string `json:"note,omitempty"`
 }
 
 // Effective are the push settings in effect for one Proxmox endpoint (or,
@@ -242,7 +244,9 @@ type pluginValues map[string]any
 // settings, then the defaults. roleSlug turns a role reference into a slug.
 func resolve(local Settings, plugin, row pluginValues, roleSlug func(any) string) *Effective {
 	e := &Effective{local: local, modes: map[string]SyncMode{}, flags: map[string]bool{}}
-	add := func(key, value string, src Source) { e.list = append(e.list, Setting{key, value, src}) }
+	add := func(key, value string, src Source) {
+		e.list = append(e.list, Setting{Key: key, Value: value, Source: src})
+	}
 	pick := func(name string, local any, localSet bool) (any, Source) {
 		if localSet {
 			return local, SourceLocal
@@ -275,7 +279,13 @@ func resolve(local Settings, plugin, row pluginValues, roleSlug func(any) string
 			}
 		}
 		e.modes[k] = m
-		add("sync_mode_"+k, string(e.Mode(k)), src)
+		add("sync_mode_"+k, string(m), src)
+	}
+	for i, st := range e.list {
+		k := strings.TrimPrefix(st.Key, "sync_mode_")
+		if m := e.Mode(k); string(m) != st.Value {
+			e.list[i].Value, e.list[i].Note = string(m), "cascade: disabled with "+e.cascadeCause(k)
+		}
 	}
 	for _, f := range overwriteFlags {
 		lv, set := local.Overwrite[f.name]
@@ -359,6 +369,24 @@ func (e *Effective) Mode(key string) SyncMode {
 		}
 	}
 	return m
+}
+
+// cascadeCause names the setting that disables key by cascade.
+func (e *Effective) cascadeCause(key string) string {
+	switch key {
+	case ModeNode:
+		return "sync_mode_cluster"
+	case ModeVMInterface:
+		return "sync_mode_vm and sync_mode_vm_template"
+	case ModeIPAddress, ModeMAC:
+		if e.Mode(ModeVM) == ModeDisabled && e.Mode(ModeVMTemplate) == ModeDisabled && e.modes[ModeVMInterface] != ModeDisabled {
+			return "sync_mode_vm and sync_mode_vm_template"
+		}
+		return "sync_mode_vm_interface"
+	case ModeSDNBGP:
+		return "sync_mode_sdn"
+	}
+	return ""
 }
 
 // Overwrite reports whether existing objects get a field patched: flag is

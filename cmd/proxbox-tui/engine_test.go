@@ -88,7 +88,7 @@ func TestEngineWritesOnTheDemo(t *testing.T) {
 	for {
 		nb, ok, _ := store.Get[store.Endpoint](e.store, nbName, nbName)
 		if ok {
-			if nb.Type != "netbox" || nb.Health != store.HealthOK || !nb.Plugin || nb.Version == "" || nb.Settings["vm"] != "always" {
+			if nb.Type != "netbox" || nb.Health != store.HealthOK || !nb.Plugin || nb.Version == "" || !strings.HasPrefix(nb.Settings["sync_mode_vm"], "always (") {
 				t.Fatalf("NetBox endpoint record: %+v", nb)
 			}
 			break
