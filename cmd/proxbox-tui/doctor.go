@@ -28,8 +28,9 @@ func (a *app) doctorCommand() *cobra.Command {
 answers, its TLS certificate (printing the SHA-256 fingerprint to pin), that
 the token or password is accepted, and that the token holds the privileges
 proxbox-tui needs (cluster status, VM audit, backup listing on each backup
-storage, and the write privileges when allow_writes is set); then the cache
-file (path, lock holder, schema).
+storage, and the write privileges when allow_writes is set), and what the
+cache last recorded about it (health and its reason, the scopes whose latest
+fetch failed, since when); then the cache file (path, lock holder, schema).
 
 Each check prints ok, warn or fail, and a fix for anything that is not ok.
 Exits 1 if any check failed.`,
@@ -78,17 +79,95 @@ func (a *app) diagnose(ctx context.Context, d *doctor) {
 		d.warn("config", fmt.Sprintf("%s is readable by group or others (mode %04o)", cfg.File, mode.Mode().Perm()),
 			"chmod 600 "+cfg.File+" if it holds an inline secret")
 	}
+	// The cache is opened once, before the endpoints: what it recorded about
+	// each is shown with its live checks (one process may hold it at a time).
+	cache := openCache(paths.CacheFile)
+	if cache.st != nil {
+		defer cache.st.Close()
+	}
 	for _, p := range cfg.Proxmox {
 		if p.Disabled {
 			d.ok(p.Name, "disabled in the configuration; not checked")
 			continue
 		}
 		checkEndpoint(ctx, d, p)
+		if cache.st != nil {
+			reportCached(d, cache.st, p.Name)
+		}
 	}
 	if cfg.NetBox != nil {
 		checkNetBox(ctx, d, cfg.NetBox)
 	}
-	checkCache(d, paths.CacheFile)
+	cache.report(d)
+}
+
+// reportCached prints what the last refresh recorded about an endpoint:
+// its health with the reason, and each scope whose latest fetch failed
+// (its rows are older than that refresh).
+func reportCached(d *doctor, st *store.Store, name string) {
+	subject := name + " cache"
+	ep, ok, err := store.Get[store.Endpoint](st, name, name)
+	switch {
+	case err != nil:
+		d.warn(subject, "cannot read the endpoint's record: "+err.Error(), "move the cache aside; the next refresh rebuilds it")
+		return
+	case !ok:
+		d.ok(subject, "not refreshed yet")
+		return
+	}
+	msg := "last refresh " + ep.FetchedAt.UTC().Format(time.RFC3339)
+	switch {
+	case ep.LastSuccess == nil:
+		msg += " (Proxmox never reached)"
+	case !ep.LastSuccess.Equal(ep.FetchedAt):
+		msg += " (Proxmox last reached " + ep.LastSuccess.UTC().Format(time.RFC3339) + ")"
+	}
+	msg += ": " + ep.Health
+	if ep.HealthReason != "" {
+		msg += ": " + ep.HealthReason
+	}
+	switch ep.Health {
+	case store.HealthOK:
+		d.ok(subject, msg)
+	case store.HealthDown:
+		d.warn(subject, msg, "see the checks above; the cached rows stay and are shown stale until a refresh reaches it")
+	default:
+		d.warn(subject, msg, "see the lines below; the rest of the endpoint is refreshed as usual")
+	}
+	outage := 0 // scopes that failed only because the endpoint was down
+	for _, p := range ep.StaleScopes {
+		if ep.Health == store.HealthDown && !p.Since.Before(ep.FetchedAt) {
+			outage++
+			continue
+		}
+		d.warn(subject, fmt.Sprintf("%s %s stale since %s: %s", p.Kind, p.Scope, p.Since.UTC().Format(time.RFC3339), p.Error),
+			staleScopeFix(p))
+	}
+	if outage > 0 {
+		d.warn(subject, fmt.Sprintf("%d more scopes failed in the last refresh, with the endpoint", outage),
+			"see the checks above; they are fetched again when the endpoint answers")
+	}
+}
+
+// staleScopeFix is the likely remedy for a scope that keeps failing, from
+// its error text (the cache keeps the text, not the error).
+func staleScopeFix(p store.ScopeProblem) string {
+	e := p.Error
+	switch {
+	case strings.Contains(e, "missing privilege") || strings.Contains(e, ": 403 "):
+		return "grant the privilege named to the token (see README, Security); its rows stay as last cached"
+	case strings.Contains(e, ": 401 "):
+		return "check token_id and the secret (Datacenter → Permissions → API Tokens)"
+	case strings.Contains(e, ": 595"), strings.Contains(e, "not available on any online node"):
+		return "the node is offline or unreachable from the node you talk to; its rows stay cached"
+	case strings.Contains(e, "connection refused"), strings.Contains(e, "no such host"), strings.Contains(e, "no route to host"):
+		return "the endpoint was unreachable; check the URL and the network path to port 8006"
+	case strings.Contains(e, "no answer within"):
+		return "a slow node or storage; raise timeout / content_timeout for this endpoint"
+	case p.Kind == store.KindBackup:
+		return "check the storage on the node named (for PBS, that the backup server answers); its cached backups stay until a listing succeeds"
+	}
+	return "check the node named in the error (its journal, pveproxy and pvedaemon); the rows stay cached until a fetch succeeds"
 }
 
 func checkEndpoint(ctx context.Context, d *doctor, p ProxmoxEndpoint) {
@@ -219,30 +298,65 @@ func checkNetBox(ctx context.Context, d *doctor, n *NetBoxConfig) {
 	}
 }
 
-func checkCache(d *doctor, path string) {
+// doctorCache is the cache as doctor found it: open and consistent (st),
+// or why not.
+type doctorCache struct {
+	path    string
+	missing bool
+	st      *store.Store
+	err     error // from opening
+	check   error // from the consistency check
+}
+
+func openCache(path string) *doctorCache {
+	c := &doctorCache{path: path}
 	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
-		d.ok("cache", path+" does not exist yet; the first refresh creates it")
-		return
+		c.missing = true
+		return c
 	}
 	st, err := store.Open(path, store.Options{LockTimeout: 500 * time.Millisecond})
 	if err != nil {
+		c.err = err
+		return c
+	}
+	if err := st.Check(); err != nil {
+		st.Close()
+		c.check = err
+		return c
+	}
+	c.st = st
+	return c
+}
+
+func checkCache(d *doctor, path string) {
+	c := openCache(path)
+	if c.st != nil {
+		defer c.st.Close()
+	}
+	c.report(d)
+}
+
+func (c *doctorCache) report(d *doctor) {
+	switch {
+	case c.missing:
+		d.ok("cache", c.path+" does not exist yet; the first refresh creates it")
+		return
+	case c.err != nil:
 		var locked *store.LockedError
 		var schema *store.SchemaError
 		switch {
-		case errors.As(err, &locked):
-			d.warn("cache", err.Error(), "this is expected while a TUI or `serve` runs; otherwise stop the holder")
-		case errors.As(err, &schema):
-			d.fail("cache", err.Error(), "upgrade proxbox-tui, or use --cache with another file")
+		case errors.As(c.err, &locked):
+			d.warn("cache", c.err.Error(), "this is expected while a TUI or `serve` runs; otherwise stop the holder")
+		case errors.As(c.err, &schema):
+			d.fail("cache", c.err.Error(), "upgrade proxbox-tui, or use --cache with another file")
 		default:
-			d.fail("cache", err.Error(), "move the file aside; the next refresh rebuilds it")
+			d.fail("cache", c.err.Error(), "move the file aside; the next refresh rebuilds it")
 		}
 		return
-	}
-	defer st.Close()
-	if err := st.Check(); err != nil {
-		d.fail("cache", "consistency check: "+err.Error(), "move "+path+" aside; the next refresh rebuilds it")
+	case c.check != nil:
+		d.fail("cache", "consistency check: "+c.check.Error(), "move "+c.path+" aside; the next refresh rebuilds it")
 		return
 	}
-	eps, _ := st.Endpoints(store.KindEndpoint)
-	d.ok("cache", fmt.Sprintf("%s: schema %d, consistent, %d endpoint(s) cached (%s)", path, store.SchemaVersion, len(eps), strings.Join(eps, ", ")))
+	eps, _ := c.st.Endpoints(store.KindEndpoint)
+	d.ok("cache", fmt.Sprintf("%s: schema %d, consistent, %d endpoint(s) cached (%s)", c.path, store.SchemaVersion, len(eps), strings.Join(eps, ", ")))
 }

@@ -5,12 +5,14 @@ import (
 	"bytes"
 	"os"
 	"os/exec"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/proxbox-tui/proxbox-tui/netbox/nbsim"
 	"github.com/proxbox-tui/proxbox-tui/proxmox/pvesim"
+	"github.com/proxbox-tui/proxbox-tui/store"
 )
 
 func TestDoctorAllGood(t *testing.T) {
@@ -40,6 +42,70 @@ func TestDoctorAuditorTokenWarnsAboutBackupListing(t *testing.T) {
 	if !strings.Contains(out, "warn  lab privileges: missing Datastore.Allocate (or Datastore.AllocateSpace with VM.Backup on /vms) on /storage/") ||
 		!strings.Contains(out, "silently hides every backup volume") || !strings.Contains(out, "fix: grant Datastore.Allocate") {
 		t.Errorf("no warning about the backup-listing privilege:\n%s", out)
+	}
+}
+
+// What the last refresh recorded is shown with each endpoint's live
+// checks: its health and reason, and each scope that keeps failing, with
+// a fix. A scope failing is a warning, not a failure of doctor.
+func TestDoctorShowsWhatTheCacheRecorded(t *testing.T) {
+	e := startDemoEnv(t, pvesim.TUITokenSecret)
+	e.demo.Lab.Sim.SetFaults(pvesim.Faults{Rate: 1, Kinds: []pvesim.FaultKind{pvesim.Fault5xx}, Paths: []string{"/nodes/*/storage/pbs/content"}})
+	if code, out, errOut := e.run(t, "refresh"); code != 1 || !strings.Contains(out, "lab: degraded") {
+		t.Fatalf("refresh with a failing storage: exit %d\n%s%s", code, out, errOut)
+	}
+	code, out, _ := e.run(t, "doctor")
+	if code != 0 {
+		t.Fatalf("doctor: exit %d\n%s", code, out)
+	}
+	failure := "GET /nodes/pve1/storage/pbs/content: 500 got timeout"
+	for _, want := range []*regexp.Regexp{
+		regexp.MustCompile(`(?m)^warn  lab cache: last refresh \S+Z: degraded: 1 scope failed: ` + regexp.QuoteMeta(failure) + "\n      fix: "),
+		regexp.MustCompile(`(?m)^warn  lab cache: backups pbs stale since \S+Z: endpoint lab: ` + regexp.QuoteMeta(failure) + "\n" +
+			`      fix: check the storage on the node named \(for PBS, that the backup server answers\)`),
+		regexp.MustCompile(`(?m)^ok    edge cache: last refresh \S+Z: ok$`),
+		regexp.MustCompile(`(?m)^ok    cache: .*2 endpoint\(s\) cached`),
+	} {
+		if !want.MatchString(out) {
+			t.Errorf("doctor output does not match %s:\n%s", want, out)
+		}
+	}
+	if strings.Count(out, "lab cache:") != 2 {
+		t.Errorf("lab's cache lines:\n%s", out)
+	}
+
+	// Once lab is gone, the cache says when it was last reached.
+	e.demo.Lab.Close()
+	e.run(t, "refresh", "--endpoint", "lab")
+	_, out, _ = e.run(t, "doctor")
+	down := regexp.MustCompile(`(?m)^warn  lab cache: last refresh \S+Z \(Proxmox last reached \S+Z\): down: endpoint lab: GET /version: .*\n` +
+		`      fix: see the checks above`)
+	// The scope that failed before is still named; those that failed with
+	// the endpoint are counted.
+	if !down.MatchString(out) || !strings.Contains(out, "warn  lab cache: backups pbs stale since ") ||
+		!regexp.MustCompile(`(?m)^warn  lab cache: \d+ more scopes failed in the last refresh, with the endpoint$`).MatchString(out) ||
+		strings.Count(out, "lab cache:") != 3 {
+		t.Errorf("doctor output does not match %s:\n%s", down, out)
+	}
+}
+
+func TestStaleScopeFix(t *testing.T) {
+	for _, tc := range []struct {
+		kind  store.Kind
+		err   string
+		start string
+	}{
+		{store.KindEndpoint, "endpoint lab: GET /nodes/pve1/time: 403 Permission check failed (/nodes/pve1, Sys.Audit)", "grant the privilege named"},
+		{store.KindBackup, "endpoint lab: missing privilege Datastore.Allocate on /storage/pbs: hidden", "grant the privilege named"},
+		{store.KindTask, "endpoint lab: GET /nodes/pve2/tasks: 595 No route to host", "the node is offline"},
+		{store.KindBackup, "endpoint lab: GET /nodes/pve1/storage/nfs/content: no answer within 1m0s", "a slow node or storage"},
+		{store.KindNode, "endpoint lab: GET /cluster/status: dial tcp 127.0.0.1:8006: connect: connection refused", "the endpoint was unreachable"},
+		{store.KindBackup, "endpoint lab: GET /nodes/pve1/storage/pbs/content: 500 got timeout", "check the storage on the node named"},
+		{store.KindTask, "endpoint lab: GET /nodes/pve2/tasks: 500 got timeout", "check the node named"},
+	} {
+		if got := staleScopeFix(store.ScopeProblem{Kind: tc.kind, Error: tc.err}); !strings.HasPrefix(got, tc.start) {
+			t.Errorf("%s: fix %q, want %q...", tc.err, got, tc.start)
+		}
 	}
 }
 
