@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -193,6 +194,7 @@ func (e *APIError) Error() string {
 		for k, v := range e.Errors {
 			parts = append(parts, k+": "+strings.TrimSpace(v))
 		}
+		sort.Strings(parts) // one text per error: it is kept and compared
 		msg = strings.TrimSpace(msg + " " + strings.Join(parts, "; "))
 	}
 	if msg == "" {

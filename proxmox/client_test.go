@@ -172,6 +172,15 @@ func TestClientErrorsNameEndpointPathAndMessage(t *testing.T) {
 		t.Errorf("wrong token: %v", err)
 	}
 
+	// Parameter errors read the same every time (a map has no order).
+	multi := &APIError{Endpoint: "lab", Method: "GET", Path: "/x", Status: 400, Message: "Parameter verification failed.",
+		Errors: map[string]string{"vmid": "bad\n", "node": "missing", "id": "No such job"}}
+	for range 20 {
+		if got, want := multi.Error(), "endpoint lab: GET /x: 400 Parameter verification failed. id: No such job; node: missing; vmid: bad"; got != want {
+			t.Fatalf("%q, want %q", got, want)
+		}
+	}
+
 	var rows []wireResource
 	err = c.Get(ctx, "/truncated", nil, 0, &rows)
 	var de *DecodeError
