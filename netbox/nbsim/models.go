@@ -27,6 +27,9 @@ type behaviour struct {
 	// counts: representation field -> model whose rows point here.
 	counts map[string]string
 	clean  func(c *writeCtx)
+	// reprDisplay is the display of the model's own serializer where it
+	// overrides get_display; nested forms keep display (str()).
+	reprDisplay func(st *store, o *object) string
 }
 
 // constraint is a unique constraint as NetBox enforces it.
@@ -266,21 +269,41 @@ func behaviourTable(key, v string) *behaviour {
 
 	// netbox-proxbox
 	case "netbox_proxbox.proxmoxendpoint":
-		return &behaviour{class: "ProxmoxEndpoint", verbose: "proxmox endpoint",
+		return &behaviour{class: "ProxmoxEndpoint", verbose: "Proxmox endpoint",
+			// EndpointBase.__str__: name, domain, the IP's host, then
+			// "ProxmoxEndpoint(<pk>)".
 			display: func(st *store, o *object) string {
 				for _, f := range []string{"name", "domain"} {
 					if s := str(o.f[f]); s != "" {
 						return s
 					}
 				}
-				if ip := st.get("ipam.ipaddress", asIntOr(o.f["ip_address"])); ip != nil {
-					return str(ip.f["address"])
+				if ip := endpointIP(st, o); ip != "" {
+					return ip
 				}
-				return fmt.Sprintf("Proxmox Endpoint %d", o.id)
+				return fmt.Sprintf("ProxmoxEndpoint(%d)", o.id)
+			},
+			// ProxmoxEndpointSerializer.get_display: "Name (IP)", else
+			// "Name (domain)"; a blank name reads "Proxmox endpoint".
+			reprDisplay: func(st *store, o *object) string {
+				name := strings.TrimSpace(str(o.f["name"]))
+				if name == "" {
+					name = "Proxmox endpoint"
+				}
+				if ip := endpointIP(st, o); ip != "" {
+					return name + " (" + ip + ")"
+				}
+				if d := strings.TrimSpace(str(o.f["domain"])); d != "" {
+					return name + " (" + d + ")"
+				}
+				return name
 			},
 			order:  []string{"name"},
 			unique: []constraint{together("name", "ip_address", "domain")},
-			clean:  cleanEndpoint}
+			// ip_address is on_delete=PROTECT; site, tenant and the
+			// default roles SET_NULL.
+			protect: set("ip_address"),
+			clean:   cleanEndpoint}
 	case "netbox_proxbox.proxmoxcluster":
 		return &behaviour{class: "ProxmoxCluster", verbose: "proxmox cluster", order: []string{"endpoint", "name"},
 			unique: []constraint{together("endpoint", "name")}, cascade: set("endpoint")}

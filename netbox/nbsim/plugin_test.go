@@ -26,8 +26,8 @@ func TestPluginKeys(t *testing.T) {
 	s, c := start(t, Options{Plugin: true, Version: "4.5"})
 	f := seedBase(t, s)
 	vm := s.MustSeed("virtualization/virtual-machines", map[string]any{"name": "web", "cluster": f.cluster})
-	ep := id(c.must(201, "POST", pb+"endpoints/proxmox/", map[string]any{"name": "lab", "domain": "pve.lab", "port": 8006}).m())
-	c.must(400, "POST", pb+"endpoints/proxmox/", map[string]any{"name": "nohost"})
+	ep := id(c.must(201, "POST", pb+"endpoints/proxmox/", map[string]any{"name": "lab", "domain": "pve.lab", "port": 8006, "mode": "cluster"}).m())
+	c.must(400, "POST", pb+"endpoints/proxmox/", map[string]any{"name": "nohost", "mode": "cluster"})
 
 	// Storage: POST upserts on (cluster, name).
 	st1 := c.must(201, "POST", pb+"storage/", map[string]any{"cluster": f.cluster, "name": "local", "storage_type": "dir"}).m()

@@ -34,6 +34,9 @@ func (s *Server) renderDepth(vw *view, o *object, brief bool, sel *fieldSel, dep
 	names := vw.fields
 	if brief {
 		names = vw.brief
+		if depth > 0 && vw.nested != nil {
+			names = vw.nested
+		}
 	}
 	r := &repr{vals: make(map[string]any, len(names))}
 	for _, name := range names {
@@ -85,6 +88,36 @@ func (s *Server) nested(model string, id any, depth int) any {
 	return b
 }
 
+// nestedIPAddress is NetBox's NestedIPAddressSerializer, which the plugin
+// uses for its endpoints' ip_address: the family as a bare number, no
+// description (ipam/api/serializers_/nested.py; display_url from 4.1).
+func (s *Server) nestedIPAddress(id any, depth int) any {
+	n, ok := asInt(id)
+	if !ok {
+		return nil
+	}
+	o := s.st.get("ipam.ipaddress", n)
+	vw := s.views["ipam.ipaddress"]
+	if o == nil || vw == nil {
+		return nil
+	}
+	r := &repr{vals: map[string]any{}}
+	add := func(k string, v any) { r.keys, r.vals[k] = append(r.keys, k), v }
+	add("id", o.id)
+	add("url", s.apiURL(vw, o.id))
+	if atLeast(s.version, "4.1") {
+		add("display_url", s.value(vw, o, "display_url", depth+1))
+	}
+	add("display", vw.beh.display(s.st, o))
+	fam := any(nil)
+	if p, err := netip.ParsePrefix(str(o.f["address"])); err == nil {
+		fam = ipFamily(p)
+	}
+	add("family", fam)
+	add("address", o.f["address"])
+	return r
+}
+
 func (s *Server) apiURL(vw *view, id int) string {
 	return s.baseURL + "/api/" + vw.path + "/" + strconv.Itoa(id) + "/"
 }
@@ -98,6 +131,9 @@ func (s *Server) value(vw *view, o *object, name string, depth int) any {
 	case "display_url":
 		return s.baseURL + "/" + vw.path + "/" + strconv.Itoa(o.id) + "/"
 	case "display":
+		if depth == 0 && vw.beh.reprDisplay != nil {
+			return vw.beh.reprDisplay(s.st, o)
+		}
 		return vw.beh.display(s.st, o)
 	case "created":
 		return formatTime(o.created)
@@ -135,6 +171,15 @@ func (s *Server) value(vw *view, o *object, name string, depth int) any {
 	}
 	switch f.Type {
 	case "fk":
+		switch {
+		case f.PK:
+			if id, ok := asInt(v); ok {
+				return id
+			}
+			return nil
+		case f.Nested == "NestedIPAddressSerializer":
+			return s.nestedIPAddress(v, depth)
+		}
 		return s.nested(f.To, v, depth)
 	case "idlist":
 		ids := asIDs(v)
@@ -223,6 +268,20 @@ func (s *Server) derived(vw *view, o *object, name string, depth int) (any, bool
 			d++
 		}
 		return d, true
+	case "netbox_proxbox.proxmoxendpoint.has_ssh_password", "netbox_proxbox.proxmoxendpoint.has_ssh_private_key":
+		// The SSH secrets are not serializer fields: the API never sets them.
+		return false, true
+	case "netbox_proxbox.proxmoxendpoint.has_ssh_terminal_credentials":
+		return endpointSSHComplete(s.st, o), true
+	case "netbox_proxbox.proxmoxendpoint.service_monitoring_eligible",
+		"netbox_proxbox.proxmoxendpoint.effective_rpc_enabled":
+		// Both need netbox-rpc, which the simulated NetBox does not have.
+		return false, true
+	case "netbox_proxbox.proxmoxendpoint.service_monitoring_last_success_at":
+		return nil, true
+	case "netbox_proxbox.proxmoxendpoint.service_monitoring_last_status",
+		"netbox_proxbox.proxmoxendpoint.service_monitoring_last_error":
+		return "", true
 	case "netbox_proxbox.proxmoxcluster.node_count":
 		return len(s.st.children(vw.key, o.id, "netbox_proxbox.proxmoxnode", "proxmox_cluster")), true
 	}

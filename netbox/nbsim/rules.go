@@ -3,6 +3,7 @@ package nbsim
 import (
 	"fmt"
 	"net/netip"
+	"regexp"
 	"strings"
 )
 
@@ -328,10 +329,127 @@ func cleanCustomField(c *writeCtx) {
 	}
 }
 
+// The plugin's ProxmoxEndpoint rules (models/base.py, models/fields.py,
+// models/proxmox_endpoint.py, models/ssh_credential.py), as full_clean
+// reports them.
+var (
+	reDomainFQDN   = regexp.MustCompile(`^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z0-9]{2,}$`)
+	reDomainSimple = regexp.MustCompile(`^[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$`)
+	reFingerprint  = regexp.MustCompile(`^SHA256:[A-Za-z0-9+/]{43}=?$`)
+)
+
+const msgServiceMonitoring = "Service monitoring requires write permission (allow_writes), SSH access " +
+	"(api_ssh), a registered SSH credential, and netbox-rpc installed and " +
+	"enabled for this endpoint (effective rpc_enabled). Monitoring dispatches " +
+	"an RPC execution each tick, which the backend rejects while RPC is " +
+	"disabled or unavailable."
+
 func cleanEndpoint(c *writeCtx) {
-	if str(c.f["domain"]) == "" && c.f["ip_address"] == nil {
-		c.errs.add("__all__", "Either a domain or an IP address must be set.")
+	// clean_fields: DomainField's max_length and validate_domain.
+	domain := str(c.f["domain"])
+	if domain != "" {
+		if n := len([]rune(domain)); n > 253 {
+			c.errs.add("domain", fmt.Sprintf("Ensure this value has at most 253 characters (it has %d).", n))
+		}
+		if domain != "localhost" && !reDomainFQDN.MatchString(domain) && !reDomainSimple.MatchString(domain) {
+			c.errs.add("domain", domain+" is not a valid domain name")
+		}
 	}
+	// EndpointBase.clean.
+	if strings.TrimSpace(domain) == "" && c.f["ip_address"] == nil {
+		c.errs.add("domain", "Provide either a domain or an IP address.")
+		c.errs.add("ip_address", "Provide either a domain or an IP address.")
+		return
+	}
+	// ProxmoxEndpoint.clean; each raise ends it.
+	if fp := str(c.f["ssh_known_host_fingerprint"]); fp != "" {
+		norm, msg := normalizeFingerprint(fp)
+		if msg != "" {
+			c.errs.add("__all__", msg)
+			return
+		}
+		c.f["ssh_known_host_fingerprint"] = norm
+	}
+	if b, _ := c.f["service_monitoring_enabled"].(bool); b {
+		// Never eligible here: it needs netbox-rpc (and the auto-disable
+		// path needs a row saved with monitoring on, which this rule
+		// never lets through).
+		c.errs.add("__all__", msgServiceMonitoring)
+		return
+	}
+	fp := str(c.f["ssh_known_host_fingerprint"])
+	if str(c.f["ssh_credential_source"]) == "reuse_endpoint" {
+		if str(c.f["password"]) == "" {
+			c.errs.add("ssh_credential_source", "Reusing endpoint credentials for SSH requires a stored "+
+				"endpoint password; token-only endpoints cannot be reused.")
+		}
+		if fp == "" {
+			c.errs.add("ssh_known_host_fingerprint", "Pinned host-key fingerprint is required when reusing "+
+				"endpoint credentials for SSH.")
+		}
+		return
+	}
+	// Dedicated SSH fallback: the secrets are not serializer fields, so a
+	// row given any SSH value through the API is always incomplete.
+	user := str(c.f["ssh_username"])
+	if user == "" && fp == "" {
+		return
+	}
+	if user == "" {
+		c.errs.add("ssh_username", "SSH username is required for endpoint fallback.")
+	}
+	if fp == "" {
+		c.errs.add("ssh_known_host_fingerprint", "Pinned host-key fingerprint is required for endpoint fallback.")
+	}
+	if str(c.f["ssh_auth_method"]) == "password" {
+		c.errs.add("ssh_auth_method", "Password authentication requires a password.")
+	} else {
+		c.errs.add("ssh_auth_method", "Key authentication requires a private key.")
+	}
+}
+
+// normalizeFingerprint is ssh_credential.normalize_fingerprint.
+func normalizeFingerprint(v string) (string, string) {
+	text := strings.TrimSpace(v)
+	if strings.HasPrefix(strings.ToLower(text), "md5:") {
+		return "", "MD5 host-key fingerprints are not accepted — use the SHA-256 form."
+	}
+	canonical := "SHA256:" + strings.TrimRight(text, "=")
+	if strings.HasPrefix(strings.ToLower(text), "sha256:") {
+		_, body, _ := strings.Cut(text, ":")
+		canonical = "SHA256:" + strings.TrimRight(body, "=")
+	}
+	if !reFingerprint.MatchString(canonical) && !reFingerprint.MatchString(canonical+"=") {
+		return "", "Host-key fingerprint must be SHA256:<base64> (43 base64 characters)."
+	}
+	return canonical, ""
+}
+
+// endpointIP is the host of an endpoint's IP address, "" without one
+// (CommonProperties.ip).
+func endpointIP(st *store, o *object) string {
+	ip := st.get("ipam.ipaddress", asIntOr(o.f["ip_address"]))
+	if ip == nil {
+		return ""
+	}
+	if p, err := netip.ParsePrefix(str(ip.f["address"])); err == nil {
+		return p.Addr().String()
+	}
+	return str(ip.f["address"])
+}
+
+// endpointSSHComplete is has_ssh_terminal_credentials: only the reuse
+// source can be complete, since the dedicated secrets are never set.
+func endpointSSHComplete(st *store, o *object) bool {
+	if str(o.f["ssh_credential_source"]) != "reuse_endpoint" {
+		return false
+	}
+	host := strings.TrimSpace(str(o.f["domain"]))
+	if host == "" {
+		host = endpointIP(st, o)
+	}
+	user, _, _ := strings.Cut(str(o.f["username"]), "@")
+	return host != "" && str(o.f["ssh_known_host_fingerprint"]) != "" && strings.TrimSpace(user) != "" && str(o.f["password"]) != ""
 }
 
 // afterSave runs what NetBox's signals do after a row is saved.

@@ -28,6 +28,7 @@ type schemaModel struct {
 	Since  string                `json:"since"`
 	Fields map[string][]string   `json:"fields"`
 	Brief  map[string][]string   `json:"brief"`
+	Nested []string              `json:"nested"`
 	Write  map[string]*fieldSpec `json:"write"`
 }
 
@@ -42,14 +43,24 @@ type fieldSpec struct {
 	Max       *float64            `json:"max"`
 	ExclMax   bool                `json:"excl_max"`
 	Decimals  int                 `json:"decimals"`
+	MaxDigits int                 `json:"max_digits"`
 	Pattern   string              `json:"pattern"`
 	Enum      []string            `json:"enum"`
 	EnumBy    map[string][]string `json:"enum_by_version"`
 	Labels    map[string]string   `json:"labels"`
-	To        string              `json:"to"`
-	Since     string              `json:"since"`
-	Until     string              `json:"until"`
-	Default   any                 `json:"default"`
+	// AllowBlank: a choice field that also takes "".
+	AllowBlank bool   `json:"allow_blank"`
+	To         string `json:"to"`
+	// PK: a foreign key rendered and written as a bare primary key
+	// (DRF's PrimaryKeyRelatedField); Limit is its limit_choices_to.
+	PK    bool           `json:"pk"`
+	Limit map[string]any `json:"limit"`
+	// Nested names the nested serializer of a foreign key whose form is
+	// not the target's brief one.
+	Nested  string `json:"nested"`
+	Since   string `json:"since"`
+	Until   string `json:"until"`
+	Default any    `json:"default"`
 
 	re *regexp.Regexp
 }
@@ -67,6 +78,7 @@ type view struct {
 	plugin    bool
 	fields    []string
 	brief     []string
+	nested    []string // the form other models nest it in; nil = brief
 	write     map[string]*field
 	fks       []*field // fk fields, sorted by name
 	beh       *behaviour
@@ -91,7 +103,7 @@ func loadViews(v string, plugin bool) (map[string]*view, string, error) {
 			continue
 		}
 		vw := &view{key: m.Key, path: m.Path, plugin: m.Plugin, write: map[string]*field{}}
-		vw.fields, vw.brief = carried(m.Fields, v), carried(m.Brief, v)
+		vw.fields, vw.brief, vw.nested = carried(m.Fields, v), carried(m.Brief, v), m.Nested
 		for name, spec := range m.Write {
 			if spec.Since != "" && versionLess(v, spec.Since) || spec.Until != "" && versionLess(spec.Until, v) {
 				continue

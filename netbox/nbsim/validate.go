@@ -133,6 +133,9 @@ func (s *Server) convert(vw *view, f *field, v any) (out any, msg string, nested
 			return nil, msgString, nil
 		}
 		if f.enum != nil {
+			if str == "" && f.AllowBlank {
+				return "", "", nil
+			}
 			if !f.enum[str] {
 				return nil, fmt.Sprintf("%q is not a valid choice.", str), nil
 			}
@@ -252,6 +255,9 @@ func (s *Server) convert(vw *view, f *field, v any) (out any, msg string, nested
 		}
 		return out, "", nil
 	case "fk":
+		if f.PK {
+			return s.resolvePK(f, v)
+		}
 		id, m := s.resolveFK(f.To, v)
 		if m != "" {
 			return nil, m, nil
@@ -308,6 +314,28 @@ func (s *Server) resolveFK(model string, v any) (int, string) {
 		return int(n), ""
 	}
 	return 0, fmt.Sprintf(msgRelatedBad, pyRepr(v))
+}
+
+// resolvePK is DRF's PrimaryKeyRelatedField: a primary key (a number or
+// a numeric string) of a row its queryset, narrowed by the model field's
+// limit_choices_to, holds.
+func (s *Server) resolvePK(f *field, v any) (any, string, []any) {
+	var n int64
+	switch x := v.(type) {
+	case json.Number, string:
+		id, ok := toInt(x)
+		if !ok {
+			return nil, fmt.Sprintf("Incorrect type. Expected pk value, received %s.", pyType(v)), nil
+		}
+		n = id
+	default:
+		return nil, fmt.Sprintf("Incorrect type. Expected pk value, received %s.", pyType(v)), nil
+	}
+	o := s.st.get(f.To, int(n))
+	if o == nil || !s.matchesAttrs(s.views[f.To], o, f.Limit) {
+		return nil, fmt.Sprintf("Invalid pk \"%d\" - object does not exist.", n), nil
+	}
+	return int(n), "", nil
 }
 
 // lookupAttrs is Model.objects.filter(**attrs) for the attributes a
@@ -392,11 +420,16 @@ func sameValue(stored, sent any) bool {
 }
 
 func bounds(f *field, x float64) string {
+	limit := num
+	if f.MaxDigits > 0 {
+		// A DecimalField's bound is a Decimal and prints its places.
+		limit = func(v float64) string { return strconv.FormatFloat(v, 'f', f.Decimals, 64) }
+	}
 	if f.Min != nil && x < *f.Min {
-		return "Ensure this value is greater than or equal to " + num(*f.Min) + "."
+		return "Ensure this value is greater than or equal to " + limit(*f.Min) + "."
 	}
 	if f.Max != nil && !f.ExclMax && x > *f.Max {
-		return "Ensure this value is less than or equal to " + num(*f.Max) + "."
+		return "Ensure this value is less than or equal to " + limit(*f.Max) + "."
 	}
 	return ""
 }
@@ -414,7 +447,10 @@ func digits(f *field, v any) string {
 	frac = strings.TrimRight(frac, "0")
 	intPart = strings.TrimLeft(intPart, "0")
 	maxDigits := f.Decimals
-	if f.Max != nil {
+	switch {
+	case f.MaxDigits > 0:
+		maxDigits = f.MaxDigits
+	case f.Max != nil:
 		maxDigits += len(strconv.FormatFloat(*f.Max, 'f', 0, 64)) - 1
 	}
 	switch {

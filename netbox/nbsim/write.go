@@ -204,6 +204,9 @@ func (s *Server) defaults(vw *view) map[string]any {
 		switch {
 		case fl.Default != nil:
 			f[name] = plain(fl.Default)
+			if x, ok := f[name].(float64); ok && fl.Type == "integer" {
+				f[name] = int64(x) // the schema's JSON numbers decode as float64
+			}
 		case fl.Type == "tags" && name == "tags":
 			f[name] = []int{}
 		case fl.Type == "idlist":

@@ -14,7 +14,9 @@
 // The NetBox core part comes from the 4.3 OpenAPI document, narrowed or
 // widened per version with the serializer field lists; the few fields that
 // 4.3 does not know (4.4+ additions, 4.0/4.1 leftovers) are listed in
-// supplements.go. The plugin part comes from the plugin contract.
+// supplements.go. The plugin part comes from the plugin contract, except
+// for the model it does not cover (ProxmoxEndpoint), which plugin_hand.go
+// transcribes from the plugin's source.
 package main
 
 import (

@@ -10,7 +10,8 @@ import (
 
 type pluginSpec struct {
 	key, path string
-	contract  string // endpoint path in the contract; "" = described here
+	contract  string // endpoint path in the contract; "" = described here (hand)
+	hand      *handModel
 	// fieldsExpr expands serializer field lists written as a tuple
 	// expression with *NAME splats.
 	splats map[string][]string
@@ -22,7 +23,7 @@ type pluginSpec struct {
 const pluginBase = "plugins/proxbox/"
 
 var pluginModels = []pluginSpec{
-	{key: "netbox_proxbox.proxmoxendpoint", path: pluginBase + "endpoints/proxmox"},
+	{key: "netbox_proxbox.proxmoxendpoint", path: pluginBase + "endpoints/proxmox", hand: proxmoxEndpoint},
 	{key: "netbox_proxbox.proxmoxcluster", path: pluginBase + "proxmox-clusters", contract: "/api/plugins/proxbox/proxmox-clusters/"},
 	{key: "netbox_proxbox.proxmoxnode", path: pluginBase + "proxmox-nodes", contract: "/api/plugins/proxbox/proxmox-nodes/"},
 	{key: "netbox_proxbox.proxmoxstorage", path: pluginBase + "storage", contract: "/api/plugins/proxbox/storage/"},
@@ -44,48 +45,17 @@ var pluginModels = []pluginSpec{
 		}},
 }
 
-// endpointFields describes ProxmoxEndpoint (reference §1.0-1.1); the
-// contract does not cover it. Secrets are write-only and never rendered.
-var endpointFields = []struct {
-	name string
-	f    pluginField
-}{
-	{"name", pluginField{Type: "CharField", MaxLength: "255", Null: "True", Blank: "True", Default: "'Proxmox Endpoint'"}},
-	{"ip_address", pluginField{Type: "ForeignKey", To: "ipam.IPAddress", Null: "True", Blank: "True"}},
-	{"domain", pluginField{Type: "CharField", MaxLength: "255", Null: "True", Blank: "True"}},
-	{"port", pluginField{Type: "PositiveIntegerField", Default: "8006"}},
-	{"mode", pluginField{Type: "CharField", MaxLength: "255", Choices: "ProxmoxModeChoices", Default: "ProxmoxModeChoices.PROXMOX_MODE_UNDEFINED"}},
-	{"environment", pluginField{Type: "CharField", MaxLength: "32", Null: "True", Blank: "True", Choices: "ProxmoxEndpointEnvironmentChoices"}},
-	{"version", pluginField{Type: "CharField", MaxLength: "20", Null: "True", Blank: "True"}},
-	{"repoid", pluginField{Type: "CharField", MaxLength: "16", Null: "True", Blank: "True"}},
-	{"username", pluginField{Type: "CharField", MaxLength: "255", Default: "'root@pam'"}},
-	{"token_name", pluginField{Type: "CharField", MaxLength: "255", Blank: "True"}},
-	{"verify_ssl", pluginField{Type: "BooleanField", Default: "False"}},
-	{"allow_writes", pluginField{Type: "BooleanField", Default: "False"}},
-	{"enabled", pluginField{Type: "BooleanField", Default: "True"}},
-	{"timeout", pluginField{Type: "PositiveIntegerField", Null: "True", Blank: "True"}},
-	{"site", pluginField{Type: "ForeignKey", To: "dcim.Site", Null: "True", Blank: "True"}},
-	{"tenant", pluginField{Type: "ForeignKey", To: "tenancy.Tenant", Null: "True", Blank: "True"}},
-}
-
-var endpointWriteOnly = []string{"password", "token_value"}
-
 func pluginModel(pc *pluginContract, p pluginSpec) (*model, error) {
 	m := &model{Key: p.key, Path: p.path, Plugin: true, Fields: map[string][]string{}, Brief: map[string][]string{}, Write: map[string]*fieldSpec{}}
 	var order []string
 	fields := map[string]pluginField{}
 	var repr []string
-	if p.contract == "" {
-		repr = []string{"id", "url", "display"}
-		for _, e := range endpointFields {
-			order = append(order, e.name)
-			fields[e.name] = e.f
-			repr = append(repr, e.name)
+	if p.hand != nil {
+		for _, f := range p.hand.fields {
+			order = append(order, f.name)
+			fields[f.name] = f.f
 		}
-		repr = append(repr, "tags", "custom_fields", "created", "last_updated")
-		for _, name := range endpointWriteOnly {
-			m.Write[name] = &fieldSpec{Type: "string", MaxLength: 255}
-		}
+		repr = p.hand.repr
 	} else {
 		ep, ok := pc.Endpoints[p.contract]
 		if !ok {
@@ -108,15 +78,40 @@ func pluginModel(pc *pluginContract, p pluginSpec) (*model, error) {
 	for _, f := range repr {
 		inRepr[f] = true
 	}
+	writable := func(name string) bool {
+		if p.hand != nil && p.hand.writeOnly[name] {
+			return true
+		}
+		return inRepr[name]
+	}
 	for _, name := range order {
-		if !inRepr[name] {
-			continue // e.g. the storage <-> virtual disk link table
+		if !writable(name) {
+			continue // e.g. the storage <-> virtual disk link table, ciphertext columns
 		}
 		spec, err := fieldFromModel(fields[name], pc.Choices)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
 		m.Write[name] = spec
+	}
+	if p.hand != nil {
+		readOnly := map[string]bool{"id": true, "url": true, "display": true, "created": true, "last_updated": true,
+			"tags": true, "custom_fields": true}
+		for _, f := range p.hand.readOnly {
+			readOnly[f] = true
+		}
+		for _, f := range repr {
+			if m.Write[f] == nil && !readOnly[f] {
+				return nil, fmt.Errorf("%s: in the serializer but neither a field nor read-only", f)
+			}
+		}
+		for name, adjust := range p.hand.declared {
+			spec := m.Write[name]
+			if spec == nil {
+				return nil, fmt.Errorf("%s: declared but not a field", name)
+			}
+			adjust(spec)
+		}
 	}
 	for _, r := range p.required {
 		m.Write[r].Required = true
@@ -140,10 +135,22 @@ func pluginModel(pc *pluginContract, p pluginSpec) (*model, error) {
 	if inRepr["name"] {
 		brief = append(brief, "name")
 	}
+	if p.hand != nil {
+		switch {
+		case p.hand.brief != nil:
+			brief = p.hand.brief
+		default: // no Meta.brief_fields: ?brief=1 renders everything
+			brief = repr
+		}
+		m.Nested = p.hand.nested
+	}
 	// The plugin does not vary with the NetBox version: one list for all.
 	m.Fields["*"], m.Brief["*"] = repr, brief
 	return m, nil
 }
+
+// decimalExpr is Decimal("2.00") or Decimal('2.00').
+var decimalExpr = regexp.MustCompile(`^Decimal\(["']([-0-9.]+)["']\)$`)
 
 var quoted = regexp.MustCompile(`'([^']+)'|\*([A-Z_]+)`)
 
@@ -214,8 +221,21 @@ func fieldFromModel(f pluginField, choices map[string][]string) (*fieldSpec, err
 		spec.Type, spec.Min, spec.Max = "integer", fptr(-2147483648), fptr(2147483647)
 	case "BigIntegerField":
 		spec.Type, spec.Min, spec.Max = "integer", fptr(-9223372036854775808), fptr(9223372036854775807)
-	case "FloatField", "DecimalField":
+	case "FloatField":
 		spec.Type = "number"
+	case "DecimalField":
+		spec.Type = "number"
+		if f.DecimalPlaces != "" {
+			places, err := strconv.Atoi(f.DecimalPlaces)
+			if err != nil {
+				return nil, err
+			}
+			digits, err := strconv.Atoi(f.MaxDigits)
+			if err != nil {
+				return nil, err
+			}
+			spec.Decimals, spec.MaxDigits = places, digits
+		}
 	case "DateTimeField":
 		spec.Type = "datetime"
 	case "DateField":
@@ -227,15 +247,46 @@ func fieldFromModel(f pluginField, choices map[string][]string) (*fieldSpec, err
 	case "ForeignKey", "OneToOneField":
 		spec.Type = "fk"
 		spec.To = strings.ToLower(f.To)
+		spec.Limit = f.Limit
+	case "ManyToManyField":
+		spec.Type = "idlist"
+		spec.To = strings.ToLower(f.To)
 	default:
 		return nil, fmt.Errorf("unhandled model field type %s", f.Type)
 	}
 	if f.Choices != "" {
 		vals, ok := choices[f.Choices]
 		if !ok {
+			vals, ok = localChoices[f.Choices]
+		}
+		if !ok {
 			return nil, fmt.Errorf("unknown choices %s", f.Choices)
 		}
 		spec.Enum = vals
+		// DRF's ChoiceField for a blank=True model field takes "" too.
+		spec.AllowBlank = blank
+	}
+	// MinValueValidator/MaxValueValidator become the serializer field's
+	// min_value/max_value, replacing the column's range.
+	for _, b := range []struct {
+		expr string
+		dst  **float64
+	}{{f.MinValue, &spec.Min}, {f.MaxValue, &spec.Max}} {
+		if b.expr == "" {
+			continue
+		}
+		v, err := modelDefault(b.expr, nil)
+		if err != nil {
+			return nil, err
+		}
+		x, ok := v.(float64)
+		if n, isInt := v.(int); isInt {
+			x, ok = float64(n), true
+		}
+		if !ok {
+			return nil, fmt.Errorf("bound %q is not a number", b.expr)
+		}
+		*b.dst = fptr(x)
 	}
 	if f.Default != "" {
 		d, err := modelDefault(f.Default, spec.Enum)
@@ -262,6 +313,11 @@ func modelDefault(expr string, enum []string) (any, error) {
 		return "", nil
 	case "DEFAULT_VM_TYPE": // reference §1.8: "unknown"
 		return "unknown", nil
+	case "None":
+		return nil, nil
+	}
+	if m := decimalExpr.FindStringSubmatch(expr); m != nil {
+		return strconv.ParseFloat(m[1], 64)
 	}
 	if n, err := strconv.Atoi(expr); err == nil {
 		return n, nil

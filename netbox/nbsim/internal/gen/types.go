@@ -14,12 +14,15 @@ type extract struct {
 }
 
 type model struct {
-	Key    string                `json:"key"`  // "virtualization.virtualmachine"
-	Path   string                `json:"path"` // "virtualization/virtual-machines" under /api/
-	Plugin bool                  `json:"plugin,omitempty"`
-	Since  string                `json:"since,omitempty"`
-	Fields map[string][]string   `json:"fields"` // version -> representation fields
-	Brief  map[string][]string   `json:"brief"`
+	Key    string              `json:"key"`  // "virtualization.virtualmachine"
+	Path   string              `json:"path"` // "virtualization/virtual-machines" under /api/
+	Plugin bool                `json:"plugin,omitempty"`
+	Since  string              `json:"since,omitempty"`
+	Fields map[string][]string `json:"fields"` // version -> representation fields
+	Brief  map[string][]string `json:"brief"`
+	// Nested is the form other serializers nest this model in, where it
+	// differs from the brief one (plugin models only).
+	Nested []string              `json:"nested,omitempty"`
 	Write  map[string]*fieldSpec `json:"write"`
 }
 
@@ -34,14 +37,26 @@ type fieldSpec struct {
 	Max       *float64            `json:"max,omitempty"`
 	ExclMax   bool                `json:"excl_max,omitempty"`
 	Decimals  int                 `json:"decimals,omitempty"`
+	MaxDigits int                 `json:"max_digits,omitempty"` // DecimalField max_digits, when Max is a real bound
 	Pattern   string              `json:"pattern,omitempty"`
 	Enum      []string            `json:"enum,omitempty"`
 	EnumBy    map[string][]string `json:"enum_by_version,omitempty"`
 	Labels    map[string]string   `json:"labels,omitempty"` // rendered as {value,label}
-	To        string              `json:"to,omitempty"`     // fk / idlist target model
-	Since     string              `json:"since,omitempty"`
-	Until     string              `json:"until,omitempty"`
-	Default   any                 `json:"default,omitempty"`
+	// AllowBlank: a choice field that also accepts "" (allow_blank).
+	AllowBlank bool   `json:"allow_blank,omitempty"`
+	To         string `json:"to,omitempty"` // fk / idlist target model
+	// PK: a foreign key the serializer does not declare, so DRF renders
+	// and accepts it as a bare primary key (PrimaryKeyRelatedField).
+	PK bool `json:"pk,omitempty"`
+	// Limit is the model field's limit_choices_to, which that field's
+	// queryset applies.
+	Limit map[string]any `json:"limit,omitempty"`
+	// Nested names the nested serializer a declared foreign key renders
+	// with, where it is not the target's brief form.
+	Nested  string `json:"nested,omitempty"`
+	Since   string `json:"since,omitempty"`
+	Until   string `json:"until,omitempty"`
+	Default any    `json:"default,omitempty"`
 }
 
 // --- input documents (only the parts read) ---
@@ -114,6 +129,13 @@ type pluginField struct {
 	To        string `json:"to"`
 	Unique    string `json:"unique"`
 	Required  bool   `json:"required_on_create"`
+	// Transcribed by hand for the models the contract does not cover:
+	// MinValue/MaxValue validators, DecimalField digits, limit_choices_to.
+	MinValue      string         `json:"min_value"`
+	MaxValue      string         `json:"max_value"`
+	MaxDigits     string         `json:"max_digits"`
+	DecimalPlaces string         `json:"decimal_places"`
+	Limit         map[string]any `json:"limit_choices_to"`
 }
 
 // orderedKeys returns the keys of a JSON object in document order (maps
