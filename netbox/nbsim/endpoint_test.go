@@ -3,6 +3,7 @@ package nbsim
 import (
 	"bytes"
 	"encoding/json"
+	"net/url"
 	"sort"
 	"strings"
 	"testing"
@@ -296,6 +297,97 @@ func firstKey(m map[string]any) string {
 	}
 	sort.Strings(keys)
 	return keys[0]
+}
+
+// TestEndpointFilters: ProxmoxEndpointFilterSet's filters, and nothing
+// else.
+func TestEndpointFilters(t *testing.T) {
+	s, c := start(t, Options{Plugin: true, Version: "4.4"})
+	f := seedBase(t, s)
+	tenant := s.MustSeed("tenancy/tenants", map[string]any{"name": "Acme", "slug": "acme"})
+	ip := s.MustSeed("ipam/ip-addresses", map[string]any{"address": "192.0.2.10/24"})
+	ip2 := s.MustSeed("ipam/ip-addresses", map[string]any{"address": "192.0.2.11/24"})
+	seed := func(m map[string]any) {
+		if _, ok := m["mode"]; !ok {
+			m["mode"] = "cluster"
+		}
+		if _, err := s.Seed("plugins/proxbox/endpoints/proxmox", m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	seed(map[string]any{"name": "lab", "domain": "pve.lab.example", "site": f.site, "tenant": tenant, "environment": "lab",
+		"allowed_tenants": []int{tenant}, "tags": []map[string]any{{"slug": "proxbox"}}})
+	seed(map[string]any{"name": "edge", "ip_address": ip, "mode": "standalone", "enabled": false})
+	seed(map[string]any{"name": "dr", "ip_address": ip2, "domain": "dr.example", "environment": "production"})
+	all := "dr edge lab"
+	for _, tc := range []struct {
+		query string
+		want  string         // names, sorted
+		errs  map[string]any // a 400 instead
+	}{
+		{"", all, nil},
+		{"id=1&id=2", "edge lab", nil},
+		{"id__gt=1", "dr edge", nil},
+		{"name=lab", "lab", nil},
+		{"name=lab&name=dr", "dr lab", nil},
+		{"name__ic=E", "edge", nil},
+		{"name__n=lab", "dr edge", nil},
+		{"name__isw=d", "dr", nil},
+		{"domain=dr.example", "dr", nil},
+		{"domain__iew=.EXAMPLE", "dr lab", nil},
+		{"domain__empty=true", "edge", nil},
+		{"ip_address=" + itoa(ip), "edge", nil},
+		{"ip_address=null", "lab", nil},
+		{"ip_address__n=" + itoa(ip), "dr lab", nil},
+		{"ip_address=9999", "", map[string]any{"ip_address": []any{"Select a valid choice. That choice is not one of the available choices."}}},
+		{"ip_address_id=" + itoa(ip), all, nil}, // not a filter of this filterset
+		{"ip_address__address=192.0.2.10/24", all, nil},
+		{"mode=standalone", "edge", nil},
+		{"mode=cluster&mode=standalone", "edge", nil}, // one value, the last
+		{"mode=bogus", "", map[string]any{"mode": []any{"Select a valid choice. bogus is not one of the available choices."}}},
+		{"mode__n=cluster", all, nil}, // a ChoiceFilter gets no lookups
+		{"environment=production", "dr", nil},
+		{"site=" + itoa(f.site), "lab", nil},
+		{"site=lab", "", map[string]any{"site": []any{"Select a valid choice. That choice is not one of the available choices."}}},
+		{"site_id=" + itoa(f.site), all, nil},
+		{"tenant=" + itoa(tenant), "lab", nil},
+		{"tenant__n=" + itoa(tenant), "dr edge", nil},
+		{"enabled=false", "edge", nil},
+		{"enabled=true", "dr lab", nil},
+		{"ssh_credential_source=dedicated", all, nil},
+		{"allowed_tenants=acme", "lab", nil},
+		{"allowed_tenants__n=acme", "dr edge", nil},
+		{"allowed_tenants_id=" + itoa(tenant), "lab", nil},
+		{"allowed_tenants__id__in=" + itoa(tenant), "lab", nil},
+		{"allowed_tenants__isnull=true", "dr edge", nil},
+		{"allowed_tenants=nope", "", map[string]any{"allowed_tenants": []any{"Select a valid choice. nope is not one of the available choices."}}},
+		{"q=EXAMPLE", "dr lab", nil}, // name or domain
+		{"q=192.0.2", "", nil},       // not the IP
+		{"q=ed", "edge", nil},
+		{"tag=proxbox", "lab", nil},
+		{"version=9.1", all, nil},
+		{"port=8006&port__gt=1", all, nil},
+	} {
+		t.Run(tc.query, func(t *testing.T) {
+			if tc.errs != nil {
+				r := c.must(400, "GET", epPath+"?"+tc.query, nil)
+				if !jsonEq(t, r.body, tc.errs) {
+					t.Errorf("%s", r.raw)
+				}
+				return
+			}
+			q, _ := url.ParseQuery(tc.query)
+			r := c.must(200, "GET", epPath+"?"+q.Encode(), nil)
+			var names []string
+			for _, o := range r.results() {
+				names = append(names, o["name"].(string))
+			}
+			sort.Strings(names)
+			if got := strings.Join(names, " "); got != tc.want {
+				t.Errorf("got %q, want %q", got, tc.want)
+			}
+		})
+	}
 }
 
 // TestSeedProxmoxEndpoint: the Go helper takes an address for ip_address

@@ -30,6 +30,12 @@ type behaviour struct {
 	// reprDisplay is the display of the model's own serializer where it
 	// overrides get_display; nested forms keep display (str()).
 	reprDisplay func(st *store, o *object) string
+	// filterset, when set, is the model's FilterSet: the only filters
+	// honoured besides NetBoxModelFilterSet's own (q, tag, tag_id,
+	// created, last_updated, cf_*), name -> kind (see declaredFilter).
+	filterset map[string]string
+	// search are the fields q matches (icontains); nil = the display.
+	search []string
 }
 
 // constraint is a unique constraint as NetBox enforces it.
@@ -303,7 +309,18 @@ func behaviourTable(key, v string) *behaviour {
 			// ip_address is on_delete=PROTECT; site, tenant and the
 			// default roles SET_NULL.
 			protect: set("ip_address"),
-			clean:   cleanEndpoint}
+			clean:   cleanEndpoint,
+			// ProxmoxEndpointFilterSet (filtersets.py): Meta.fields and the
+			// declared allowed_tenants filters; search() matches name or
+			// domain.
+			filterset: map[string]string{
+				"id": "number", "name": "char", "domain": "char", "ip_address": "fk",
+				"mode": "choice", "environment": "choice", "site": "fk", "tenant": "fk",
+				"allowed_tenants": "m2m_slug", "allowed_tenants_id": "m2m_id",
+				"allowed_tenants__id__in": "m2m_id_in", "allowed_tenants__isnull": "m2m_isnull",
+				"enabled": "bool", "ssh_credential_source": "choice",
+			},
+			search: []string{"name", "domain"}}
 	case "netbox_proxbox.proxmoxcluster":
 		return &behaviour{class: "ProxmoxCluster", verbose: "proxmox cluster", order: []string{"endpoint", "name"},
 			unique: []constraint{together("endpoint", "name")}, cascade: set("endpoint")}

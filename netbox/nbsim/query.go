@@ -164,6 +164,21 @@ func (s *Server) filter(vw *view, key string, values []string) (pred, errMap) {
 	}
 	switch base {
 	case "q":
+		if vw.beh.search != nil {
+			// A CharFilter: the last value; blank means no filter.
+			w := strings.ToLower(values[len(values)-1])
+			if strings.TrimSpace(w) == "" {
+				return nil, nil
+			}
+			return func(o *object) bool {
+				for _, f := range vw.beh.search {
+					if strings.Contains(strings.ToLower(str(o.f[f])), w) {
+						return true
+					}
+				}
+				return false
+			}, nil
+		}
 		return func(o *object) bool {
 			d := strings.ToLower(vw.beh.display(s.st, o))
 			for _, w := range values {
@@ -204,6 +219,9 @@ func (s *Server) filter(vw *view, key string, values []string) (pred, errMap) {
 			ws := strconv.FormatInt(wt.UnixMicro(), 10)
 			return matchOne(&g, ws, plk, true)
 		}), nil
+	}
+	if vw.beh.filterset != nil {
+		return s.declaredFilter(vw, key, base, lk, values)
 	}
 	if p, e, ok := s.specialFilter(vw, base, plk, neg, values); ok {
 		return p, e
@@ -294,6 +312,131 @@ func (s *Server) filter(vw *view, key string, values []string) (pred, errMap) {
 		return matchOne(g, w, plk, numeric)
 	}), nil
 }
+
+// declaredFilter applies a filter of a model with a declared FilterSet
+// (behaviour.filterset), as django-filter and NetBox's BaseFilterSet build
+// them: "number" and "char" are multi-value filters with NetBox's numeric
+// or character lookups; "choice" (a ChoiceFilter), "bool" (a
+// BooleanFilter) and "fk" (a ModelChoiceFilter by primary key, "null"
+// for none) take one value, the last, and "fk" alone has __n; the m2m_*
+// kinds are the declared filters of a many-to-many field to tenants.
+// Anything else is ignored, as django-filter ignores unknown parameters.
+func (s *Server) declaredFilter(vw *view, key, base, lk string, values []string) (pred, errMap) {
+	kind := vw.beh.filterset[base]
+	neg, plk := negated(lk)
+	last := values[len(values)-1]
+	switch kind {
+	case "number", "char":
+		if lk != "" && !(kind == "number" && numericLookups[lk] || kind == "char" && charLookups[lk]) {
+			return nil, nil
+		}
+		f := vw.write[base]
+		if f == nil {
+			return nil, nil
+		}
+		numeric := kind == "number"
+		for _, v := range values {
+			if _, err := strconv.ParseFloat(v, 64); numeric && err != nil && plk != "empty" {
+				return nil, errMap{key: []string{"Enter a number."}}
+			}
+		}
+		return func(o *object) bool {
+			var g *string
+			if v := o.f[base]; v != nil {
+				x := filterString(v)
+				g = &x
+			}
+			for _, w := range values {
+				if matchOne(g, w, plk, numeric) {
+					return !neg
+				}
+			}
+			return neg
+		}, nil
+	case "choice", "bool":
+		if lk != "" || last == "" {
+			return nil, nil
+		}
+		if kind == "bool" {
+			b, ok := toBool(last)
+			if !ok {
+				return nil, nil // NullBooleanSelect reads it as unset
+			}
+			return func(o *object) bool { return o.f[base] == b }, nil
+		}
+		if f := vw.write[base]; f == nil || !f.enum[last] {
+			return nil, invalidChoice(key, last)
+		}
+		return func(o *object) bool { return str(o.f[base]) == last }, nil
+	case "fk":
+		if lk != "" && lk != "n" {
+			return nil, nil
+		}
+		f := vw.write[base]
+		if last == "" {
+			return nil, nil
+		}
+		if last == "null" {
+			return func(o *object) bool { return (o.f[base] == nil) != neg }, nil
+		}
+		n, err := strconv.Atoi(last)
+		if err != nil || s.st.get(f.To, n) == nil {
+			return nil, errMap{key: []string{"Select a valid choice. That choice is not one of the available choices."}}
+		}
+		return func(o *object) bool { return (asIntOr(o.f[base]) == n) != neg }, nil
+	case "m2m_slug", "m2m_id", "m2m_id_in":
+		if lk != "" && !(lk == "n" && kind != "m2m_id_in") {
+			return nil, nil
+		}
+		var ids []int
+		for _, v := range values {
+			id, ok := 0, false
+			switch kind {
+			case "m2m_slug":
+				for _, t := range s.st.tables["tenancy.tenant"].rows {
+					if str(t.f["slug"]) == v {
+						id, ok = t.id, true
+					}
+				}
+			default:
+				n, err := strconv.Atoi(v)
+				if err != nil && kind == "m2m_id_in" {
+					return nil, errMap{key: []string{"Enter a number."}}
+				}
+				id, ok = n, err == nil && (kind == "m2m_id_in" || s.st.get("tenancy.tenant", n) != nil)
+			}
+			if !ok {
+				return nil, invalidChoice(key, v)
+			}
+			ids = append(ids, id)
+		}
+		return func(o *object) bool {
+			for _, id := range ids {
+				if containsInt(asIDs(o.f["allowed_tenants"]), id) {
+					return !neg
+				}
+			}
+			return neg
+		}, nil
+	case "m2m_isnull":
+		if lk != "" {
+			return nil, nil
+		}
+		b, ok := toBool(last)
+		if !ok {
+			return nil, nil
+		}
+		return func(o *object) bool { return (len(asIDs(o.f["allowed_tenants"])) == 0) == b }, nil
+	}
+	return nil, nil
+}
+
+// NetBox's lookup maps (utilities/constants.py).
+var (
+	numericLookups = map[string]bool{"n": true, "lte": true, "lt": true, "gte": true, "gt": true, "empty": true}
+	charLookups    = map[string]bool{"n": true, "ic": true, "nic": true, "iew": true, "niew": true, "isw": true,
+		"nisw": true, "ie": true, "nie": true, "empty": true, "regex": true, "iregex": true}
+)
 
 func filterString(v any) string {
 	switch x := v.(type) {
