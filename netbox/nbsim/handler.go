@@ -61,6 +61,10 @@ func (s *Server) resolve(path string) (route, bool) {
 	if vw, ok := s.byPath[rest]; ok {
 		return route{kind: "list", vw: vw, template: "/api/" + rest + "/"}, true
 	}
+	if vw, ok := s.byPath[strings.TrimSuffix(rest, "/runtime")]; ok && vw.beh.singleton && strings.HasSuffix(rest, "/runtime") {
+		// ProxboxPluginSettingsViewSet.runtime, a detail=False action.
+		return route{kind: "runtime", vw: vw, template: "/api/" + rest + "/"}, true
+	}
 	if i := strings.LastIndexByte(rest, '/'); i > 0 {
 		if vw, ok := s.byPath[rest[:i]]; ok {
 			// Django's URL pattern is <int:pk>: anything else is no route.
@@ -180,15 +184,35 @@ func (s *Server) serveRoute(r *http.Request, rt route) *reply {
 		}
 		return jsonReply(http.StatusOK, map[string]any{"id": 1, "username": "proxbox", "display": "proxbox", "is_active": true})
 	}
-	if r.Method == http.MethodOptions {
-		return jsonReply(http.StatusOK, s.options(rt))
-	}
 	if write := r.Method != http.MethodGet && r.Method != http.MethodHead; write {
-		if s.readOnlyCaller(r) {
+		if s.readOnlyCaller(r) || s.settingsForbidden(r, rt.vw) {
 			return detail(http.StatusForbidden, "You do not have permission to perform this action.")
 		}
 	}
+	if allowed := s.allowedMethods(rt); allowed != nil {
+		rp := methodNotAllowed(r.Method)
+		for _, m := range allowed {
+			if r.Method == m {
+				rp = s.serveModel(r, rt)
+			}
+		}
+		if rp.header == nil {
+			rp.header = http.Header{}
+		}
+		rp.header.Set("Allow", strings.Join(allowed, ", "))
+		return rp
+	}
+	return s.serveModel(r, rt)
+}
+
+// serveModel answers a model endpoint.
+func (s *Server) serveModel(r *http.Request, rt route) *reply {
+	if r.Method == http.MethodOptions {
+		return jsonReply(http.StatusOK, s.options(rt))
+	}
 	switch rt.kind {
+	case "runtime":
+		return s.runtime(r, rt.vw)
 	case "list":
 		switch r.Method {
 		case http.MethodGet, http.MethodHead:
@@ -215,6 +239,19 @@ func (s *Server) serveRoute(r *http.Request, rt route) *reply {
 
 func methodNotAllowed(m string) *reply {
 	return detail(http.StatusMethodNotAllowed, fmt.Sprintf("Method %q not allowed.", m))
+}
+
+// allowedMethods is a route's methods when its viewset restricts them
+// (http_method_names; DRF answers others 405 once authentication and
+// permissions have passed, and names them in Allow); nil = all.
+func (s *Server) allowedMethods(rt route) []string {
+	if rt.vw == nil || rt.vw.beh.methods == nil {
+		return nil
+	}
+	if rt.kind == "runtime" { // the action maps GET only
+		return []string{http.MethodGet, http.MethodHead, http.MethodOptions}
+	}
+	return rt.vw.beh.methods
 }
 
 func gatewayTimeout() *reply {
@@ -272,7 +309,9 @@ func (s *Server) write(w http.ResponseWriter, r *http.Request, rp *reply) {
 	h.Set("API-Version", s.version)
 	h.Set("X-Request-ID", requestID(s.opts.Seed, rp.seq))
 	h.Set("Vary", "Accept, Cookie, Origin")
-	h.Set("Allow", "GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS")
+	if h.Get("Allow") == "" {
+		h.Set("Allow", "GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS")
+	}
 	var b []byte
 	if rp.raw != nil {
 		b = rp.raw

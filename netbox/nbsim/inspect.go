@@ -14,11 +14,16 @@ import (
 // "plugins/proxbox/storage" (a leading "/api/" and trailing "/" are
 // accepted too).
 
-// Endpoints lists the endpoints this server serves.
+// Endpoints lists the model endpoints this server serves, the ones a
+// client writes objects to: the plugin's settings singleton
+// ("plugins/proxbox/settings", which Objects, Object and Patch take too)
+// is left out.
 func (s *Server) Endpoints() []string {
 	out := make([]string, 0, len(s.byPath))
-	for p := range s.byPath {
-		out = append(out, p)
+	for p, vw := range s.byPath {
+		if !vw.beh.singleton {
+			out = append(out, p)
+		}
 	}
 	sort.Strings(out)
 	return out
@@ -138,6 +143,9 @@ func (e *APIError) Error() string {
 // client would POST, e.g. {"name": "web", "cluster": 1, "tags":
 // [{"slug": "owned-by-ops"}]}.
 func (s *Server) Seed(endpoint string, obj map[string]any) (int, error) {
+	if vw, err := s.endpoint(endpoint); err == nil && vw.beh.singleton {
+		return 0, fmt.Errorf("nbsim: %s is a singleton that exists from the start: see SetPluginSettings", endpoint)
+	}
 	rp, err := s.direct(endpoint, obj, func(vw *view, body any) *reply {
 		return s.create(nil, vw, body)
 	})
@@ -167,6 +175,9 @@ func (s *Server) Patch(endpoint string, id int, fields map[string]any) error {
 // Delete removes an object as another user would (with cascades; a
 // protected object is an error).
 func (s *Server) Delete(endpoint string, id int) error {
+	if vw, err := s.endpoint(endpoint); err == nil && vw.beh.singleton {
+		return fmt.Errorf("nbsim: %s is a singleton and cannot be deleted", endpoint)
+	}
 	_, err := s.direct(endpoint, nil, func(vw *view, _ any) *reply {
 		return s.deleteOne(&http.Request{Header: http.Header{}}, vw, id)
 	})

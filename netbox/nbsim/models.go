@@ -33,9 +33,15 @@ type behaviour struct {
 	// filterset, when set, is the model's FilterSet: the only filters
 	// honoured besides NetBoxModelFilterSet's own (q, tag, tag_id,
 	// created, last_updated, cf_*), name -> kind (see declaredFilter).
-	filterset map[string]string
+	// noFilterSet: the viewset has none, every filter is ignored.
+	filterset   map[string]string
+	noFilterSet bool
 	// search are the fields q matches (icontains); nil = the display.
 	search []string
+	// singleton: one row, created with the server; methods are the
+	// viewset's http_method_names (nil = all).
+	singleton bool
+	methods   []string
 }
 
 // constraint is a unique constraint as NetBox enforces it.
@@ -321,6 +327,16 @@ func behaviourTable(key, v string) *behaviour {
 				"enabled": "bool", "ssh_credential_source": "choice",
 			},
 			search: []string{"name", "domain"}}
+	case "netbox_proxbox.proxboxpluginsettings":
+		// ProxboxPluginSettingsViewSet: no filterset, GET/PATCH only, one
+		// row (models/plugin_settings.py get_solo).
+		return &behaviour{class: "ProxboxPluginSettings", verbose: "Proxbox plugin settings",
+			display:     func(*store, *object) string { return "Proxbox plugin settings" },
+			order:       []string{"id"},
+			noFilterSet: true,
+			singleton:   true,
+			methods:     []string{"GET", "PATCH", "HEAD", "OPTIONS"},
+			clean:       cleanPluginSettings}
 	case "netbox_proxbox.proxmoxcluster":
 		return &behaviour{class: "ProxmoxCluster", verbose: "proxmox cluster", order: []string{"endpoint", "name"},
 			unique: []constraint{together("endpoint", "name")}, cascade: set("endpoint")}

@@ -117,6 +117,9 @@ func invalidChoice(param, v string) errMap {
 // filters compiles the query's filters. Unknown parameters are ignored,
 // as NetBox does; invalid values of known filters are a 400.
 func (s *Server) filters(vw *view, q url.Values) ([]pred, errMap) {
+	if vw.beh.noFilterSet {
+		return nil, nil
+	}
 	keys := make([]string, 0, len(q))
 	for k := range q {
 		keys = append(keys, k)
@@ -665,6 +668,9 @@ func (s *Server) list(r *http.Request, vw *view) *reply {
 	}
 	t := s.st.tables[vw.key]
 	rows := s.st.ordered(t)
+	if s.settingsForbidden(r, vw) {
+		rows = nil // the viewset's queryset, restricted to what the user may view
+	}
 	if o := q.Get("ordering"); o != "" && !cursor {
 		rows = s.reorder(vw, rows, o)
 	}
@@ -738,7 +744,7 @@ func (s *Server) list(r *http.Request, vw *view) *reply {
 
 func (s *Server) retrieve(r *http.Request, vw *view, id int) *reply {
 	o := s.st.get(vw.key, id)
-	if o == nil {
+	if o == nil || s.settingsForbidden(r, vw) {
 		return s.notFound(vw)
 	}
 	sel := selection(r.URL.Query(), s.version)

@@ -282,6 +282,8 @@ func (s *Server) derived(vw *view, o *object, name string, depth int) (any, bool
 	case "netbox_proxbox.proxmoxendpoint.service_monitoring_last_status",
 		"netbox_proxbox.proxmoxendpoint.service_monitoring_last_error":
 		return "", true
+	case "netbox_proxbox.proxboxpluginsettings.singleton_key":
+		return "default", true
 	case "netbox_proxbox.proxmoxcluster.node_count":
 		return len(s.st.children(vw.key, o.id, "netbox_proxbox.proxmoxnode", "proxmox_cluster")), true
 	}

@@ -452,6 +452,16 @@ func endpointSSHComplete(st *store, o *object) bool {
 	return host != "" && str(o.f["ssh_known_host_fingerprint"]) != "" && strings.TrimSpace(user) != "" && str(o.f["password"]) != ""
 }
 
+// cleanPluginSettings: ProxboxPluginSettings.clean (and the serializer's
+// validate, which says the same).
+func cleanPluginSettings(c *writeCtx) {
+	timeout, ok1 := toFloat(c.f["ceph_task_timeout"])
+	poll, ok2 := toFloat(c.f["ceph_task_poll_interval"])
+	if ok1 && ok2 && c.f["ceph_task_timeout"] != nil && c.f["ceph_task_poll_interval"] != nil && poll > timeout {
+		c.errs.add("ceph_task_poll_interval", "Ceph task polling interval must not exceed the Ceph task timeout.")
+	}
+}
+
 // afterSave runs what NetBox's signals do after a row is saved.
 func (s *Server) afterSave(tx *tx, vw *view, o *object) {
 	if vw.key == "virtualization.virtualdisk" {

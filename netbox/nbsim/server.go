@@ -20,13 +20,14 @@ import (
 // Server is the simulated NetBox. It is an http.Handler; Start also serves
 // it on a loopback port.
 type Server struct {
-	opts    Options
-	version string // "4.3"
-	full    string // "4.3.7"
-	views   map[string]*view
-	byPath  map[string]*view // "virtualization/virtual-machines" -> view
-	tokens  map[string]bool
-	roToken map[string]bool
+	opts       Options
+	version    string // "4.3"
+	full       string // "4.3.7"
+	views      map[string]*view
+	byPath     map[string]*view // "virtualization/virtual-machines" -> view
+	tokens     map[string]bool
+	roToken    map[string]bool
+	noSettings map[string]bool // tokens without the plugin settings permissions
 
 	mu      sync.Mutex // guards everything below
 	st      *store
@@ -90,6 +91,24 @@ type Options struct {
 	// makes a client's version mistakes visible. Ignored fields are
 	// always counted, see IgnoredFields.
 	RejectUnknownFields bool
+	// SettingsForbiddenTokens are accepted like Tokens (or like
+	// ReadOnlyTokens, when listed there too), but their user lacks the
+	// view and change permissions on the plugin's settings. The plugin's
+	// settings viewset asks only for authentication on GET, so NetBox
+	// does not answer 403 there: the viewset's queryset is restricted
+	// instead. GET settings/ lists no row, GET settings/<id>/ is a 404,
+	// PATCH is a 403, and GET settings/runtime/ (which reads the row
+	// directly) still answers, with encryption_key "".
+	SettingsForbiddenTokens []string
+	// PluginSeedRoles creates the two VM device roles that the plugin's
+	// migrations create on install: virtual-machine-qemu ("Virtual
+	// Machine (QEMU)", 9c27b0) and container-lxc ("Container (LXC)",
+	// 00bcd4), both vm_role. Off by default so that fixtures creating
+	// these roles keep working. The settings' default roles stay null
+	// either way, as on a fresh install (the migration that seeds the
+	// roles runs before the one that creates the settings row); see
+	// SetPluginSettings.
+	PluginSeedRoles bool
 }
 
 // Default tokens accepted when Options.Tokens is nil.
@@ -124,7 +143,7 @@ func newServer(opts Options) (*Server, error) {
 	}
 	s := &Server{
 		opts: opts, version: opts.Version, full: full, views: views,
-		byPath: map[string]*view{}, tokens: map[string]bool{}, roToken: map[string]bool{},
+		byPath: map[string]*view{}, tokens: map[string]bool{}, roToken: map[string]bool{}, noSettings: map[string]bool{},
 		ignored: map[string]map[string]int{}, seen: map[string]uint64{},
 		faults: opts.Faults, latency: opts.Latency, perObj: opts.PerObjectCost,
 		baseURL: "http://netbox.invalid",
@@ -145,6 +164,15 @@ func newServer(opts Options) (*Server, error) {
 	}
 	for _, t := range opts.ReadOnlyTokens {
 		s.roToken[t] = true
+	}
+	for _, t := range opts.SettingsForbiddenTokens {
+		s.noSettings[t] = true
+		if !s.roToken[t] {
+			s.tokens[t] = true
+		}
+	}
+	if err := s.installPlugin(); err != nil {
+		return nil, err
 	}
 	s.cnt.reset()
 	return s, nil

@@ -81,11 +81,25 @@ func (s *Server) options(rt route) map[string]any {
 		}
 		post[n] = m
 	}
-	return map[string]any{
+	out := map[string]any{
 		"name":        vw.beh.class + " List",
 		"renders":     []string{"application/json"},
 		"parses":      []string{"application/json", "multipart/form-data"},
 		"actions":     map[string]any{"POST": post},
 		"description": "",
 	}
+	if vw.beh.methods != nil && !containsString(vw.beh.methods, "POST") {
+		// DRF's metadata describes POST and PUT only where allowed.
+		delete(out, "actions")
+	}
+	return out
+}
+
+func containsString(l []string, x string) bool {
+	for _, e := range l {
+		if e == x {
+			return true
+		}
+	}
+	return false
 }

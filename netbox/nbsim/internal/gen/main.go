@@ -15,8 +15,8 @@
 // widened per version with the serializer field lists; the few fields that
 // 4.3 does not know (4.4+ additions, 4.0/4.1 leftovers) are listed in
 // supplements.go. The plugin part comes from the plugin contract, except
-// for the model it does not cover (ProxmoxEndpoint), which plugin_hand.go
-// transcribes from the plugin's source.
+// for the two models it does not cover (ProxmoxEndpoint and the settings
+// singleton), which plugin_hand.go transcribes from the plugin's source.
 package main
 
 import (

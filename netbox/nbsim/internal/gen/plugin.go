@@ -43,6 +43,7 @@ var pluginModels = []pluginSpec{
 			"VM_PROXMOX_FIELDS":   nil, // the model fields from proxmox_vm_id on
 			"SYNC_TRAILER_FIELDS": {"proxmox_last_updated", "last_run_id", "tags", "custom_fields", "created", "last_updated"},
 		}},
+	{key: "netbox_proxbox.proxboxpluginsettings", path: pluginBase + "settings", hand: pluginSettings},
 }
 
 func pluginModel(pc *pluginContract, p pluginSpec) (*model, error) {

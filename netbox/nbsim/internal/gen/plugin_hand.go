@@ -1,10 +1,10 @@
 package main
 
-// The plugin model the contract does not cover, transcribed from
+// The two plugin models the contract does not cover, transcribed from
 // emersonfelipesp/netbox-proxbox (the commit the contract names):
-// netbox_proxbox/models/{base,proxmox_endpoint}.py,
+// netbox_proxbox/models/{base,proxmox_endpoint,plugin_settings}.py,
 // models/ssh_credential.py (SSH choices), constants.py (SYNC_MODE_FIELDS,
-// OVERWRITE_FIELDS) and api/serializers/endpoints.py.
+// OVERWRITE_FIELDS) and api/serializers/{endpoints,settings}.py.
 
 // handModel is a model written out here: its fields in declaration order,
 // the serializer's Meta.fields (write-only ones left out), and the fields
@@ -35,6 +35,7 @@ func charField(max, def string) pluginField {
 func blankChar(max string) pluginField {
 	return pluginField{Type: "CharField", MaxLength: max, Blank: "True", Default: "''"}
 }
+func textField() pluginField { return pluginField{Type: "TextField", Blank: "True", Default: "''"} }
 func choiceField(max, choices, def string) pluginField {
 	return pluginField{Type: "CharField", MaxLength: max, Choices: choices, Default: def}
 }
@@ -44,6 +45,10 @@ func syncModeField(def string) pluginField {
 		f.Null, f.Blank = "True", "True"
 	}
 	return f
+}
+func intField(typ, def string) pluginField { return pluginField{Type: typ, Default: def} }
+func decimalField(digits, places, def string) pluginField {
+	return pluginField{Type: "DecimalField", MaxDigits: digits, DecimalPlaces: places, Default: def}
 }
 func roleField() pluginField {
 	return pluginField{Type: "ForeignKey", To: "dcim.DeviceRole", Null: "True", Blank: "True",
@@ -200,6 +205,136 @@ var proxmoxEndpoint = &handModel{
 	},
 	brief:  []string{"id", "url", "display", "name", "domain", "port"},
 	nested: []string{"id", "url", "display", "name"}, // NestedProxmoxEndpointSerializer
+}
+
+// pluginSettings is ProxboxPluginSettings as ProxboxPluginSettingsSerializer
+// exposes it.
+var pluginSettings = &handModel{
+	fields: concat2(
+		[]namedField{
+			field("use_guest_agent_interface_name", boolField("True")),
+			field("vm_interface_sync_strategy", choiceField("32", "VMInterfaceSyncStrategyChoices", "VMInterfaceSyncStrategyChoices.GUEST_OS_MODEL")),
+			field("proxbox_fetch_max_concurrency", intField("PositiveSmallIntegerField", "8")),
+			field("ignore_ipv6_link_local_addresses", boolField("True")),
+			field("ensure_netbox_objects", boolField("True")),
+			field("delete_orphans", boolField("False")),
+			field("custom_fields_enabled", boolField("False")),
+		},
+		namedModes(),
+		[]namedField{
+			field("primary_ip_preference", choiceField("4", "PRIMARY_IP_PREFERENCE_CHOICES", "'ipv4'")),
+			field("netbox_max_concurrent", intField("PositiveSmallIntegerField", "1")),
+			field("netbox_timeout", intField("PositiveIntegerField", "120")),
+			field("netbox_write_concurrency", intField("PositiveSmallIntegerField", "8")),
+			field("proxmox_fetch_concurrency", intField("PositiveSmallIntegerField", "8")),
+			field("netbox_max_retries", intField("PositiveSmallIntegerField", "5")),
+			field("netbox_retry_delay", decimalField("5", "2", `Decimal("2.00")`)),
+			field("netbox_get_cache_ttl", decimalField("7", "2", `Decimal("60.00")`)),
+			field("netbox_get_cache_max_entries", intField("PositiveIntegerField", "4096")),
+			field("netbox_get_cache_max_bytes", intField("PositiveBigIntegerField", "52428800")),
+			field("bulk_batch_size", intField("PositiveSmallIntegerField", "50")),
+			field("bulk_batch_delay_ms", intField("PositiveIntegerField", "500")),
+			field("backup_batch_size", intField("PositiveSmallIntegerField", "5")),
+			field("backup_batch_delay_ms", intField("PositiveIntegerField", "200")),
+			field("vm_sync_max_concurrency", intField("PositiveSmallIntegerField", "4")),
+			field("interface_batch_size", pluginField{Type: "PositiveSmallIntegerField", Default: "5", MinValue: "1"}),
+			field("interface_batch_delay_ms", intField("PositiveIntegerField", "100")),
+			field("reconciliation_engine", choiceField("16", "RECONCILIATION_ENGINE_CHOICES", "'python'")),
+			field("reconciliation_compare_strict", boolField("False")),
+			field("custom_fields_request_delay", decimalField("5", "2", `Decimal("0.00")`)),
+			field("backend_log_file_path", charField("255", "'/var/log/proxbox.log'")),
+			field("debug_cache", boolField("False")),
+			field("expose_internal_errors", boolField("False")),
+			field("netbox_openapi_persist", boolField("True")),
+			field("parse_description_metadata", boolField("False")),
+			field("embed_description_metadata", boolField("False")),
+			field("ssrf_protection_enabled", boolField("True")),
+			field("allow_private_ips", boolField("True")),
+			field("additional_allowed_ip_ranges", textField()),
+			field("explicitly_blocked_ip_ranges", textField()),
+			field("encryption_key", blankChar("255")),
+			field("proxmox_timeout", intField("PositiveIntegerField", "5")),
+			field("proxmox_max_retries", intField("PositiveSmallIntegerField", "0")),
+			field("proxmox_retry_backoff", decimalField("5", "2", `Decimal("0.50")`)),
+			field("ceph_task_timeout", pluginField{Type: "DecimalField", MaxDigits: "6", DecimalPlaces: "2", Default: `Decimal("300.00")`,
+				MinValue: `Decimal("1.00")`, MaxValue: `Decimal("3600.00")`}),
+			field("ceph_task_poll_interval", pluginField{Type: "DecimalField", MaxDigits: "6", DecimalPlaces: "2", Default: `Decimal("1.00")`,
+				MinValue: `Decimal("0.10")`, MaxValue: `Decimal("60.00")`}),
+			field("ceph_run_lease_seconds", pluginField{Type: "DecimalField", MaxDigits: "6", DecimalPlaces: "2", Default: `Decimal("360.00")`,
+				MinValue: `Decimal("1.00")`, MaxValue: `Decimal("3600.00")`}),
+			field("default_role_qemu", roleField()),
+			field("default_role_lxc", roleField()),
+			field("enable_tenant_name_regex", boolField("False")),
+			field("tenant_name_regex_rules", pluginField{Type: "JSONField", Blank: "True", Default: "list"}),
+			field("enable_tenant_tag_assignment", boolField("False")),
+			field("enable_tenant_from_cluster", boolField("False")),
+			field("cloud_network_lock_enabled", boolField("False")),
+			field("cloud_customer_prefix_id", pluginField{Type: "PositiveIntegerField", Null: "True", Blank: "True"}),
+			field("cloud_customer_bridge", charField("64", "'vmbr1'")),
+			field("cloud_customer_vlan_tag", pluginField{Type: "PositiveIntegerField", Null: "True", Blank: "True"}),
+			field("cloud_customer_gateway", blankChar("64")),
+			field("branching_enabled", boolField("False")),
+			field("branch_name_prefix", charField("64", "'proxbox-sync'")),
+			field("branch_on_conflict", choiceField("16", "BRANCH_ON_CONFLICT_CHOICES", "'fail'")),
+			field("netbox_to_proxmox_enabled", boolField("False")),
+			field("netbox_to_proxmox_typed_confirmation", blankChar("64")),
+			field("intent_warn_plaintext_password", boolField("True")),
+			field("apply_destroy_confirmed", boolField("False")),
+			field("intent_apply_authorization_self_approve_allowed", boolField("False")),
+			field("intent_deletion_request_ttl_days", pluginField{Type: "IntegerField", Default: "7", MinValue: "1"}),
+			field("hardware_discovery_enabled", boolField("False")),
+			field("hardware_discovery_sync_nic_macs", boolField("False")),
+		},
+		namedAll(overwriteFields, boolField("True")),
+	),
+	// ProxboxPluginSettingsSerializer.Meta.fields without the write-only
+	// encryption_key; singleton_key is read-only.
+	repr: concat(
+		[]string{"id", "url", "display", "singleton_key", "use_guest_agent_interface_name", "vm_interface_sync_strategy",
+			"proxbox_fetch_max_concurrency", "ignore_ipv6_link_local_addresses", "ensure_netbox_objects",
+			"delete_orphans", "custom_fields_enabled"},
+		syncModeFields,
+		[]string{"parse_description_metadata", "embed_description_metadata",
+			"enable_tenant_name_regex", "tenant_name_regex_rules", "enable_tenant_tag_assignment", "enable_tenant_from_cluster",
+			"cloud_network_lock_enabled", "cloud_customer_prefix_id", "cloud_customer_bridge", "cloud_customer_vlan_tag",
+			"cloud_customer_gateway", "primary_ip_preference", "netbox_max_concurrent", "netbox_timeout",
+			"netbox_write_concurrency", "proxmox_fetch_concurrency", "netbox_max_retries", "netbox_retry_delay",
+			"netbox_get_cache_ttl", "netbox_get_cache_max_entries", "netbox_get_cache_max_bytes",
+			"bulk_batch_size", "bulk_batch_delay_ms", "backup_batch_size", "backup_batch_delay_ms",
+			"vm_sync_max_concurrency", "interface_batch_size", "interface_batch_delay_ms",
+			"reconciliation_engine", "reconciliation_compare_strict", "custom_fields_request_delay",
+			"backend_log_file_path", "debug_cache", "expose_internal_errors", "netbox_openapi_persist",
+			"ssrf_protection_enabled", "allow_private_ips", "additional_allowed_ip_ranges", "explicitly_blocked_ip_ranges",
+			"proxmox_timeout", "proxmox_max_retries", "proxmox_retry_backoff",
+			"ceph_task_timeout", "ceph_task_poll_interval", "ceph_run_lease_seconds",
+			"default_role_qemu", "default_role_lxc",
+			"branching_enabled", "branch_name_prefix", "branch_on_conflict",
+			"netbox_to_proxmox_enabled", "netbox_to_proxmox_typed_confirmation", "intent_warn_plaintext_password",
+			"apply_destroy_confirmed", "intent_apply_authorization_self_approve_allowed", "intent_deletion_request_ttl_days",
+			"hardware_discovery_enabled", "hardware_discovery_sync_nic_macs"},
+		overwriteFields,
+		[]string{"tags", "custom_fields", "created", "last_updated"},
+	),
+	writeOnly: map[string]bool{"encryption_key": true},
+	readOnly:  []string{"singleton_key"},
+	declared: map[string]func(*fieldSpec){
+		// Not declared: DRF's PrimaryKeyRelatedField.
+		"default_role_qemu": func(f *fieldSpec) { f.PK = true },
+		"default_role_lxc":  func(f *fieldSpec) { f.PK = true },
+	},
+}
+
+// namedModes is the settings' sync modes: always, except the two SDN ones.
+func namedModes() []namedField {
+	var out []namedField
+	for _, n := range syncModeFields {
+		def := "SyncModeChoices.ALWAYS"
+		if n == "sync_mode_sdn" || n == "sync_mode_sdn_bgp" {
+			def = "SyncModeChoices.DISABLED"
+		}
+		out = append(out, field(n, syncModeField(def)))
+	}
+	return out
 }
 
 func namedAll(names []string, f pluginField) []namedField {
