@@ -351,6 +351,8 @@ func (cy *cycle) run() {
 	if resOK && statusOK && fps != nil {
 		ci := toClusterInfo(status, cy.ep)
 		cy.write(store.ScopeWrite{Kind: store.KindNode, Scope: "resources", Records: toNodes(cy.ep, cy.at, ci, resources, fps)})
+	} else {
+		cy.fail(store.KindNode, "resources", fmt.Errorf("%w: nodes need cluster status, cluster resources and /nodes", ErrDependency))
 	}
 	var guests []store.Record
 	if resOK {

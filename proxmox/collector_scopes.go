@@ -99,22 +99,30 @@ func (cy *cycle) spawnContent(res []wireResource, online []string) {
 			cy.fail(store.KindBackup, s.Storage, fmt.Errorf("endpoint %s: storage %s is not available on any online node", cy.ep, s.Storage))
 			continue
 		}
+		// The storage is there: an earlier failure of it as a whole (no
+		// node to list it through) is over.
+		cy.succeeded(store.KindBackup, s.Storage)
+		// Its listings: a shared storage once, under its name; a local one
+		// per node, as "storage@node".
+		type listing struct{ node, scope string }
+		var listings []listing
+		if bool(s.Shared) {
+			listings = []listing{{nodes[0], s.Storage}}
+		} else {
+			for _, n := range nodes {
+				listings = append(listings, listing{n, s.Storage + "@" + n})
+			}
+		}
 		if cy.perms != nil {
 			if err := cy.perms.backupListing(cy.ep, s.Storage); err != nil {
-				cy.fail(store.KindBackup, s.Storage, err)
+				for _, l := range listings {
+					cy.fail(store.KindBackup, l.scope, err)
+				}
 				continue
 			}
 		}
-		// The storage may be listed: a failure of the storage as a whole
-		// (no node to list it through, a missing privilege) is over; a
-		// local storage's listings are scopes of their own, per node.
-		cy.succeeded(store.KindBackup, s.Storage)
-		if bool(s.Shared) {
-			cy.spawnListing(s.Storage, nodes[0], s.Storage)
-			continue
-		}
-		for _, n := range nodes {
-			cy.spawnListing(s.Storage, n, s.Storage+"@"+n)
+		for _, l := range listings {
+			cy.spawnListing(s.Storage, l.node, l.scope)
 		}
 	}
 }
@@ -246,8 +254,9 @@ const reasonErrors = 3
 // failed: GET /nodes/pve1/time: 403 ...; GET ...". Of this cycle's
 // failures the most telling comes first (firstFailure), then the others
 // by kind and scope, requests skipped after another failure last; then the
-// scopes that failed in an earlier cycle and were not fetched since. After
-// reasonErrors errors, "and N more".
+// scopes that failed in an earlier cycle and were not fetched since. An
+// error shared by several scopes is named once; after reasonErrors
+// errors, "and N more".
 func degradedReason(ep string, offline []string, fails []Failure, carried []store.ScopeProblem) string {
 	var parts []string
 	if len(offline) > 0 {
@@ -273,12 +282,28 @@ func degradedReason(ep string, offline []string, fails []Failure, carried []stor
 		texts = append(texts, p.Error)
 	}
 	if n := len(texts); n > 0 {
-		named := make([]string, 0, reasonErrors+1)
-		for _, t := range texts[:min(n, reasonErrors)] {
-			named = append(named, reasonText(ep, t))
+		// One error of several scopes (a privilege missing on a storage
+		// listed per node) is named once, with how many.
+		var distinct []string
+		count := map[string]int{}
+		for _, t := range texts {
+			t = reasonText(ep, t)
+			if count[t] == 0 {
+				distinct = append(distinct, t)
+			}
+			count[t]++
 		}
-		if n > reasonErrors {
-			named = append(named, fmt.Sprintf("and %d more", n-reasonErrors))
+		named, left := make([]string, 0, reasonErrors+1), n
+		for _, t := range distinct[:min(len(distinct), reasonErrors)] {
+			c := count[t]
+			if c > 1 {
+				t += fmt.Sprintf(" (%d scopes)", c)
+			}
+			named = append(named, t)
+			left -= c
+		}
+		if left > 0 {
+			named = append(named, fmt.Sprintf("and %d more", left))
 		}
 		noun := "scopes"
 		if n == 1 {

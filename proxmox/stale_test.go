@@ -211,10 +211,10 @@ func TestPersistentScopeFailure(t *testing.T) {
 	}
 }
 
-// A storage-wide failure (an auditor token may not list backups) is
-// recorded under the storage's name; a local storage is then listed per
-// node ("local@pve1"), and granting the privilege clears the storage's
-// entry all the same. The endpoint stays reached throughout.
+// A token that may not list a storage's backups fails the listings it
+// would have made: a shared storage's, under its name, a local one's per
+// node ("local@pve1"), the scopes a listing writes; granting the privilege
+// clears them. The endpoint stays reached throughout.
 func TestMissingPrivilegeLeavesStaleScopesWhenGranted(t *testing.T) {
 	e := newStaleEnv(t, pvesim.AuditorTokenID, pvesim.AuditorTokenSecret)
 	ep, at, res := e.cycle(TierFull)
@@ -225,15 +225,16 @@ func TestMissingPrivilegeLeavesStaleScopesWhenGranted(t *testing.T) {
 		}
 		scopes = append(scopes, p.Scope)
 	}
-	if want := []string{"local", "nfs-backup", "pbs"}; !reflect.DeepEqual(scopes, want) {
+	if want := []string{"local@pve1", "local@pve2", "local@pve3", "nfs-backup", "pbs"}; !reflect.DeepEqual(scopes, want) {
 		t.Errorf("stale backup scopes %v, want %v", scopes, want)
 	}
 	if ep.Health != store.HealthDegraded || ep.LastSuccess == nil || !ep.LastSuccess.Equal(at) {
 		t.Errorf("health %s, last success %v", ep.Health, ep.LastSuccess)
 	}
-	// The privilege comes first, and a long list is cut.
-	if !strings.HasPrefix(ep.HealthReason, "3 scopes failed: missing privilege Datastore.Allocate") ||
-		strings.Count(ep.HealthReason, "missing privilege") != 3 || strings.Contains(ep.HealthReason, "endpoint lab:") {
+	// The privilege comes first; one storage's error is named once.
+	if !strings.HasPrefix(ep.HealthReason, "5 scopes failed: missing privilege Datastore.Allocate") ||
+		strings.Count(ep.HealthReason, "missing privilege") != 3 || !strings.Contains(ep.HealthReason, "on /storage/local: ") ||
+		!strings.Contains(ep.HealthReason, " (3 scopes); ") || strings.Contains(ep.HealthReason, "endpoint lab:") {
 		t.Errorf("health reason %q", ep.HealthReason)
 	}
 	var mp *MissingPrivilegeError
@@ -249,6 +250,34 @@ func TestMissingPrivilegeLeavesStaleScopesWhenGranted(t *testing.T) {
 	written, err := e.st.Scopes(store.KindBackup, "lab")
 	if err != nil || !written["local@pve1"] || written["local"] {
 		t.Errorf("backup scopes written: %v %v", written, err)
+	}
+}
+
+// Node rows need cluster status: when it fails, the nodes' own scope is
+// listed too (the one a netbox push checks), as skipped, and both clear
+// with the next answer.
+func TestNodeRowsListedStaleWhenClusterStatusFails(t *testing.T) {
+	e := newStaleEnv(t, pvesim.TUITokenID, pvesim.TUITokenSecret)
+	_, firstAt, _ := e.cycle(TierFull)
+	e.srv.Sim.SetFaults(pvesim.Faults{Rate: 1, Kinds: []pvesim.FaultKind{pvesim.Fault5xx}, Paths: []string{"/cluster/status"}})
+	ep, at, _ := e.cycle(TierFast)
+	var got []string
+	for _, p := range ep.StaleScopes {
+		got = append(got, string(p.Kind)+" "+p.Scope)
+	}
+	if want := []string{"nodes resources", "nodes status"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("stale scopes %v, want %v", got, want)
+	}
+	want := "2 scopes failed: GET /cluster/status: 500 got timeout; skipped after a failed request: nodes need cluster status, cluster resources and /nodes"
+	if ep.Health != store.HealthDegraded || ep.LastSuccess == nil || !ep.LastSuccess.Equal(at) || ep.HealthReason != want {
+		t.Errorf("%s %v %q", ep.Health, ep.LastSuccess, ep.HealthReason)
+	}
+	if n, _, _ := store.Get[store.Node](e.st, "lab", "pve1"); !n.FetchedAt.Equal(firstAt) {
+		t.Errorf("node rows fetched at %v, want the first cycle's %v", n.FetchedAt, firstAt)
+	}
+	e.srv.Sim.SetFaults(pvesim.Faults{})
+	if ep, _, _ := e.cycle(TierFast); ep.Health != store.HealthOK || len(ep.StaleScopes) != 0 {
+		t.Errorf("after status answered: %s %q %+v", ep.Health, ep.HealthReason, ep.StaleScopes)
 	}
 }
 
@@ -325,6 +354,14 @@ func TestDegradedReason(t *testing.T) {
 			{store.KindTask, "pve1", api("/nodes/pve1/tasks", 500, "x")},
 			{store.KindEndpoint, "version", api("/version", 500, "y")},
 		}, nil, "2 scopes failed: GET /version: 500 y; GET /nodes/pve1/tasks: 500 x"},
+		{"one error of several scopes", nil, []Failure{
+			{store.KindBackup, "local@pve1", priv}, {store.KindBackup, "local@pve2", priv}, {store.KindBackup, "local@pve3", priv},
+			{store.KindTask, "pve1", api("/nodes/pve1/tasks", 500, "x")},
+			{store.KindTask, "pve2", api("/nodes/pve2/tasks", 500, "y")},
+			{store.KindTask, "pve3", api("/nodes/pve3/tasks", 500, "z")},
+			{store.KindTask, "pve4", api("/nodes/pve4/tasks", 500, "w")},
+		}, nil, "7 scopes failed: missing privilege Datastore.Allocate on /storage/pbs: hidden (3 scopes); GET /nodes/pve1/tasks: 500 x; " +
+			"GET /nodes/pve2/tasks: 500 y; and 2 more"},
 		{"failed earlier, not fetched since", []string{"pve3"}, []Failure{{store.KindTask, "pve1", api("/nodes/pve1/tasks", 500, "x")}},
 			[]store.ScopeProblem{{Kind: store.KindBackup, Scope: "pbs", Error: "endpoint lab: GET /nodes/pve1/storage/pbs/content: 500 got timeout"}},
 			"offline: pve3; 2 scopes failed: GET /nodes/pve1/tasks: 500 x; GET /nodes/pve1/storage/pbs/content: 500 got timeout"},
