@@ -78,7 +78,7 @@ func (c *Client) readSettings(ctx context.Context) (pluginValues, string, error)
 	if len(one) == 0 {
 		return nil, "the plugin's settings were not read (NetBox returned none): local config and defaults apply", nil
 	}
-	return settingsOnly(one), "", nil
+	return settingsOnly(one), "the token may not view the plugin's settings (settings/ lists none): they were read from settings/runtime/", nil
 }
 
 func refused(err error) bool {
