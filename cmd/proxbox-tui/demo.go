@@ -17,6 +17,7 @@ import (
 type demoEstate struct {
 	Config *Config
 	Cache  string
+	NetBox *nbsim.Server // to look at what a push left there
 	close  func()
 }
 
@@ -77,6 +78,7 @@ func startDemo() (*demoEstate, error) {
 	return &demoEstate{
 		Config: cfg,
 		Cache:  filepath.Join(dir, "cache.db"),
+		NetBox: nb,
 		close: func() {
 			servers.Close()
 			nb.Close()

@@ -54,4 +54,22 @@ func TestDemoEstateRefreshes(t *testing.T) {
 	if err != nil || plan.Writes() == 0 {
 		t.Fatalf("demo push plan: %v, %d writes", err, plan.Writes())
 	}
+	res, err := netbox.NewApplier(nb, st, netbox.DefaultSettings()).Apply(context.Background(), plan, nil)
+	if err != nil || !res.OK() {
+		t.Fatalf("demo push: %v %v", err, res.Failures)
+	}
+	// Every replication job of the lab is in NetBox, job number 0 included.
+	jobs, _ := store.List[store.Replication](st, "lab")
+	pushed := map[string]bool{}
+	for _, o := range d.NetBox.Objects("plugins/proxbox/replications") {
+		pushed[o["replication_id"].(string)] = true
+	}
+	if len(jobs) == 0 {
+		t.Fatal("the demo lab has no replication jobs")
+	}
+	for _, j := range jobs {
+		if !pushed[j.ReplicationID] {
+			t.Errorf("replication %s (job number %d) is not in NetBox", j.ReplicationID, j.JobNum)
+		}
+	}
 }
