@@ -254,9 +254,9 @@ const reasonErrors = 3
 // failed: GET /nodes/pve1/time: 403 ...; GET ...". Of this cycle's
 // failures the most telling comes first (firstFailure), then the others
 // by kind and scope, requests skipped after another failure last; then the
-// scopes that failed in an earlier cycle and were not fetched since. An
-// error shared by several scopes is named once; after reasonErrors
-// errors, "and N more".
+// scopes that failed in an earlier cycle and were not fetched since; a
+// missing privilege always first. An error shared by several scopes is
+// named once; after reasonErrors errors, "and N more".
 func degradedReason(ep string, offline []string, fails []Failure, carried []store.ScopeProblem) string {
 	var parts []string
 	if len(offline) > 0 {
@@ -281,6 +281,11 @@ func degradedReason(ep string, offline []string, fails []Failure, carried []stor
 	for _, p := range carried {
 		texts = append(texts, p.Error)
 	}
+	// A missing privilege is named first, also one from an earlier cycle
+	// (the record keeps its text: MissingPrivilegeError's).
+	sort.SliceStable(texts, func(i, j int) bool {
+		return strings.Contains(texts[i], ": missing privilege ") && !strings.Contains(texts[j], ": missing privilege ")
+	})
 	if n := len(texts); n > 0 {
 		// One error of several scopes (a privilege missing on a storage
 		// listed per node) is named once, with how many.

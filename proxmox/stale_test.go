@@ -242,6 +242,14 @@ func TestMissingPrivilegeLeavesStaleScopesWhenGranted(t *testing.T) {
 		t.Errorf("last error %q", ep.LastError)
 	}
 
+	// A fast cycle lists no backups: the endpoint stays degraded, for the
+	// same reason, and the streaks keep their start.
+	fast, fastAt, _ := e.cycle(TierFast)
+	if fast.Health != store.HealthDegraded || fast.HealthReason != ep.HealthReason || !fast.LastSuccess.Equal(fastAt) ||
+		!reflect.DeepEqual(fast.StaleScopes, ep.StaleScopes) {
+		t.Errorf("fast cycle: %s %q, stale %+v", fast.Health, fast.HealthReason, fast.StaleScopes)
+	}
+
 	e.useToken(pvesim.TUITokenID, pvesim.TUITokenSecret)
 	ep, _, res = e.cycle(TierFull)
 	if !res.Complete() || ep.Health != store.HealthOK || len(ep.StaleScopes) != 0 {
@@ -362,6 +370,9 @@ func TestDegradedReason(t *testing.T) {
 			{store.KindTask, "pve4", api("/nodes/pve4/tasks", 500, "w")},
 		}, nil, "7 scopes failed: missing privilege Datastore.Allocate on /storage/pbs: hidden (3 scopes); GET /nodes/pve1/tasks: 500 x; " +
 			"GET /nodes/pve2/tasks: 500 y; and 2 more"},
+		{"a privilege missing earlier comes first", nil, []Failure{{store.KindTask, "pve1", api("/nodes/pve1/tasks", 500, "x")}},
+			[]store.ScopeProblem{{Kind: store.KindBackup, Scope: "pbs", Error: priv.Error()}},
+			"2 scopes failed: missing privilege Datastore.Allocate on /storage/pbs: hidden; GET /nodes/pve1/tasks: 500 x"},
 		{"failed earlier, not fetched since", []string{"pve3"}, []Failure{{store.KindTask, "pve1", api("/nodes/pve1/tasks", 500, "x")}},
 			[]store.ScopeProblem{{Kind: store.KindBackup, Scope: "pbs", Error: "endpoint lab: GET /nodes/pve1/storage/pbs/content: 500 got timeout"}},
 			"offline: pve3; 2 scopes failed: GET /nodes/pve1/tasks: 500 x; GET /nodes/pve1/storage/pbs/content: 500 got timeout"},
