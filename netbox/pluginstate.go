@@ -294,7 +294,8 @@ func EffectiveSettings(ctx context.Context, c *Client, inst *Instance, st *store
 	}
 	var eps []*store.Endpoint
 	for i := range all {
-		if all[i].Type == "" || all[i].Type == "proxmox" {
+		// As a push: only Proxmox endpoints that a refresh has reached.
+		if (all[i].Type == "" || all[i].Type == "proxmox") && all[i].LastSuccess != nil {
 			eps = append(eps, &all[i])
 		}
 	}

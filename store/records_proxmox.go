@@ -46,9 +46,19 @@ type Endpoint struct {
 	// succeeds.
 	StaleScopes []ScopeProblem `json:"stale_scopes,omitempty"`
 	// Plugin and Settings describe a NetBox endpoint: whether the
-	// netbox-proxbox plugin is installed, and the push settings in effect.
-	Plugin   bool              `json:"plugin,omitempty"`
-	Settings map[string]string `json:"settings,omitempty"`
+	// netbox-proxbox plugin is installed, and the push settings in effect
+	// with their sources.
+	Plugin   bool          `json:"plugin,omitempty"`
+	Settings []PushSetting `json:"settings,omitempty"`
+}
+
+// PushSetting is one push setting in effect: globally, or for one Proxmox
+// endpoint where its plugin row says otherwise.
+type PushSetting struct {
+	Key      string `json:"key"`
+	Value    string `json:"value"`
+	Source   string `json:"source"` // local config, endpoint row, plugin, default
+	Endpoint string `json:"endpoint,omitempty"`
 }
 
 // ScopeProblem is a refresh scope whose latest fetch failed.

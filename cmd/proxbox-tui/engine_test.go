@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -88,7 +89,9 @@ func TestEngineWritesOnTheDemo(t *testing.T) {
 	for {
 		nb, ok, _ := store.Get[store.Endpoint](e.store, nbName, nbName)
 		if ok {
-			if nb.Type != "netbox" || nb.Health != store.HealthOK || !nb.Plugin || nb.Version == "" || !strings.HasPrefix(nb.Settings["sync_mode_vm"], "always (") {
+			if nb.Type != "netbox" || nb.Health != store.HealthOK || !nb.Plugin || nb.Version == "" || !slices.ContainsFunc(nb.Settings, func(s store.PushSetting) bool {
+				return s.Key == "sync_mode_vm" && s.Value == "always" && s.Source == "plugin"
+			}) {
 				t.Fatalf("NetBox endpoint record: %+v", nb)
 			}
 			break

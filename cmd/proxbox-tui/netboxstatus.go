@@ -2,8 +2,9 @@ package main
 
 import (
 	"context"
-	"fmt"
+	"maps"
 	"net/url"
+	"slices"
 	"strconv"
 	"time"
 
@@ -22,35 +23,44 @@ func netboxEndpointName(n *NetBoxConfig) string {
 }
 
 // settingsSummary lists the push settings in effect with their sources,
-// for the Endpoints tab: the global ones, then per Proxmox endpoint its
-// plugin row and what that row overrides.
-func settingsSummary(s netbox.Settings, r *netbox.SettingsReport) map[string]string {
-	out := map[string]string{"batch_size": strconv.Itoa(s.BatchSize), "concurrency": strconv.Itoa(s.Concurrency)}
+// for the Endpoints tab: the local-only ones, the plugin's in its order,
+// then per Proxmox endpoint its plugin row and what that row overrides.
+func settingsSummary(s netbox.Settings, r *netbox.SettingsReport) []store.PushSetting {
+	local := string(netbox.SourceLocal)
+	out := []store.PushSetting{{Key: "batch_size", Value: strconv.Itoa(s.BatchSize), Source: local},
+		{Key: "concurrency", Value: strconv.Itoa(s.Concurrency), Source: local}}
 	if s.Site != "" {
-		out["site"] = s.Site
+		out = append(out, store.PushSetting{Key: "site", Value: s.Site, Source: local})
 	}
 	if s.Tenant != "" {
-		out["tenant"] = s.Tenant
+		out = append(out, store.PushSetting{Key: "tenant", Value: s.Tenant, Source: local})
 	}
 	list := s.Local()
 	if r != nil {
 		list = r.Settings
-		for ep, row := range r.EndpointRows {
-			out["endpoint "+ep] = row
-		}
-		for ep, set := range r.EndpointSettings {
-			for _, e := range set {
-				if e.Source == netbox.SourceEndpoint {
-					out[ep+": "+e.Key] = e.Value + " (" + string(e.Source) + ")"
-				}
-			}
-		}
-		for i, w := range r.Warnings {
-			out[fmt.Sprintf("warning %d", i+1)] = w
-		}
 	}
 	for _, e := range list {
-		out[e.Key] = e.Value + " (" + string(e.Source) + ")"
+		v := e.Value
+		if e.Note != "" {
+			v += " (" + e.Note + ")"
+		}
+		out = append(out, store.PushSetting{Key: e.Key, Value: v, Source: string(e.Source)})
+	}
+	if r == nil {
+		return out
+	}
+	for _, ep := range slices.Sorted(maps.Keys(r.EndpointSettings)) {
+		if row, ok := r.EndpointRows[ep]; ok {
+			out = append(out, store.PushSetting{Key: "plugin row", Value: row, Source: "plugin", Endpoint: ep})
+		}
+		for _, e := range r.EndpointSettings[ep] {
+			if e.Source == netbox.SourceEndpoint {
+				out = append(out, store.PushSetting{Key: e.Key, Value: e.Value, Source: string(e.Source), Endpoint: ep})
+			}
+		}
+	}
+	for _, w := range r.Warnings {
+		out = append(out, store.PushSetting{Key: "warning", Value: w, Source: "plugin"})
 	}
 	return out
 }
