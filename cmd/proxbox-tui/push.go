@@ -155,7 +155,7 @@ func (a *app) push(ctx context.Context, o pushOptions) error {
 	}
 	text := o.format == "text"
 	if text {
-		printPlan(a.stdout, plan)
+		printPlan(a.stdout, plan, o.dryRun)
 	} else {
 		for _, l := range plan.Left {
 			fmt.Fprintf(a.stderr, "warning: endpoint %s is not pushed: %s\n", l.Endpoint, l.Reason)
@@ -328,7 +328,9 @@ func writeJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
-func printPlan(w io.Writer, plan *netbox.Plan) {
+// printPlan prints the plan; every setting in effect with a dry run, a
+// count per source otherwise.
+func printPlan(w io.Writer, plan *netbox.Plan, allSettings bool) {
 	inst := plan.NetBox
 	plugin := "not installed"
 	if inst.Plugin {
@@ -373,7 +375,25 @@ func printPlan(w io.Writer, plan *netbox.Plan) {
 			fmt.Fprintln(w, "note: "+n)
 		}
 	}
-	printSettings(w, plan)
+	if allSettings {
+		printSettings(w, plan)
+	} else {
+		bySource := map[netbox.Source]int{}
+		for _, s := range plan.Settings {
+			bySource[s.Source]++
+		}
+		var parts []string
+		for _, src := range []struct {
+			s    netbox.Source
+			text string
+		}{{netbox.SourceLocal, "from the local config"}, {netbox.SourceEndpoint, "from endpoint rows"},
+			{netbox.SourcePlugin, "from the plugin"}, {netbox.SourceDefault, "defaults"}} {
+			if n := bySource[src.s]; n > 0 {
+				parts = append(parts, fmt.Sprintf("%d %s", n, src.text))
+			}
+		}
+		fmt.Fprintf(w, "\nSettings: %s (push --dry-run lists them).\n", strings.Join(parts, ", "))
+	}
 	c := plan.Counts()
 	fmt.Fprintf(w, "\nPlan: %d to create, %d to update, %d to mark stale, %d to delete, %d unchanged, %d skipped.\n",
 		c.Create, c.Update, c.Stale, c.Delete, c.Unchanged, c.Skip)

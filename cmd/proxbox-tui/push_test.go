@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/proxbox-tui/proxbox-tui/netbox"
 	"github.com/proxbox-tui/proxbox-tui/netbox/nbsim"
 	"github.com/proxbox-tui/proxbox-tui/proxmox/pvesim"
 )
@@ -31,7 +32,7 @@ func TestPushDryRunJSONThenPush(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(nb.Close)
-	e.withNetBox(t, nb, "  batch_size: 50\n")
+	e.withNetBox(t, nb, "  batch_size: 50\n  overwrite:\n    vm_description: false\n")
 	if code, out, errOut := e.run(t, "refresh"); code != 0 {
 		t.Fatalf("refresh: %d\n%s%s", code, out, errOut)
 	}
@@ -46,6 +47,9 @@ func TestPushDryRunJSONThenPush(t *testing.T) {
 		DryRun        bool                      `json:"dry_run"`
 		Kinds         map[string]map[string]int `json:"kinds"`
 		Failures      []map[string]string       `json:"failures"`
+		Settings      []netbox.Setting          `json:"settings"`
+		EndpointRows  map[string]string         `json:"endpoint_rows"`
+		LeftOut       []netbox.LeftOut          `json:"left_out"`
 	}
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatalf("not JSON: %v\n%s", err, out)
@@ -67,12 +71,30 @@ func TestPushDryRunJSONThenPush(t *testing.T) {
 	if w := nb.Counters().Writes; w != 0 {
 		t.Fatalf("a dry run wrote %d requests", w)
 	}
+	// Each setting with its source: the local key, the plugin's others.
+	sources := map[string]string{}
+	for _, st := range rep.Settings {
+		sources[st.Key] = st.Value + " " + string(st.Source)
+	}
+	if sources["overwrite_vm_description"] != "false local config" || sources["sync_mode_vm"] != "always plugin" ||
+		sources["overwrite_vm_tags"] != "true plugin" {
+		t.Errorf("settings in the report: %v", sources)
+	}
+	if !strings.Contains(rep.EndpointRows["lab"], "no row yet") || rep.LeftOut == nil {
+		t.Errorf("endpoint rows %v, left out %v", rep.EndpointRows, rep.LeftOut)
+	}
+	code, out, _ = e.run(t, "push", "--dry-run")
+	for _, want := range []string{"Settings in effect:", "overwrite_vm_description", "(local config)", "endpoint lab: plugin no row yet"} {
+		if code != 0 || !strings.Contains(out, want) {
+			t.Errorf("the text plan lacks %q (exit %d):\n%s", want, code, out)
+		}
+	}
 
 	code, out, errOut = e.run(t, "push")
 	if code != 0 {
 		t.Fatalf("push: exit %d\n%s\n%s", code, out, errOut)
 	}
-	for _, want := range []string{"KIND", "virtual-machines", "Plan: ", "Result: ", " 0 failed"} {
+	for _, want := range []string{"KIND", "virtual-machines", "Plan: ", "Result: ", " 0 failed", "Settings: 1 from the local config, "} {
 		if !strings.Contains(out, want) {
 			t.Errorf("push output lacks %q:\n%s", want, out)
 		}
