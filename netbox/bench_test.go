@@ -41,7 +41,7 @@ func largeStore(b *testing.B) *store.Store {
 		}
 		w(store.KindEndpoint, []store.Record{&store.Endpoint{Meta: m, Name: ep, Type: "proxmox", URL: fmt.Sprintf("https://pve-%s.example.com:8006", ep),
 			Domain: "pve-" + ep + ".example.com", Port: 8006, AuthKind: "token", Username: "tui@pve", TokenName: "ro", Version: "9.1.1",
-			RepoID: "c62ab1e8", ClusterName: ep, Mode: "cluster", Quorate: true, NodeCount: 16, Health: store.HealthOK}})
+			RepoID: "c62ab1e8", ClusterName: ep, Mode: "cluster", Quorate: true, NodeCount: 16, Health: store.HealthOK, LastSuccess: &at}})
 		var nodes []store.Record
 		for n := 0; n < 16; n++ {
 			nodes = append(nodes, &store.Node{Meta: m, Name: fmt.Sprintf("%s-pve%02d", ep, n+1), Cluster: ep, NodeID: n + 1,

@@ -189,7 +189,7 @@ func (b *builder) nodes(ep, cluster, site string) error {
 		d.refOnly = selected != nil && !selected[n.Name]
 		d.link = &linkTarget{kind: store.KindNode, key: n.Name, endpoint: ep}
 		if other := b.keys[KindDevice][dkey]; other != nil && other.endpoint != ep {
-			d.skip = fmt.Sprintf("node %s of %s has the name of a node of %s in the same site: device names are unique per site", n.Name, ep, other.endpoint)
+			d.skip = fmt.Sprintf("node %s of %s has the name of a node of %s in the same site: NetBox keeps device names unique per site", n.Name, ep, other.endpoint)
 			dkey += "@" + ep
 			d.key = dkey
 		}
@@ -212,7 +212,7 @@ func (b *builder) nodes(ep, cluster, site string) error {
 		pn.refOnly = d.refOnly
 		pn.link = &linkTarget{kind: store.KindNode, key: n.Name + " node", endpoint: ep}
 		if n.IPAddress == "" {
-			pn.skip = "Proxmox reported no IP address for the node (the plugin requires one)"
+			pn.skip = "Proxmox reported no IP address for the node, and the plugin's ProxmoxNode requires one (ip_address is not null)"
 		}
 		pn.fields["endpoint"] = ref{kind: KindProxmoxEndpoint, key: ep}
 		pn.fields["name"] = clip(n.Name, 255)

@@ -59,6 +59,12 @@ func byVolid(volid, ct, vm string) string {
 	return "undefined"
 }
 
+// noGuest is the skip reason of a row whose guest is unknown: the plugin's
+// model requires its virtual machine (a non-null ForeignKey).
+func noGuest(vmid int, model string) string {
+	return fmt.Sprintf("guest %d is not in the cache, and the plugin's %s requires its virtual machine", vmid, model)
+}
+
 // guestVM is the ref to a guest's VM, or "" when the guest is unknown.
 func guestVM(cluster string, guests map[int]*store.Guest, vmid int) (string, *store.Guest) {
 	g := guests[vmid]
@@ -84,7 +90,7 @@ func (b *builder) backups(ep, cluster string, guests map[int]*store.Guest) error
 		d.mode = mode
 		d.link = &linkTarget{kind: store.KindBackup, key: bk.VolumeID, endpoint: ep}
 		if vm == "" {
-			d.skip = fmt.Sprintf("guest %d is not in the cache (the plugin requires a VM)", bk.VMID)
+			d.skip = noGuest(bk.VMID, "VMBackup")
 		}
 		f := d.fields
 		f["virtual_machine"] = ref{kind: KindVM, key: vm}
@@ -127,7 +133,7 @@ func (b *builder) snapshots(ep, cluster string, guests map[int]*store.Guest) err
 		d.mode = mode
 		d.link = &linkTarget{kind: store.KindSnapshot, key: s.RecordKey(), endpoint: ep}
 		if g == nil {
-			d.skip = fmt.Sprintf("guest %d is not in the cache (the plugin requires a VM)", s.VMID)
+			d.skip = noGuest(s.VMID, "VMSnapshot")
 		}
 		node := s.Node
 		if node == "" && g != nil {
@@ -137,7 +143,7 @@ func (b *builder) snapshots(ep, cluster string, guests map[int]*store.Guest) err
 		// every cluster.
 		global := fmt.Sprintf("%d\x00%s\x00%s", s.VMID, s.Name, node)
 		if other, taken := b.snapKeys[global]; taken && other != ep && d.skip == "" {
-			d.skip = fmt.Sprintf("endpoint %s has a snapshot of the same vmid, name and node; the plugin keeps them unique across clusters", other)
+			d.skip = fmt.Sprintf("endpoint %s has a snapshot of the same vmid, name and node; the plugin's unique_vm_snapshot_vmid_name_node constraint spans every cluster", other)
 		} else if !taken {
 			b.snapKeys[global] = ep
 		}
@@ -202,7 +208,7 @@ func (b *builder) tasks(ep, cluster string, guests map[int]*store.Guest) error {
 	for i := range list {
 		t := &list[i]
 		if t.VMID == 0 {
-			continue // node tasks: the plugin's history is per VM
+			continue // node tasks: VMTaskHistory requires a virtual machine
 		}
 		vm, g := guestVM(cluster, guests, t.VMID)
 		d := newDesired(KindTaskHistory, t.UPID, fmt.Sprintf("task %q (%s)", t.UPID, ep), ep)
@@ -210,7 +216,7 @@ func (b *builder) tasks(ep, cluster string, guests map[int]*store.Guest) error {
 		d.link = &linkTarget{kind: store.KindTask, key: t.UPID, endpoint: ep}
 		guestType := "unknown"
 		if g == nil {
-			d.skip = fmt.Sprintf("guest %d is not in the cache (the plugin requires a VM)", t.VMID)
+			d.skip = noGuest(t.VMID, "VMTaskHistory")
 		} else {
 			guestType = g.Type
 		}
@@ -378,7 +384,7 @@ func (b *builder) replications(ep, cluster string, guests map[int]*store.Guest) 
 		d.mode = mode
 		d.link = &linkTarget{kind: store.KindReplication, key: r.ReplicationID, endpoint: ep}
 		if g == nil {
-			d.skip = fmt.Sprintf("guest %d is not in the cache (the plugin requires a VM)", r.Guest)
+			d.skip = noGuest(r.Guest, "Replication")
 		}
 		f := d.fields
 		f["virtual_machine"] = ref{kind: KindVM, key: vm}

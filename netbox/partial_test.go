@@ -47,16 +47,35 @@ func degradedCache(t *testing.T, dm *demo) *store.Store {
 // endpoint, deletes or marks stale nothing those scopes would have listed,
 // says why, and a second push writes nothing.
 func TestPartialRefreshPushesWhatIsFresh(t *testing.T) {
-	for _, version := range []string{"4.1", "4.6"} {
-		t.Run(version, func(t *testing.T) {
+	type variant struct {
+		version string
+		plugin  bool
+	}
+	var variants []variant
+	for _, v := range pluginVersions {
+		variants = append(variants, variant{v, true})
+	}
+	variants = append(variants, variant{"4.1", false}, variant{"4.6", false})
+	for _, v := range variants {
+		name := v.version
+		if v.plugin {
+			name += "+plugin"
+		}
+		t.Run(name, func(t *testing.T) {
 			dm := startDemo(t)
-			s := startNetBox(t, nbsim.Options{Version: version, Plugin: true, RejectUnknownFields: true})
+			s := startNetBox(t, nbsim.Options{Version: v.version, Plugin: v.plugin, RejectUnknownFields: true})
 			c := newClient(t, s)
 			if _, res := push(t, c, dm.st, DefaultSettings(), Scope{}); !res.OK() {
 				t.Fatalf("first push: %v", res.Failures)
 			}
-			backups := len(s.Objects("plugins/proxbox/backups"))
-			snaps := len(s.Objects("plugins/proxbox/snapshots"))
+			count := func(path string) int {
+				if strings.HasPrefix(path, "plugins/") && !v.plugin {
+					return 0
+				}
+				return len(s.Objects(path))
+			}
+			backups, snaps := count("plugins/proxbox/backups"), count("plugins/proxbox/snapshots")
+			disks := count("virtualization/virtual-disks")
 
 			st := degradedCache(t, dm)
 			ep, _, _ := store.Get[store.Endpoint](st, "lab", "lab")
@@ -77,11 +96,15 @@ func TestPartialRefreshPushesWhatIsFresh(t *testing.T) {
 					t.Errorf("%s %s: %s", a.Op, a.Name, a.Reason)
 				}
 			}
-			if got := len(s.Objects("plugins/proxbox/backups")); got != backups {
+			vms := count("virtualization/virtual-machines")
+			if got := count("plugins/proxbox/backups"); got != backups {
 				t.Errorf("backups in NetBox: %d, were %d", got, backups)
 			}
-			if got := len(s.Objects("plugins/proxbox/snapshots")); got != snaps {
+			if got := count("plugins/proxbox/snapshots"); got != snaps {
 				t.Errorf("snapshots in NetBox: %d, were %d", got, snaps)
+			}
+			if got := count("virtualization/virtual-disks"); got != disks || vms == 0 {
+				t.Errorf("virtual disks in NetBox: %d, were %d (%d VMs)", got, disks, vms)
 			}
 			var lab *Freshness
 			for i := range plan.Partial {
@@ -92,15 +115,15 @@ func TestPartialRefreshPushesWhatIsFresh(t *testing.T) {
 			if lab == nil {
 				t.Fatalf("the plan does not say lab is partial: %+v", plan.Partial)
 			}
-			if len(lab.Offline) != 1 || lab.Offline[0] != "pve3" || lab.Kept == 0 {
+			if len(lab.Offline) != 1 || lab.Offline[0] != "pve3" || lab.Kept == 0 && v.plugin {
 				t.Errorf("lab freshness: %+v", lab)
 			}
 			named := map[string]bool{}
 			for _, p := range lab.Stale {
 				named[string(p.Kind)+" "+p.Scope] = true
 			}
-			if !named["backups pbs"] {
-				t.Errorf("the failed PBS listing is not listed: %+v", lab.Stale)
+			if !named["backups pbs"] || !named["endpoints time"] {
+				t.Errorf("the failed scopes are not listed: %+v", lab.Stale)
 			}
 			s.ResetCounters()
 			if _, res := push(t, c, st, DefaultSettings(), Scope{}); !res.OK() || s.Counters().Writes != 0 {

@@ -26,15 +26,15 @@ type Endpoint struct {
 	Mode        string `json:"mode,omitempty"` // standalone, cluster
 	// TimeZone is the zone the nodes run their schedules in (IANA name,
 	// from /nodes/{node}/time).
-	TimeZone     string     `json:"timezone,omitempty"`
-	Quorate      bool       `json:"quorate"`
-	NodeCount    int        `json:"nodes_count"`
-	GuestCount   int        `json:"guests_count"`
-	Health       string     `json:"health"` // ok, degraded, down, unknown
-	HealthReason string     `json:"health_reason,omitempty"`
+	TimeZone     string `json:"timezone,omitempty"`
+	Quorate      bool   `json:"quorate"`
+	NodeCount    int    `json:"nodes_count"`
+	GuestCount   int    `json:"guests_count"`
+	Health       string `json:"health"` // ok, degraded, down, unknown
+	HealthReason string `json:"health_reason,omitempty"`
 	// LastSuccess is the end of the last cycle that reached Proxmox (its
 	// cluster resources answered), whatever else failed in it.
-	LastSuccess *time.Time `json:"last_success"`
+	LastSuccess  *time.Time `json:"last_success"`
 	LastError    string     `json:"last_error,omitempty"`
 	LastDuration Duration   `json:"last_duration"`
 	Requests     int64      `json:"request_count"`
