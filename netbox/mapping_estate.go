@@ -98,8 +98,9 @@ func gated(d *desired, overwrite bool) map[string]any {
 // endpointRow is the plugin's ProxmoxEndpoint row. An admin's row, found
 // the way the plugin resolves endpoints, is reused: only what a refresh
 // learns (mode, version, repoid) is patched, never its name, address,
-// credentials or switches. A row this tool creates holds no secret and is
-// disabled: the plugin cannot sync it until an admin gives it credentials.
+// credentials or switches. A row this tool creates holds no secret, is
+// disabled (the plugin cannot sync it until an admin gives it credentials)
+// and tagged proxbox-tui: the model has no description to say so.
 func (b *builder) endpointRow(e *store.Endpoint, mode SyncMode) {
 	ep := e.Name
 	pe := newDesired(KindProxmoxEndpoint, ep, fmt.Sprintf("Proxmox endpoint %q", ep), ep)
@@ -124,7 +125,6 @@ func (b *builder) endpointRow(e *store.Endpoint, mode SyncMode) {
 	c["token_name"] = clip(e.TokenName, 255)
 	c["verify_ssl"] = e.VerifySSL
 	c["enabled"] = false
-	// DESCRIPTION_PENDING c["description"] = "Created by proxbox-tui from its cache of " + ep + ": inventory only, without credentials. Give it a token and enable it to let the plugin sync it."
 	b.managed(pe)
 	pe.tagsCreate = true
 	b.tag(TagCreatedByTUI, "proxbox-tui", "3f51b5", "Created by proxbox-tui")
