@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -24,6 +25,9 @@ type Applier struct {
 	// Trigger says who or what asked for the push (recorded in the
 	// SyncRun), e.g. "cli" or "ssh:alice".
 	Trigger string
+	// StallTimeout stops a push during which no object was written for
+	// that long (NetBox throttles or stalls every request); default 2m.
+	StallTimeout time.Duration
 }
 
 // NewApplier returns an applier writing to the NetBox behind client and
@@ -32,13 +36,16 @@ func NewApplier(client *Client, st *store.Store, set Settings) *Applier {
 	return &Applier{client: client, st: st, set: set, Trigger: "cli"}
 }
 
-// Progress reports one finished batch.
+// Progress reports one finished object, or a wait before a retry.
 type Progress struct {
 	Kind   Kind `json:"kind"`
 	Op     Op   `json:"op"`
 	Done   int  `json:"done"`  // objects of this kind handled so far
 	Total  int  `json:"total"` // objects of this kind to write
 	Failed int  `json:"failed"`
+	// Waiting is set on a wait: NetBox throttled or failed a request and
+	// the push pauses before trying again.
+	Waiting *Wait `json:"waiting,omitempty"`
 }
 
 // Result is what a push did.
@@ -51,6 +58,9 @@ type Result struct {
 	Skipped  []Failure    `json:"skipped"`
 	Reads    int64        `json:"read_requests"`
 	Writes   int64        `json:"write_requests"`
+	// Stopped says why the push stopped before the end ("" when it ran
+	// through): NetBox made no progress within the stall timeout.
+	Stopped string `json:"stopped,omitempty"`
 }
 
 // KindResult counts one kind's outcomes.
@@ -86,14 +96,17 @@ type apply struct {
 	prog  func(Progress)
 	progM sync.Mutex
 
-	mu      sync.Mutex
-	ids     map[Kind]map[string]int64
-	failed  map[Kind]map[string]string // key -> why it was not written
-	outcome map[*Action]Op             // what happened (create/update/stale/delete/failed)
-	errs    map[*Action]string
-	done    map[Kind]int
-	total   map[Kind]int
-	nfailed map[Kind]int
+	mu       sync.Mutex
+	progress time.Time   // the last object written
+	trouble  string      // the last throttling or failure seen
+	stopped  *stallError // why the watch stopped the push
+	ids      map[Kind]map[string]int64
+	failed   map[Kind]map[string]string // key -> why it was not written
+	outcome  map[*Action]Op             // what happened (create/update/stale/delete/failed)
+	errs     map[*Action]string
+	done     map[Kind]int
+	total    map[Kind]int
+	nfailed  map[Kind]int
 }
 
 const opFailed Op = "failed"
@@ -112,7 +125,11 @@ func (a *Applier) Apply(ctx context.Context, plan *Plan, progress func(Progress)
 	res := &Result{RunID: plan.RunID, Start: now().UTC()}
 	ap := &apply{a: a, plan: plan, sem: make(chan struct{}, a.set.concurrency()), prog: progress,
 		ids: map[Kind]map[string]int64{}, failed: map[Kind]map[string]string{}, outcome: map[*Action]Op{},
-		errs: map[*Action]string{}, done: map[Kind]int{}, total: map[Kind]int{}, nfailed: map[Kind]int{}}
+		errs: map[*Action]string{}, done: map[Kind]int{}, total: map[Kind]int{}, nfailed: map[Kind]int{},
+		progress: time.Now()}
+	outer := ctx
+	ctx, stopWatch := ap.watch(ctx)
+	defer stopWatch()
 	for k, m := range plan.ids {
 		ap.ids[k] = map[string]int64{}
 		for key, id := range m {
@@ -163,13 +180,84 @@ func (a *Applier) Apply(ctx context.Context, plan *Plan, progress func(Progress)
 	ap.summarise(res)
 	r1, w1 := a.client.Requests()
 	res.Reads, res.Writes = r1-r0, w1-w0
+	var stalled *stallError
+	if errors.As(context.Cause(ctx), &stalled) && outer.Err() == nil {
+		res.Stopped = stalled.Error()
+	}
 	if err := ap.record(res, now()); err != nil {
 		return res, err
+	}
+	if res.Stopped != "" {
+		written := 0
+		for _, k := range res.Kinds {
+			written += k.Created + k.Updated + k.Stale + k.Deleted
+		}
+		return res, fmt.Errorf("push stopped: %s; %d objects were written, %d were not (push again when NetBox answers: nothing is written twice)",
+			res.Stopped, written, len(res.Failures))
 	}
 	if ctx.Err() != nil {
 		return res, ctx.Err()
 	}
 	return res, nil
+}
+
+// stallError is why a push that made no progress was stopped.
+type stallError struct {
+	after   time.Duration
+	trouble string
+}
+
+func (e *stallError) Error() string {
+	if e.trouble == "" {
+		return fmt.Sprintf("NetBox accepted no write for %s", e.after)
+	}
+	return fmt.Sprintf("NetBox accepted no write for %s (netbox.stall_timeout); last: %s", e.after, e.trouble)
+}
+
+// watch cancels the push when no object was written for the stall
+// timeout, and reports the client's waits as progress.
+func (ap *apply) watch(ctx context.Context) (context.Context, func()) {
+	stall := ap.a.StallTimeout
+	if stall <= 0 {
+		stall = 2 * time.Minute
+	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	ctx = withWaiter(ctx, func(w Wait) {
+		ap.mu.Lock()
+		ap.trouble = w.Reason
+		ap.mu.Unlock()
+		if ap.prog != nil {
+			ap.progM.Lock()
+			ap.prog(Progress{Waiting: &w})
+			ap.progM.Unlock()
+		}
+	})
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(min(stall/10, time.Second))
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				ap.mu.Lock()
+				idle, trouble := time.Since(ap.progress), ap.trouble
+				ap.mu.Unlock()
+				if idle >= stall {
+					e := &stallError{after: stall, trouble: trouble}
+					ap.mu.Lock()
+					ap.stopped = e
+					ap.mu.Unlock()
+					cancel(e)
+					return
+				}
+			}
+		}
+	}()
+	return ctx, func() { close(done); cancel(nil) }
 }
 
 func (ap *apply) resolve(r ref) (int64, bool) {
@@ -195,7 +283,14 @@ func (ap *apply) setID(k Kind, key string, id int64) {
 func (ap *apply) finish(act *Action, op Op, msg string) {
 	ap.mu.Lock()
 	ap.outcome[act] = op
+	if op != opFailed {
+		ap.progress = time.Now()
+	}
+	if op == opFailed && ap.stopped != nil && strings.Contains(msg, context.Canceled.Error()) {
+		msg = "the push stopped: " + ap.stopped.Error()
+	}
 	if op == opFailed {
+		ap.trouble = msg
 		ap.errs[act] = msg
 		ap.nfailed[act.Kind]++
 		if ap.failed[act.Kind] == nil {
@@ -631,7 +726,11 @@ func (ap *apply) summarise(res *Result) {
 			res.Failures = append(res.Failures, fail(ap.errs[act]))
 		default: // never attempted (cancelled)
 			kr.Failed++
-			res.Failures = append(res.Failures, fail("not attempted: the push was interrupted"))
+			why := "not attempted: the push was interrupted"
+			if ap.stopped != nil {
+				why = "not attempted: the push stopped: " + ap.stopped.Error()
+			}
+			res.Failures = append(res.Failures, fail(why))
 		}
 	}
 	sort.Slice(order, func(i, j int) bool { return kindIndex(order[i]) < kindIndex(order[j]) })

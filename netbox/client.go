@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -49,7 +50,8 @@ type ClientConfig struct {
 	// Backoff is the first retry delay, doubled each attempt (with jitter);
 	// default 250ms. Retry-After always wins.
 	Backoff time.Duration
-	// MaxRetryWait caps one wait, Retry-After included; default 60s.
+	// MaxRetryWait bounds one wait: a Retry-After longer than it fails the
+	// request instead of being waited for (or cut short); default 60s.
 	MaxRetryWait time.Duration
 	// Transport replaces the HTTP transport (tests).
 	Transport http.RoundTripper
@@ -192,7 +194,14 @@ func (c *Client) Do(ctx context.Context, method, path string, query url.Values, 
 		}
 		wait, retry := c.shouldRetry(method, err, attempt)
 		if !retry {
+			var ae *APIError
+			if errors.As(err, &ae) && ae.RetryAfter > c.maxWait && attempt < c.retries {
+				return h, &ThrottledError{Err: err, RetryAfter: ae.RetryAfter, Max: c.maxWait}
+			}
 			return h, err
+		}
+		if w := waiterOf(ctx); w != nil {
+			w(Wait{Method: method, Path: u.Path, Wait: wait, Reason: err.Error()})
 		}
 		if err := c.sleep(ctx, wait); err != nil {
 			return h, err
@@ -225,17 +234,64 @@ func (c *Client) once(ctx context.Context, method, target string, payload []byte
 		if ctx.Err() != nil {
 			return nil, nil, ctx.Err()
 		}
-		return nil, nil, &TransportError{Method: method, Path: req.URL.Path, Err: err}
+		return nil, nil, c.transportError(method, req.URL.Path, err)
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(resp.Body)
 	if err != nil {
-		return resp.Header, nil, &TransportError{Method: method, Path: req.URL.Path, Err: err}
+		if ctx.Err() != nil {
+			return nil, nil, ctx.Err()
+		}
+		return resp.Header, nil, c.transportError(method, req.URL.Path, err)
 	}
 	if resp.StatusCode >= 300 {
 		return resp.Header, raw, newAPIError(method, req.URL.Path, resp, raw)
 	}
 	return resp.Header, raw, nil
+}
+
+// transportError names a request that got no (complete) answer; one that
+// ran out of time says so with the limit.
+func (c *Client) transportError(method, path string, err error) error {
+	te := &TransportError{Method: method, Path: path, Err: err}
+	var ne net.Error
+	if errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout() {
+		te.Timeout = c.hc.Timeout
+	}
+	return te
+}
+
+// ThrottledError is a request NetBox asked to repeat later than the
+// client may wait.
+type ThrottledError struct {
+	Err        error
+	RetryAfter time.Duration
+	Max        time.Duration
+}
+
+func (e *ThrottledError) Error() string {
+	return fmt.Sprintf("%v: NetBox asked to retry after %s, longer than netbox.max_retry_wait (%s)", e.Err, e.RetryAfter, e.Max)
+}
+
+func (e *ThrottledError) Unwrap() error { return e.Err }
+
+// Wait is a pause before a retry: the request, how long, and why.
+type Wait struct {
+	Method, Path string
+	Wait         time.Duration
+	Reason       string
+}
+
+type waiterKey struct{}
+
+// withWaiter makes the requests under ctx report their waits to fn.
+func withWaiter(ctx context.Context, fn func(Wait)) context.Context {
+	return context.WithValue(ctx, waiterKey{}, fn)
+}
+
+func waiterOf(ctx context.Context) func(Wait) {
+	fn, _ := ctx.Value(waiterKey{}).(func(Wait))
+	return fn
 }
 
 // retryAfter reads Retry-After in seconds or as an HTTP date.

@@ -78,9 +78,14 @@ func fieldMessages(m map[string][]string) string {
 type TransportError struct {
 	Method, Path string
 	Err          error
+	// Timeout is the request's limit when it ran out (a stalled answer).
+	Timeout time.Duration
 }
 
 func (e *TransportError) Error() string {
+	if e.Timeout > 0 {
+		return fmt.Sprintf("%s %s: no complete answer within %s (netbox.timeout)", e.Method, e.Path, e.Timeout)
+	}
 	return fmt.Sprintf("%s %s: no answer: %v", e.Method, e.Path, e.Err)
 }
 
@@ -214,7 +219,10 @@ func (c *Client) shouldRetry(method string, err error, attempt int) (time.Durati
 	}
 	var ae *APIError
 	if errors.As(err, &ae) && ae.RetryAfter > 0 {
-		return min(ae.RetryAfter, c.maxWait), true
+		if ae.RetryAfter > c.maxWait {
+			return 0, false // Do says why
+		}
+		return ae.RetryAfter, true
 	}
 	d := c.backoff << min(attempt, 10)
 	d = d/2 + time.Duration(rand.Int64N(int64(d/2)+1))

@@ -65,6 +65,11 @@ type NetBoxConfig struct {
 	Timeout     Duration  `yaml:"timeout"`
 	Concurrency int       `yaml:"concurrency"`
 	BatchSize   int       `yaml:"batch_size"`
+	// MaxRetryWait bounds a wait NetBox asks for (Retry-After); a longer one
+	// fails the request. StallTimeout stops a push that wrote nothing for
+	// that long.
+	MaxRetryWait Duration `yaml:"max_retry_wait"`
+	StallTimeout Duration `yaml:"stall_timeout"`
 
 	// Push settings, the counterpart of the plugin's ProxboxPluginSettings:
 	// what is set here wins over the plugin's settings and endpoint rows.

@@ -167,23 +167,26 @@ func (a *app) push(ctx context.Context, o pushOptions) error {
 		}
 		return nil
 	}
-	var progress func(netbox.Progress)
-	if text {
-		progress = func(p netbox.Progress) {
-			if p.Done == p.Total {
-				fmt.Fprintf(a.stdout, "  %-22s %d/%d done, %d failed\n", p.Kind, p.Done, p.Total, p.Failed)
-			}
+	progress := func(p netbox.Progress) {
+		switch {
+		case p.Waiting != nil: // on stderr, so that JSON output stays JSON
+			fmt.Fprintf(a.stderr, "  waiting %s before retrying %s %s: %s\n", p.Waiting.Wait.Round(time.Millisecond),
+				p.Waiting.Method, p.Waiting.Path, p.Waiting.Reason)
+		case text && p.Done == p.Total:
+			fmt.Fprintf(a.stdout, "  %-22s %d/%d done, %d failed\n", p.Kind, p.Done, p.Total, p.Failed)
 		}
-		if plan.Writes() > 0 {
-			fmt.Fprintf(a.stdout, "\nPushing %d objects to %s ...\n", plan.Writes(), plan.NetBox.URL)
-		}
+	}
+	if text && plan.Writes() > 0 {
+		fmt.Fprintf(a.stdout, "\nPushing %d objects to %s ...\n", plan.Writes(), plan.NetBox.URL)
 	}
 	log, closeLog, lerr := openLog(paths.StateDir)
 	if lerr != nil {
 		return lerr
 	}
 	defer closeLog()
-	res, err := netbox.NewApplier(client, st, set).Apply(ctx, plan, progress)
+	ap := netbox.NewApplier(client, st, set)
+	ap.StallTimeout = n.StallTimeout.Std()
+	res, err := ap.Apply(ctx, plan, progress)
 	logPush(log, res, err, "cli")
 	if err != nil && res == nil {
 		return err

@@ -86,7 +86,8 @@ func newNetBoxClient(n *NetBoxConfig) (*netbox.Client, error) {
 		return nil, fmt.Errorf("netbox: tls.fingerprint: %w", err)
 	}
 	return netbox.NewClient(netbox.ClientConfig{URL: n.URL, Token: n.Token.Value(), Timeout: n.Timeout.Std(),
-		TLS: netbox.TLSConfig{Insecure: n.TLS.Insecure, CAFile: expandHome(n.TLS.CAFile), Fingerprint: fp}})
+		MaxRetryWait: n.MaxRetryWait.Std(),
+		TLS:          netbox.TLSConfig{Insecure: n.TLS.Insecure, CAFile: expandHome(n.TLS.CAFile), Fingerprint: fp}})
 }
 
 // pin is the configured certificate fingerprint; nil when none is set.

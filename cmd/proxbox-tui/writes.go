@@ -149,10 +149,20 @@ func (e *engine) ApplyPush(ctx context.Context, p *tui.PushPlan, progress func(t
 	start := time.Now()
 	a := netbox.NewApplier(c, e.store, set)
 	a.Trigger = e.who(ctx)
+	a.StallTimeout = e.cfg.NetBox.StallTimeout.Std()
+	var last netbox.Progress
 	res, err := a.Apply(ctx, plan, func(np netbox.Progress) {
-		e.push.set(true, fmt.Sprintf("push: %s %d/%d", np.Kind, np.Done, np.Total))
+		stage := string(np.Kind)
+		if np.Waiting != nil {
+			// A wait keeps the counts of the stage it interrupts.
+			stage = fmt.Sprintf("%s: waiting %s (%s)", last.Kind, np.Waiting.Wait.Round(time.Millisecond), np.Waiting.Reason)
+			np.Done, np.Total = last.Done, last.Total
+		} else {
+			last = np
+		}
+		e.push.set(true, fmt.Sprintf("push: %s %d/%d", stage, np.Done, np.Total))
 		if progress != nil {
-			progress(tui.PushProgress{Stage: string(np.Kind), Done: np.Done, Total: np.Total})
+			progress(tui.PushProgress{Stage: stage, Done: np.Done, Total: np.Total})
 		}
 	})
 	logPush(e.log, res, err, e.who(ctx))
