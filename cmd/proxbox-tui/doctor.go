@@ -4,11 +4,9 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/url"
 	"os"
 	"strings"
@@ -230,15 +228,12 @@ func checkTLS(d *doctor, p ProxmoxEndpoint, pc proxmox.Config) bool {
 		d.warn(p.Name+" tls", "plain http: the token crosses the network unencrypted", "use https://")
 		return true
 	}
-	dialer := &net.Dialer{Timeout: 10 * time.Second}
-	conn, err := tls.DialWithDialer(dialer, "tcp", u.Host, &tls.Config{InsecureSkipVerify: true}) // inspect only
+	certs, err := peerCertificates(u.Host)
 	if err != nil {
 		d.fail(p.Name+" reachability", fmt.Sprintf("cannot connect to %s: %v", u.Host, err),
 			"check the URL, the network path to port 8006 and that pveproxy runs")
 		return false
 	}
-	certs := conn.ConnectionState().PeerCertificates
-	conn.Close()
 	if len(certs) == 0 {
 		d.fail(p.Name+" tls", "the server presented no certificate", "check the endpoint")
 		return false
