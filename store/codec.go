@@ -221,6 +221,102 @@ func (c *codec) encodeValue(buf []byte, f *fieldPlan, op fieldOp, fv reflect.Val
 	return appendString(buf, string(js)), nil
 }
 
+// size is the length of r's binary form, computed without encoding it.
+func (c *codec) size(r Record) (int, error) {
+	v := reflect.ValueOf(r).Elem()
+	return c.sizeStruct(c.plan(v.Type()), v)
+}
+
+func (c *codec) sizeStruct(p *structPlan, v reflect.Value) (int, error) {
+	n := 0
+	for i := range p.fields {
+		f := &p.fields[i]
+		m, err := c.sizeValue(f, f.op, v.FieldByIndex(f.index))
+		if err != nil {
+			return 0, err
+		}
+		n += m
+	}
+	return n, nil
+}
+
+func (c *codec) sizeValue(f *fieldPlan, op fieldOp, fv reflect.Value) (int, error) {
+	switch op {
+	case opString:
+		return stringSize(fv.Len()), nil
+	case opBool:
+		return 1, nil
+	case opInt:
+		return varintSize(fv.Int()), nil
+	case opUint:
+		return uvarintSize(fv.Uint()), nil
+	case opFloat:
+		return 8, nil
+	case opTime:
+		t := fv.Addr().Interface().(*time.Time)
+		if t.IsZero() {
+			return 1, nil
+		}
+		return 1 + varintSize(t.Unix()) + uvarintSize(uint64(t.Nanosecond())), nil
+	case opPtr:
+		if fv.IsNil() {
+			return 1, nil
+		}
+		n, err := c.sizeValue(f, c.opFor(fv.Type().Elem()), fv.Elem())
+		return 1 + n, err
+	case opBytes:
+		if fv.IsNil() {
+			return 1, nil
+		}
+		return uvarintSize(uint64(fv.Len())+1) + fv.Len(), nil
+	case opStringSlice, opIntSlice, opStructSlice:
+		if fv.IsNil() {
+			return 1, nil
+		}
+		n := uvarintSize(uint64(fv.Len()) + 1)
+		for i := 0; i < fv.Len(); i++ {
+			e := fv.Index(i)
+			switch op {
+			case opStringSlice:
+				n += stringSize(e.Len())
+			case opIntSlice:
+				n += varintSize(e.Int())
+			default:
+				m, err := c.sizeStruct(f.elem, e)
+				if err != nil {
+					return 0, err
+				}
+				n += m
+			}
+		}
+		return n, nil
+	}
+	js, err := json.Marshal(fv.Interface())
+	if err != nil {
+		return 0, err
+	}
+	return stringSize(len(js)), nil
+}
+
+func stringSize(n int) int { return uvarintSize(uint64(n)) + n }
+
+func uvarintSize(x uint64) int {
+	n := 1
+	for x >= 0x80 {
+		x >>= 7
+		n++
+	}
+	return n
+}
+
+func varintSize(x int64) int {
+	ux := uint64(x) << 1
+	if x < 0 {
+		ux = ^ux
+	}
+	return uvarintSize(ux)
+}
+
 func appendString(buf []byte, s string) []byte {
 	buf = binary.AppendUvarint(buf, uint64(len(s)))
 	return append(buf, s...)

@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"unicode/utf8"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -26,6 +27,104 @@ type ScopeWrite struct {
 	// KeepStale keeps rows that vanished from the scope, marked stale, for
 	// kinds that have a status (routines, replication).
 	KeepStale bool
+	// Keep names rows of the scope that stay as cached although Records
+	// does not carry them: items of the answer left out because they
+	// could not be stored, whose last good row is better than none.
+	Keep []string
+}
+
+// Bounds of what the store takes. bbolt refuses keys over 32768 bytes and
+// takes values up to 2 GB; no record Proxmox or NetBox describes comes
+// near either, and one that does would slow every read of its kind.
+const (
+	// MaxKeyBytes bounds a record's key (a volid, a UPID, a name).
+	MaxKeyBytes = 4096
+	// MaxScopeBytes bounds a scope's name: up to two identities joined
+	// ("storage@node").
+	MaxScopeBytes = 2*MaxKeyBytes + 1
+	// MaxValueBytes bounds a record in its stored form.
+	MaxValueBytes = 1 << 20
+)
+
+// RecordError is a record the store refuses to write: no key, or a key or
+// a stored form over its bound. Key is cut to a readable length.
+type RecordError struct {
+	Kind   Kind
+	Key    string
+	Reason string
+}
+
+func (e *RecordError) Error() string {
+	if e.Key == "" {
+		return fmt.Sprintf("%s record: %s", e.Kind, e.Reason)
+	}
+	return fmt.Sprintf("%s record %q: %s", e.Kind, e.Key, e.Reason)
+}
+
+// shownKeyBytes is how much of a refused key an error shows.
+const shownKeyBytes = 64
+
+func recordError(kind Kind, key, reason string) *RecordError {
+	return &RecordError{Kind: kind, Key: cut(key), Reason: reason}
+}
+
+// cut shortens a name for an error message.
+func cut(s string) string {
+	if len(s) <= shownKeyBytes {
+		return s
+	}
+	n := shownKeyBytes
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "..."
+}
+
+// CheckRecord reports whether the store takes r: a non-empty key of at
+// most MaxKeyBytes and a stored form of at most MaxValueBytes. A writer
+// drops what fails it before a write (ReplaceScopes refuses the whole
+// write otherwise).
+func CheckRecord(r Record) error {
+	return checkRecord(r, sharedCodec())
+}
+
+var sharedCodec = sync.OnceValue(newCodec)
+
+func checkRecord(r Record, c *codec) error {
+	key := r.RecordKey()
+	if err := checkKey(r.RecordKind(), key); err != nil {
+		return err
+	}
+	n, err := c.size(r)
+	if err != nil {
+		return recordError(r.RecordKind(), key, err.Error())
+	}
+	if n > MaxValueBytes {
+		return recordError(r.RecordKind(), key, fmt.Sprintf("%d bytes stored exceed %d", n, MaxValueBytes))
+	}
+	return nil
+}
+
+func checkKey(kind Kind, key string) error {
+	switch {
+	case key == "":
+		return recordError(kind, "", "empty key")
+	case len(key) > MaxKeyBytes:
+		return recordError(kind, key, fmt.Sprintf("key of %d bytes exceeds %d", len(key), MaxKeyBytes))
+	}
+	return nil
+}
+
+// checkNames refuses an endpoint or scope name bbolt would refuse as a
+// bucket name, before any write starts.
+func checkNames(w ScopeWrite) error {
+	if len(w.Endpoint) > MaxKeyBytes {
+		return fmt.Errorf("endpoint name of %d bytes exceeds %d", len(w.Endpoint), MaxKeyBytes)
+	}
+	if len(w.Scope) > MaxScopeBytes {
+		return fmt.Errorf("scope name of %d bytes exceeds %d", len(w.Scope), MaxScopeBytes)
+	}
+	return nil
 }
 
 // ReplaceScope applies one scope write in its own transaction.
@@ -42,7 +141,7 @@ func (s *Store) ReplaceScopes(writes ...ScopeWrite) error {
 		puts := map[changeKey]*pendingPuts{}
 		for i, w := range writes {
 			if err := s.replaceScope(tx, w, encoded[i], puts); err != nil {
-				return fmt.Errorf("replace %s of %q scope %q: %w", w.Kind, w.Endpoint, w.Scope, err)
+				return fmt.Errorf("replace %s of %q scope %q: %w", w.Kind, cut(w.Endpoint), cut(w.Scope), err)
 			}
 			touched[changeKey{w.Kind, w.Endpoint}] = true
 		}
@@ -87,9 +186,12 @@ func (s *Store) Put(records ...Record) error {
 			if err != nil {
 				return err
 			}
+			if len(ep) > MaxKeyBytes {
+				return fmt.Errorf("put %s: endpoint name of %d bytes exceeds %d", kind, len(ep), MaxKeyBytes)
+			}
 			key := []byte(r.RecordKey())
-			if len(key) == 0 {
-				return fmt.Errorf("put %s of %q: record has an empty key", kind, ep)
+			if err := checkKey(kind, string(key)); err != nil {
+				return fmt.Errorf("put %s of %q: %w", kind, ep, err)
 			}
 			owner := ""
 			if old := data.Get(key); old != nil {
@@ -97,7 +199,10 @@ func (s *Store) Put(records ...Record) error {
 			}
 			row, err := s.encodeRow(owner, r)
 			if err != nil {
-				return fmt.Errorf("put %s %q of %q: %w", kind, key, ep, err)
+				return fmt.Errorf("put %s of %q: %w", kind, ep, recordError(kind, string(key), err.Error()))
+			}
+			if body := len(row) - len(owner) - uvarintLen(len(owner)); body > MaxValueBytes {
+				return fmt.Errorf("put %s of %q: %w", kind, ep, recordError(kind, string(key), fmt.Sprintf("%d bytes stored exceed %d", body, MaxValueBytes)))
 			}
 			if err := data.Put(key, row); err != nil {
 				return err
@@ -217,7 +322,7 @@ func (s *Store) encodeScopes(writes []ScopeWrite) ([]encodedScope, error) {
 	for i, err := range errs {
 		if err != nil {
 			w := writes[i]
-			return nil, fmt.Errorf("replace %s of %q scope %q: %w", w.Kind, w.Endpoint, w.Scope, err)
+			return nil, fmt.Errorf("replace %s of %q scope %q: %w", w.Kind, cut(w.Endpoint), cut(w.Scope), err)
 		}
 	}
 	return out, nil
@@ -225,20 +330,26 @@ func (s *Store) encodeScopes(writes []ScopeWrite) ([]encodedScope, error) {
 
 func (s *Store) encodeScope(w ScopeWrite) (encodedScope, error) {
 	e := encodedScope{rows: make(map[string][]byte, len(w.Records)), order: make([]string, 0, len(w.Records))}
+	if err := checkNames(w); err != nil {
+		return e, err
+	}
 	for _, r := range w.Records {
+		key := r.RecordKey()
+		if err := checkKey(r.RecordKind(), key); err != nil {
+			return e, err
+		}
 		if r.RecordKind() != w.Kind {
-			return e, fmt.Errorf("record %q is a %s, not a %s", r.RecordKey(), r.RecordKind(), w.Kind)
+			return e, fmt.Errorf("record %q is a %s, not a %s", key, r.RecordKind(), w.Kind)
 		}
 		if ep := r.meta().Endpoint; ep != w.Endpoint {
-			return e, fmt.Errorf("record %q belongs to endpoint %q", r.RecordKey(), ep)
-		}
-		key := r.RecordKey()
-		if key == "" {
-			return e, fmt.Errorf("a record has an empty key")
+			return e, fmt.Errorf("record %q belongs to endpoint %q", key, ep)
 		}
 		row, err := s.encodeRow(w.Scope, r)
 		if err != nil {
-			return e, fmt.Errorf("record %q: %w", key, err)
+			return e, recordError(w.Kind, key, err.Error())
+		}
+		if body := len(row) - len(w.Scope) - uvarintLen(len(w.Scope)); body > MaxValueBytes {
+			return e, recordError(w.Kind, key, fmt.Sprintf("%d bytes stored exceed %d", body, MaxValueBytes))
 		}
 		if _, dup := e.rows[key]; !dup {
 			e.order = append(e.order, key)
@@ -296,10 +407,14 @@ func (s *Store) replaceScope(tx *bolt.Tx, w ScopeWrite, enc encodedScope, puts m
 
 // retireMissing deletes (or marks stale) the scope's rows absent from rows.
 func (s *Store) retireMissing(data, idx *bolt.Bucket, w ScopeWrite, rows map[string][]byte) error {
+	keep := make(map[string]bool, len(w.Keep))
+	for _, k := range w.Keep {
+		keep[k] = true
+	}
 	var gone [][]byte
 	c := idx.Cursor()
 	for k, _ := c.First(); k != nil; k, _ = c.Next() {
-		if _, ok := rows[string(k)]; !ok {
+		if _, ok := rows[string(k)]; !ok && !keep[string(k)] {
 			gone = append(gone, append([]byte(nil), k...))
 		}
 	}
@@ -395,6 +510,11 @@ func (s *Store) encodeRow(scope string, r Record) ([]byte, error) {
 	row = binary.AppendUvarint(row, uint64(len(scope)))
 	row = append(row, scope...)
 	return s.codec.encode(row, r)
+}
+
+func uvarintLen(n int) int {
+	var b [binary.MaxVarintLen64]byte
+	return binary.PutUvarint(b[:], uint64(n))
 }
 
 func splitRow(row []byte) (scope string, body []byte) {
