@@ -4,48 +4,15 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
+
+	"github.com/proxbox-tui/proxbox-tui/textsafe"
 )
 
 // clean makes a value safe for one terminal cell run: valid UTF-8, no
 // control characters or escape sequences, on one line. Values come from
-// Proxmox and users (notes, descriptions) and may hold anything.
-func clean(s string) string {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c < 0x20 || c >= 0x7f {
-			return cleanSlow(s)
-		}
-	}
-	return s
-}
-
-func cleanSlow(s string) string {
-	var b strings.Builder
-	b.Grow(len(s))
-	space := false
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		i += size
-		switch {
-		case r == utf8.RuneError && size <= 1:
-			b.WriteRune('�')
-		case r == '\n' || r == '\r' || r == '\t':
-			if !space {
-				b.WriteByte(' ')
-			}
-			space = true
-			continue
-		case unicode.IsControl(r) || r == 0x7f || (r >= 0x200b && r <= 0x200f) || (r >= 0x2028 && r <= 0x202e) || r == 0xfeff:
-			b.WriteRune('�')
-		default:
-			b.WriteRune(r)
-		}
-		space = false
-	}
-	return b.String()
-}
+// Proxmox and users (notes, descriptions) and may hold anything; the CLI's
+// text output cleans them the same way.
+func clean(s string) string { return textsafe.Line(s) }
 
 // firstLine is the first line of a multi-line note, cleaned, with a mark
 // when more lines follow.

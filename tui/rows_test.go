@@ -167,6 +167,7 @@ func TestFormatting(t *testing.T) {
 	}
 	for in, want := range map[string]string{
 		"plain": "plain", "a\tb\nc": "a b c", "x\xffy": "x�y", "\x1b[31mred": "�[31mred", "rtl\u202eevil": "rtl�evil",
+		"iso\u2066late\u2069": "iso�late�", "osc52\x1b]52;c;eA==\x07": "osc52�]52;c;eA==�", "c1\u009b2J": "c1�2J",
 	} {
 		if got := clean(in); got != want {
 			t.Errorf("clean %q: %q, want %q", in, got, want)

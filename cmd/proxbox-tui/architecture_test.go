@@ -8,7 +8,9 @@ import (
 
 // The dependency rules of the design: arrows point down; store imports
 // nothing of ours; tui never imports the proxmox or netbox root packages;
-// the simulators are imported only by tests and cmd.
+// the simulators are imported only by tests and cmd; textsafe, the
+// sanitizer the TUI and the commands share, is pure and imports nothing of
+// ours.
 func TestDependencyRules(t *testing.T) {
 	const mod = "github.com/proxbox-tui/proxbox-tui/"
 	deps := func(pkg string) map[string]bool {
@@ -28,13 +30,14 @@ func TestDependencyRules(t *testing.T) {
 		pkg       string
 		forbidden []string
 	}{
-		{"store", []string{"proxmox", "netbox", "tui", "proxmox/calendar", "proxmox/prune", "proxmox/pvesim", "netbox/nbsim"}},
+		{"store", []string{"proxmox", "netbox", "tui", "proxmox/calendar", "proxmox/prune", "proxmox/pvesim", "netbox/nbsim", "textsafe"}},
 		{"tui", []string{"proxmox", "netbox", "proxmox/pvesim", "netbox/nbsim"}},
 		{"tui/sshserver", []string{"proxmox", "netbox", "proxmox/pvesim", "netbox/nbsim"}},
 		{"proxmox", []string{"netbox", "tui", "proxmox/pvesim", "netbox/nbsim"}},
 		{"netbox", []string{"proxmox", "tui", "proxmox/pvesim", "netbox/nbsim"}},
 		{"proxmox/calendar", []string{"store", "proxmox", "netbox", "tui"}},
 		{"proxmox/prune", []string{"store", "proxmox", "netbox", "tui"}},
+		{"textsafe", []string{"store", "proxmox", "netbox", "tui", "proxmox/calendar", "proxmox/prune", "proxmox/pvesim", "netbox/nbsim"}},
 	}
 	for _, r := range rules {
 		got := deps(r.pkg)
