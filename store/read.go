@@ -27,7 +27,7 @@ func kindOf[T any, P recordPtr[T]]() Kind {
 func Get[T any, P recordPtr[T]](s *Store, endpoint, key string) (T, bool, error) {
 	var out T
 	found := false
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		data := dataBucket(tx, kindOf[T, P](), endpoint)
 		if data == nil {
 			return nil
@@ -47,7 +47,7 @@ func Get[T any, P recordPtr[T]](s *Store, endpoint, key string) (T, bool, error)
 // is "", ordered by endpoint then key. Large lists decode in parallel.
 func List[T any, P recordPtr[T]](s *Store, endpoint string) ([]T, error) {
 	var out []T
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		var rows []rawRow
 		err := eachRow(tx, kindOf[T, P](), endpoint, func(r rawRow) bool {
 			rows = append(rows, r)
@@ -66,7 +66,7 @@ func List[T any, P recordPtr[T]](s *Store, endpoint string) ([]T, error) {
 // endpoint is ""), decoding one at a time; fn returns false to stop. fn must
 // not write to the store.
 func Each[T any, P recordPtr[T]](s *Store, endpoint string, fn func(*T) bool) error {
-	return s.db.View(func(tx *bolt.Tx) error {
+	return s.view(func(tx *bolt.Tx) error {
 		var derr error
 		err := eachRow(tx, kindOf[T, P](), endpoint, func(r rawRow) bool {
 			var v T
@@ -85,7 +85,7 @@ func Each[T any, P recordPtr[T]](s *Store, endpoint string, fn func(*T) bool) er
 // EachRecord calls fn with every record of a kind (one endpoint, or all
 // when endpoint is ""), for callers that do not know the type (export).
 func (s *Store) EachRecord(kind Kind, endpoint string, fn func(Record) bool) error {
-	return s.db.View(func(tx *bolt.Tx) error {
+	return s.view(func(tx *bolt.Tx) error {
 		var derr error
 		err := eachRow(tx, kind, endpoint, func(r rawRow) bool {
 			rec, err := New(kind)
@@ -107,7 +107,7 @@ func (s *Store) EachRecord(kind Kind, endpoint string, fn func(Record) bool) err
 // Count returns how many records of a kind an endpoint ("" for all) has.
 func (s *Store) Count(kind Kind, endpoint string) (int, error) {
 	n := 0
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		root := tx.Bucket([]byte(kind))
 		if root == nil {
 			return fmt.Errorf("unknown kind %q", kind)
@@ -125,7 +125,7 @@ func (s *Store) Count(kind Kind, endpoint string) (int, error) {
 // Endpoints lists the endpoints that have records of a kind.
 func (s *Store) Endpoints(kind Kind) ([]string, error) {
 	var out []string
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		root := tx.Bucket([]byte(kind))
 		if root == nil {
 			return fmt.Errorf("unknown kind %q", kind)
@@ -209,13 +209,17 @@ func (s *Store) decodeAll(rows []rawRow, target func(i int) Record) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := lo; i < hi; i++ {
-				r := rows[i]
-				if err := s.decode(r.body, target(i), r.endpoint, string(r.key)); err != nil {
-					errs[w] = err
-					return
+			// The rows point into the file's memory map: a fault or a
+			// decoder panic on them is the file's, as in view.
+			errs[w] = s.guard(func() error {
+				for i := lo; i < hi; i++ {
+					r := rows[i]
+					if err := s.decode(r.body, target(i), r.endpoint, string(r.key)); err != nil {
+						return err
+					}
 				}
-			}
+				return nil
+			})
 		}()
 	}
 	wg.Wait()
@@ -224,7 +228,7 @@ func (s *Store) decodeAll(rows []rawRow, target func(i int) Record) error {
 
 func (s *Store) decode(body []byte, into Record, endpoint, key string) error {
 	if err := s.codec.decode(body, into); err != nil {
-		return fmt.Errorf("cache: %s %q of endpoint %q is unreadable: %w", into.RecordKind(), key, endpoint, err)
+		return &DamagedError{Path: s.path, Problem: fmt.Sprintf("%s %q of endpoint %q is unreadable: %v", into.RecordKind(), clip(key), clip(endpoint), err)}
 	}
 	return nil
 }
@@ -233,7 +237,7 @@ func (s *Store) decode(body []byte, into Record, endpoint, key string) error {
 // endpoint's refreshes have written at least once, empty ones included.
 func (s *Store) Scopes(kind Kind, endpoint string) (map[string]bool, error) {
 	out := map[string]bool{}
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		root := tx.Bucket(bucketScopes).Bucket([]byte(kind))
 		if root == nil {
 			return fmt.Errorf("unknown kind %q", kind)
@@ -248,4 +252,12 @@ func (s *Store) Scopes(kind Kind, endpoint string) (map[string]bool, error) {
 		})
 	})
 	return out, err
+}
+
+// clip shortens a key for a message.
+func clip(s string) string {
+	if len(s) > 100 {
+		return s[:100] + "..."
+	}
+	return s
 }
