@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/proxbox-tui/proxbox-tui/store"
+	"github.com/proxbox-tui/proxbox-tui/textsafe"
 )
 
 func (a *app) exportCommand() *cobra.Command {
@@ -26,7 +27,14 @@ every record has endpoint and fetched_at; times are RFC 3339.
 
 JSON is an array of objects. CSV has one header row with the same names;
 lists and objects appear as JSON in their cell. Reads only the cache: run
-"proxbox-tui refresh" first to fill it.`,
+"proxbox-tui refresh" first to fill it.
+
+Values keep what Proxmox sent, made safe for a terminal: in JSON, control
+and format characters (ESC, C1 controls, bidi overrides such as U+202E) are
+\u escapes and each byte that was not UTF-8 is \ufffd; in CSV they are Go
+escapes (\x1b, \u009b, \u202e; tabs and newlines stay) and an invalid
+byte is U+FFFD. A time JSON cannot hold (a timestamp of 1e30) or a number
+that is not finite is the string "invalid".`,
 		Example: `  proxbox-tui export backups
   proxbox-tui export routines --format csv --endpoint lab > routines.csv
   proxbox-tui export tasks | jq '.[] | select(.state == "error") | .upid'`,
@@ -71,11 +79,7 @@ func exportJSON(w io.Writer, st *store.Store, kind store.Kind, endpoint string) 
 	first := true
 	var werr error
 	err := st.EachRecord(kind, endpoint, func(r store.Record) bool {
-		b, err := json.Marshal(r)
-		if err != nil {
-			werr = err
-			return false
-		}
+		b := recordJSON(r)
 		sep := ",\n"
 		if first {
 			sep, first = "\n", false
@@ -109,18 +113,13 @@ func exportCSV(w io.Writer, st *store.Store, kind store.Kind, endpoint string) e
 	}
 	var werr error
 	err = st.EachRecord(kind, endpoint, func(r store.Record) bool {
-		b, err := json.Marshal(r)
-		if err != nil {
-			werr = err
-			return false
-		}
 		var fields map[string]json.RawMessage
-		if werr = json.Unmarshal(b, &fields); werr != nil {
+		if werr = json.Unmarshal(recordJSON(r), &fields); werr != nil {
 			return false
 		}
 		row := make([]string, len(header))
 		for i, name := range header {
-			row[i] = csvCell(fields[name])
+			row[i] = textsafe.Escape(csvCell(fields[name]))
 		}
 		werr = cw.Write(row)
 		return werr == nil
@@ -136,7 +135,7 @@ func exportCSV(w io.Writer, st *store.Store, kind store.Kind, endpoint string) e
 }
 
 // csvCell writes strings bare, null and absent as empty, anything else as
-// its JSON.
+// its JSON (already escaped by recordJSON).
 func csvCell(raw json.RawMessage) string {
 	if len(raw) == 0 || string(raw) == "null" {
 		return ""
