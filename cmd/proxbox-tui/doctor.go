@@ -16,6 +16,7 @@ import (
 
 	"github.com/proxbox-tui/proxbox-tui/proxmox"
 	"github.com/proxbox-tui/proxbox-tui/store"
+	"github.com/proxbox-tui/proxbox-tui/textsafe"
 )
 
 func (a *app) doctorCommand() *cobra.Command {
@@ -46,21 +47,26 @@ Exits 1 if any check failed.`,
 	}
 }
 
-// doctor prints check results and remembers whether one failed.
+// doctor prints check results and remembers whether one failed. Subjects,
+// messages and fixes carry names, errors and texts from the configuration,
+// Proxmox, NetBox and the cache: each is printed as one safe line
+// (textsafe.Line).
 type doctor struct {
 	out    io.Writer
 	failed bool
 }
 
-func (d *doctor) ok(subject, msg string) { fmt.Fprintf(d.out, "ok    %s: %s\n", subject, msg) }
+func (d *doctor) ok(subject, msg string) {
+	fmt.Fprintf(d.out, "ok    %s: %s\n", textsafe.Line(subject), textsafe.Line(msg))
+}
 
 func (d *doctor) warn(subject, msg, fix string) {
-	fmt.Fprintf(d.out, "warn  %s: %s\n      fix: %s\n", subject, msg, fix)
+	fmt.Fprintf(d.out, "warn  %s: %s\n      fix: %s\n", textsafe.Line(subject), textsafe.Line(msg), textsafe.Line(fix))
 }
 
 func (d *doctor) fail(subject, msg, fix string) {
 	d.failed = true
-	fmt.Fprintf(d.out, "fail  %s: %s\n      fix: %s\n", subject, msg, fix)
+	fmt.Fprintf(d.out, "fail  %s: %s\n      fix: %s\n", textsafe.Line(subject), textsafe.Line(msg), textsafe.Line(fix))
 }
 
 func (a *app) diagnose(ctx context.Context, d *doctor) {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/proxbox-tui/proxbox-tui/proxmox"
 	"github.com/proxbox-tui/proxbox-tui/store"
+	"github.com/proxbox-tui/proxbox-tui/textsafe"
 	"github.com/proxbox-tui/proxbox-tui/tui"
 )
 
@@ -101,7 +102,11 @@ func (a *app) startEngine(ctx context.Context, demo bool, command, sshListen str
 	return e, nil
 }
 
-// openLog opens the JSON log under the state directory (mode 0600).
+// openLog opens the JSON log under the state directory (mode 0600). slog
+// escapes control characters below U+0020 but writes DEL, C1 controls and
+// bidi overrides from Proxmox's and NetBox's messages as they are: the
+// file goes through textsafe.NewJSONWriter, so that reading it in a
+// terminal is safe too.
 func openLog(stateDir string) (*slog.Logger, func(), error) {
 	if stateDir == "" {
 		return slog.New(slog.DiscardHandler), func() {}, nil
@@ -113,7 +118,7 @@ func openLog(stateDir string) (*slog.Logger, func(), error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("log: %w", err)
 	}
-	return slog.New(slog.NewJSONHandler(f, nil)), func() { f.Close() }, nil
+	return slog.New(slog.NewJSONHandler(textsafe.NewJSONWriter(f), nil)), func() { f.Close() }, nil
 }
 
 // netboxCheckEvery keeps NetBox's row as fresh as the TUI expects of an

@@ -17,6 +17,7 @@ import (
 	"github.com/proxbox-tui/proxbox-tui/proxmox"
 	"github.com/proxbox-tui/proxbox-tui/proxmox/prune"
 	"github.com/proxbox-tui/proxbox-tui/store"
+	"github.com/proxbox-tui/proxbox-tui/textsafe"
 	"github.com/spf13/cobra"
 )
 
@@ -142,7 +143,7 @@ invalid or two flags conflict.`,
 					return err
 				}
 				for _, w := range jp.warnings {
-					fmt.Fprintln(cmd.ErrOrStderr(), "warning:", w)
+					fmt.Fprintln(cmd.ErrOrStderr(), "warning:", textsafe.Line(w))
 				}
 				zoneFrom := "--tz"
 				if !flags.Changed("tz") {
@@ -383,12 +384,15 @@ type verdictJSON struct {
 	Reason string     `json:"reason"`
 }
 
+// writeVerdictsJSON writes the verdicts with every character a terminal
+// would act on escaped (textsafe.NewJSONWriter): volids come from the
+// input or the cache.
 func writeVerdictsJSON(w io.Writer, verdicts []prune.Verdict) error {
 	out := make([]verdictJSON, len(verdicts))
 	for i, v := range verdicts {
 		out[i] = verdictJSON{VolID: v.VolID, Mark: v.Mark, Reason: v.Reason}
 	}
-	enc := json.NewEncoder(w)
+	enc := json.NewEncoder(textsafe.NewJSONWriter(w))
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
 	return enc.Encode(out)
@@ -398,11 +402,13 @@ func writeVerdictsJSON(w io.Writer, verdicts []prune.Verdict) error {
 type headerLine struct{ label, value string }
 
 // writeVerdictsText prints the header lines, the aligned table and a summary
-// line counting each mark.
+// line counting each mark. Values (volids, job, storage and pool names)
+// come from the input or the cache: each is one safe cell (textsafe.Line,
+// and no tab to break the table).
 func writeVerdictsText(w io.Writer, header []headerLine, verdicts []prune.Verdict) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	for _, h := range header {
-		fmt.Fprintf(tw, "%s\t%s\n", h.label, h.value)
+		fmt.Fprintf(tw, "%s\t%s\n", h.label, textsafe.Line(h.value))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -413,7 +419,7 @@ func writeVerdictsText(w io.Writer, header []headerLine, verdicts []prune.Verdic
 	fmt.Fprintln(tw, "VOLID\tMARK\tREASON")
 	counts := map[prune.Mark]int{}
 	for _, v := range verdicts {
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", v.VolID, v.Mark, v.Reason)
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", textsafe.Line(v.VolID), v.Mark, textsafe.Line(v.Reason))
 		counts[v.Mark]++
 	}
 	if err := tw.Flush(); err != nil {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/proxbox-tui/proxbox-tui/proxmox"
 	"github.com/proxbox-tui/proxbox-tui/store"
+	"github.com/proxbox-tui/proxbox-tui/textsafe"
 )
 
 func (a *app) refreshCommand() *cobra.Command {
@@ -89,7 +90,7 @@ func (a *app) refresh(ctx context.Context, name string) error {
 	for i, r := range refreshers {
 		if errs[i] != nil {
 			complete = false
-			fmt.Fprintf(a.stdout, "%s: cache write failed: %v\n", r.Name(), errs[i])
+			fmt.Fprintf(a.stdout, "%s: cache write failed: %s\n", textsafe.Line(r.Name()), textsafe.Line(errs[i].Error()))
 			continue
 		}
 		if !results[i].Complete() {
@@ -104,7 +105,9 @@ func (a *app) refresh(ctx context.Context, name string) error {
 }
 
 // printRefresh writes "lab: ok, 3 nodes, 24 guests, ... in 1.2s, 57 requests"
-// and one indented line per failed scope.
+// and one indented line per failed scope. Names, scopes and Proxmox's
+// messages go through textsafe.Line: one line each, nothing a terminal
+// would act on.
 func printRefresh(w io.Writer, st *store.Store, res *proxmox.Result) {
 	ep := res.Endpoint
 	var parts []string
@@ -113,9 +116,9 @@ func printRefresh(w io.Writer, st *store.Store, res *proxmox.Result) {
 		n, _ := st.Count(k, ep.Name)
 		parts = append(parts, fmt.Sprintf("%d %s", n, k))
 	}
-	fmt.Fprintf(w, "%s: %s, %s in %s, %d requests\n", ep.Name, ep.Health, strings.Join(parts, ", "),
+	fmt.Fprintf(w, "%s: %s, %s in %s, %d requests\n", textsafe.Line(ep.Name), ep.Health, strings.Join(parts, ", "),
 		res.Duration.Round(time.Millisecond), res.Requests)
 	for _, f := range res.Failures {
-		fmt.Fprintf(w, "  failed %s %s: %v\n", f.Kind, f.Scope, f.Err)
+		fmt.Fprintf(w, "  failed %s %s: %s\n", f.Kind, textsafe.Line(f.Scope), textsafe.Line(f.Err.Error()))
 	}
 }
