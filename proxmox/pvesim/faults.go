@@ -31,6 +31,34 @@ const (
 	FaultTruncatedJSON
 	// FaultInvalidJSON: 200 with a NUL byte in the middle of the body.
 	FaultInvalidJSON
+
+	// Hostile answers: a 200 that is valid JSON but no answer the path
+	// gives (see hostile.go). Each is served only where it changes the
+	// answer; elsewhere the request is answered as usual and is no fault.
+
+	// FaultNullData: {"data":null}.
+	FaultNullData
+	// FaultNoData: {} (no "data" key).
+	FaultNoData
+	// FaultWrongShape: an object ({}) where the path answers a list, a
+	// list ([]) where it answers an object.
+	FaultWrongShape
+	// FaultEmptyItems: a list answer becomes [{}] or [null] (alternately,
+	// per request); an object answer keeps its keys with null values.
+	FaultEmptyItems
+	// FaultNoIdentity: the real answer with the identity keys of one item
+	// removed (of the object, for an object answer); an empty list
+	// becomes [{}].
+	FaultNoIdentity
+	// FaultData: data is what Faults.Data gives for the request's path.
+	FaultData
+	// FaultHugeKey: the real list plus a copy of one item whose identity
+	// is Faults.HugeKeyBytes long (a 10 MB volid); the truth's items are
+	// all there.
+	FaultHugeKey
+	// FaultHugeAnswer: a list of Faults.HugeAnswerBytes, generated while
+	// it is sent (the simulator holds none of it), without Content-Length.
+	FaultHugeAnswer
 )
 
 // String names the kind.
@@ -50,14 +78,44 @@ func (k FaultKind) String() string {
 		return "truncated-json"
 	case FaultInvalidJSON:
 		return "invalid-json"
+	case FaultNullData:
+		return "null-data"
+	case FaultNoData:
+		return "no-data"
+	case FaultWrongShape:
+		return "wrong-shape"
+	case FaultEmptyItems:
+		return "empty-items"
+	case FaultNoIdentity:
+		return "no-identity"
+	case FaultData:
+		return "data"
+	case FaultHugeKey:
+		return "huge-key"
+	case FaultHugeAnswer:
+		return "huge-answer"
 	}
 	return "fault(" + strconv.Itoa(int(k)) + ")"
 }
 
-// AllFaultKinds lists every kind.
+// AllFaultKinds lists the kinds of failure that announce themselves: an
+// error status, a hang, a body that is not JSON. Faults with no Kinds
+// chooses among these.
 func AllFaultKinds() []FaultKind {
 	return []FaultKind{Fault5xx, Fault595, Fault401, Fault403, FaultTimeout, FaultTruncatedJSON, FaultInvalidJSON}
 }
+
+// HostileFaultKinds lists the answers that look fine at first sight: a 200
+// with valid JSON that is no answer of its path, and one item too large to
+// keep. FaultData (it needs Faults.Data) and FaultHugeAnswer (large by
+// design) are not among them.
+func HostileFaultKinds() []FaultKind {
+	return []FaultKind{FaultNullData, FaultNoData, FaultWrongShape, FaultEmptyItems, FaultNoIdentity, FaultHugeKey}
+}
+
+// FaultHeader names, in an answer's header, the fault injected into it
+// (FaultKind.String()); answers without it are the simulator's own.
+const FaultHeader = "X-Pvesim-Fault"
 
 // Faults injects failures into a share of the requests. Whether the n-th
 // request for a given method and URL fails, and how, is a pure function of
@@ -75,6 +133,18 @@ type Faults struct {
 	Paths []string
 	// SkipAuth keeps POST /access/ticket free of faults.
 	SkipAuth bool
+
+	// Data is what FaultData sends as "data" (raw JSON, e.g. `null`,
+	// `[{}]`, `{"x":1}`), per path: a key is matched as Paths are (the
+	// request's own path first, then the normalised one, then the keys as
+	// patterns in sorted order). A request no key matches gets `null`.
+	Data map[string]string
+	// HugeKeyBytes is the identity's length for FaultHugeKey; 0 means
+	// 10 MiB.
+	HugeKeyBytes int
+	// HugeAnswerBytes is the length of a FaultHugeAnswer body; 0 means
+	// 256 MiB.
+	HugeAnswerBytes int64
 }
 
 // matches reports whether a request with the normalised path key and the
@@ -152,6 +222,11 @@ func (s *Sim) fault(r *http.Request, key string, n uint64) (FaultKind, bool) {
 }
 
 func (s *Sim) serveFault(w http.ResponseWriter, r *http.Request, kind FaultKind, rel string, m match) {
+	if kind >= FaultNullData {
+		s.serveHostile(w, r, kind, rel, m)
+		return
+	}
+	w.Header().Set(FaultHeader, kind.String())
 	switch kind {
 	case Fault5xx:
 		s.writeError(w, err500("got timeout"))
