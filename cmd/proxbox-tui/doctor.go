@@ -315,7 +315,7 @@ func openCache(path string) *doctorCache {
 		c.missing = true
 		return c
 	}
-	st, err := store.Open(path, store.Options{LockTimeout: 500 * time.Millisecond})
+	st, err := store.Open(path, store.Options{ReadOnly: true, LockTimeout: 500 * time.Millisecond})
 	if err != nil {
 		c.err = err
 		return c
@@ -345,11 +345,22 @@ func (c *doctorCache) report(d *doctor) {
 	case c.err != nil:
 		var locked *store.LockedError
 		var schema *store.SchemaError
+		var missing *store.MissingError
+		var foreign *store.ForeignError
+		var damaged *store.DamagedError
 		switch {
 		case errors.As(c.err, &locked):
 			d.warn("cache", c.err.Error(), "this is expected while a TUI or `serve` runs; otherwise stop the holder")
+		case errors.As(c.err, &missing):
+			d.ok("cache", c.path+" is empty; the first refresh fills it")
+		case errors.As(c.err, &schema) && schema.File < schema.Want:
+			d.warn("cache", c.err.Error(), "the next refresh rebuilds it (an older cache is not migrated)")
 		case errors.As(c.err, &schema):
 			d.fail("cache", c.err.Error(), "upgrade proxbox-tui, or use --cache with another file")
+		case errors.As(c.err, &foreign):
+			d.fail("cache", c.err.Error(), "pass --cache FILE (or set cache: in the configuration) to use another cache file, or move "+c.path+" away if nothing else needs it")
+		case errors.As(c.err, &damaged):
+			d.fail("cache", c.err.Error(), "move "+c.path+" aside (to "+c.path+".damaged, say); the next refresh rebuilds it")
 		default:
 			d.fail("cache", c.err.Error(), "move the file aside; the next refresh rebuilds it")
 		}
