@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -11,6 +12,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/proxbox-tui/proxbox-tui/store"
+	"github.com/proxbox-tui/proxbox-tui/textsafe"
 )
 
 // safeLoad runs a loader and turns a panic (a record shape nobody
@@ -263,9 +265,12 @@ func (m *Model) openRaw() tea.Cmd {
 			if err != nil {
 				return detailLoadedMsg{seq: seq, gen: gen, err: err}
 			}
-			b, err := json.MarshalIndent(v, "", "  ")
+			// As export writes it: a value JSON cannot hold (a time of
+			// 1e30) reads "invalid" instead of failing the whole view.
+			var b bytes.Buffer
+			err = json.Indent(&b, textsafe.Marshal(v), "", "  ")
 			var d doc
-			d.para(string(b), stPlain)
+			d.para(b.String(), stPlain)
 			return detailLoadedMsg{seq: seq, gen: gen, doc: d, err: err}
 		}
 	}

@@ -79,7 +79,7 @@ func exportJSON(w io.Writer, st *store.Store, kind store.Kind, endpoint string) 
 	first := true
 	var werr error
 	err := st.EachRecord(kind, endpoint, func(r store.Record) bool {
-		b := recordJSON(r)
+		b := textsafe.Marshal(r)
 		sep := ",\n"
 		if first {
 			sep, first = "\n", false
@@ -114,7 +114,7 @@ func exportCSV(w io.Writer, st *store.Store, kind store.Kind, endpoint string) e
 	var werr error
 	err = st.EachRecord(kind, endpoint, func(r store.Record) bool {
 		var fields map[string]json.RawMessage
-		if werr = json.Unmarshal(recordJSON(r), &fields); werr != nil {
+		if werr = json.Unmarshal(textsafe.Marshal(r), &fields); werr != nil {
 			return false
 		}
 		row := make([]string, len(header))
@@ -135,7 +135,7 @@ func exportCSV(w io.Writer, st *store.Store, kind store.Kind, endpoint string) e
 }
 
 // csvCell writes strings bare, null and absent as empty, anything else as
-// its JSON (already escaped by recordJSON).
+// its JSON (already escaped by textsafe.Marshal).
 func csvCell(raw json.RawMessage) string {
 	if len(raw) == 0 || string(raw) == "null" {
 		return ""
