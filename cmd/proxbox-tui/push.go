@@ -18,6 +18,7 @@ import (
 
 	"github.com/proxbox-tui/proxbox-tui/netbox"
 	"github.com/proxbox-tui/proxbox-tui/store"
+	"github.com/proxbox-tui/proxbox-tui/textsafe"
 )
 
 type pushOptions struct {
@@ -135,7 +136,7 @@ func (a *app) push(ctx context.Context, o pushOptions) error {
 			if o.endpoint != "" {
 				return fmt.Errorf("endpoint %s is not in the cache: run `proxbox-tui refresh --endpoint %s` first", p.Name, p.Name)
 			}
-			fmt.Fprintf(a.stderr, "warning: endpoint %s is not in the cache yet; it is not pushed\n", p.Name)
+			fmt.Fprintf(a.stderr, "warning: endpoint %s is not in the cache yet; it is not pushed\n", textsafe.Line(p.Name))
 			continue
 		}
 		scope.Endpoints = append(scope.Endpoints, p.Name)
@@ -158,7 +159,7 @@ func (a *app) push(ctx context.Context, o pushOptions) error {
 		printPlan(a.stdout, plan, o.dryRun)
 	} else {
 		for _, l := range plan.Left {
-			fmt.Fprintf(a.stderr, "warning: endpoint %s is not pushed: %s\n", l.Endpoint, l.Reason)
+			fmt.Fprintf(a.stderr, "warning: endpoint %s is not pushed: %s\n", textsafe.Line(l.Endpoint), textsafe.Line(l.Reason))
 		}
 	}
 	if o.dryRun {
@@ -171,13 +172,13 @@ func (a *app) push(ctx context.Context, o pushOptions) error {
 		switch {
 		case p.Waiting != nil: // on stderr, so that JSON output stays JSON
 			fmt.Fprintf(a.stderr, "  waiting %s before retrying %s %s: %s\n", p.Waiting.Wait.Round(time.Millisecond),
-				p.Waiting.Method, p.Waiting.Path, p.Waiting.Reason)
+				p.Waiting.Method, textsafe.Line(p.Waiting.Path), textsafe.Line(p.Waiting.Reason))
 		case text && p.Done == p.Total:
 			fmt.Fprintf(a.stdout, "  %-22s %d/%d done, %d failed\n", p.Kind, p.Done, p.Total, p.Failed)
 		}
 	}
 	if text && plan.Writes() > 0 {
-		fmt.Fprintf(a.stdout, "\nPushing %d objects to %s ...\n", plan.Writes(), plan.NetBox.URL)
+		fmt.Fprintf(a.stdout, "\nPushing %d objects to %s ...\n", plan.Writes(), textsafe.Line(plan.NetBox.URL))
 	}
 	log, closeLog, lerr := openLog(paths.StateDir)
 	if lerr != nil {
@@ -310,23 +311,23 @@ func printSettings(w io.Writer, plan *netbox.Plan) {
 	fmt.Fprintln(w, "\nSettings in effect:")
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	for _, s := range plan.Settings {
-		fmt.Fprintf(tw, "  %s\t%s\t(%s)\n", s.Key, s.Value, s.Source)
+		fmt.Fprintf(tw, "  %s\t%s\t(%s)\n", textsafe.Line(s.Key), textsafe.Line(s.Value), s.Source)
 	}
 	tw.Flush()
 	for _, ep := range slices.Sorted(maps.Keys(plan.EndpointSettings)) {
 		if row := plan.EndpointRows[ep]; row != "" {
-			fmt.Fprintf(w, "  endpoint %s: plugin %s\n", ep, row)
+			fmt.Fprintf(w, "  endpoint %s: plugin %s\n", textsafe.Line(ep), textsafe.Line(row))
 		}
 		for _, s := range plan.EndpointSettings[ep] {
 			if s.Source == netbox.SourceEndpoint {
-				fmt.Fprintf(w, "    %s = %s (endpoint row)\n", s.Key, s.Value)
+				fmt.Fprintf(w, "    %s = %s (endpoint row)\n", textsafe.Line(s.Key), textsafe.Line(s.Value))
 			}
 		}
 	}
 }
 
 func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
+	enc := json.NewEncoder(textsafe.NewJSONWriter(w))
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
 }
@@ -339,7 +340,7 @@ func printPlan(w io.Writer, plan *netbox.Plan, allSettings bool) {
 	if inst.Plugin {
 		plugin = "netbox-proxbox " + inst.PluginVer
 	}
-	fmt.Fprintf(w, "NetBox %s at %s (plugin: %s)\n\n", inst.Version, inst.URL, plugin)
+	fmt.Fprintf(w, "NetBox %s at %s (plugin: %s)\n\n", textsafe.Line(inst.Version), textsafe.Line(inst.URL), textsafe.Line(plugin))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "KIND\tCREATE\tUPDATE\tUNCHANGED\tSTALE\tDELETE\tSKIPPED\t")
 	for _, k := range plan.Kinds {
@@ -369,13 +370,13 @@ func printPlan(w io.Writer, plan *netbox.Plan, allSettings bool) {
 				fmt.Fprintf(w, "  ... and %d more\n", len(notes)-maxNotes)
 				break
 			}
-			fmt.Fprintln(w, n)
+			fmt.Fprintln(w, textsafe.Line(n))
 		}
 	}
 	if notes := planNotes(plan); len(notes) > 0 {
 		fmt.Fprintln(w)
 		for _, n := range notes {
-			fmt.Fprintln(w, "note: "+n)
+			fmt.Fprintln(w, "note: "+textsafe.Line(n))
 		}
 	}
 	if allSettings {
@@ -414,6 +415,6 @@ func printResult(w io.Writer, res *netbox.Result) {
 	fmt.Fprintf(w, "\nResult: %d created, %d updated, %d marked stale, %d deleted, %d failed in %s (%d read and %d write requests).\n",
 		created, updated, stale, deleted, failed, res.End.Sub(res.Start).Round(1e6), res.Reads, res.Writes)
 	for _, f := range res.Failures {
-		fmt.Fprintf(w, "  failed %s\n", f.Message)
+		fmt.Fprintf(w, "  failed %s\n", textsafe.Line(f.Message))
 	}
 }
