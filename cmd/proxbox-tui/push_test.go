@@ -129,3 +129,32 @@ func TestPushNeedsNetBoxSection(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
 }
+
+// TestPushPrintsNetBoxErrorsSafely: an error message NetBox sends with
+// escape sequences reaches the terminal as a safe line, in text and JSON.
+func TestPushPrintsNetBoxErrorsSafely(t *testing.T) {
+	e := startDemoEnv(t, pvesim.TUITokenSecret)
+	nb, err := nbsim.Start(nbsim.Options{Version: "4.4"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nb.Close)
+	const hostile = "names need a ticket\x1b[2J\x1b]52;c;aGFja2Vk\a\u009b31m"
+	nb.SetFaults(nbsim.Faults{Reject: []nbsim.Rejection{{Endpoint: "virtualization/virtual-machines", Field: "name", Message: hostile,
+		Match: func(body, _ map[string]any) bool { return body["name"] == "db01" }}}})
+	e.withNetBox(t, nb, "")
+	if code, out, errOut := e.run(t, "refresh"); code != 0 {
+		t.Fatalf("refresh: %d\n%s%s", code, out, errOut)
+	}
+	for _, format := range []string{"text", "json"} {
+		code, out, errOut := e.run(t, "push", "--format", format)
+		if code != 1 || !strings.Contains(out, "names need a ticket") {
+			t.Fatalf("%s push: exit %d\n%s\n%s", format, code, out, errOut)
+		}
+		for _, bad := range []string{"\x1b", "\a", "\u009b"} {
+			if strings.Contains(out+errOut, bad) {
+				t.Errorf("%s output carries %q:\n%q", format, bad, out)
+			}
+		}
+	}
+}
