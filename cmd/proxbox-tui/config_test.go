@@ -6,7 +6,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -209,5 +211,192 @@ func TestDefaultPathsFollowXDG(t *testing.T) {
 	}
 	if _, err := DefaultPaths(testEnv(nil)); err == nil {
 		t.Fatal("no HOME and no XDG variables accepted")
+	}
+}
+
+// writeConfig writes text as config.yaml in dir and returns its path.
+func writeConfig(t *testing.T, dir, text string) string {
+	t.Helper()
+	path := filepath.Join(dir, "config.yaml")
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// Secret files that are not what they seem: a named pipe (that hung
+// forever), /dev/zero (that ran out of memory), a directory, a file too
+// large for a secret. Each is refused at once, naming the file, the line,
+// the key and the file; no goroutine is left reading.
+func TestSecretFilesThatAreNotWhatTheySeem(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "pipe")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	big := filepath.Join(dir, "big")
+	if err := os.WriteFile(big, make([]byte, maxSecretFileSize+1), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cases := map[string]string{
+		fifo: fifo + " is a named pipe, not a regular file",
+		dir:  dir + " is a directory, not a regular file",
+		big:  fmt.Sprintf("%s is %d bytes, more than the 64 KiB secret file may have", big, maxSecretFileSize+1),
+	}
+	if _, err := os.Stat("/dev/zero"); err == nil {
+		cases["/dev/zero"] = "/dev/zero is a character device, not a regular file"
+	}
+	env := testEnv(map[string]string{"TOK": "secret-value"})
+	goroutines := runtime.NumGoroutine()
+	for file, want := range cases {
+		for _, tc := range []struct{ text, key string }{
+			{"proxmox:\n  - name: lab\n    url: https://pve1:8006\n    token_id: \"a@pve!ro\"\n    token_secret_file: " + file + "\n", "proxmox[0].token_secret_file"},
+			{"proxmox:\n  - name: lab\n    url: https://pve1:8006\n    username: root@pam\n    password_file: " + file + "\n", "proxmox[0].password_file"},
+			{"netbox:\n  url: https://nb\n  token_file: " + file + "\n", "netbox.token_file"},
+		} {
+			line := strings.Count(tc.text, "\n") // the key is on the last line
+			path := writeConfig(t, t.TempDir(), tc.text)
+			start := time.Now()
+			_, _, err := LoadConfig(path, LoadOptions{Getenv: env})
+			if d := time.Since(start); d > 2*time.Second {
+				t.Errorf("%s: refused after %v", file, d)
+			}
+			if prefix := fmt.Sprintf("%s:%d: %s: %s", path, line, tc.key, want); err == nil || !strings.HasPrefix(err.Error(), prefix) {
+				t.Errorf("err = %v, want it to start with %q", err, prefix)
+			}
+		}
+	}
+	time.Sleep(50 * time.Millisecond)
+	if n := runtime.NumGoroutine(); n > goroutines {
+		t.Errorf("%d goroutines after the loads, %d before: a read was left blocked", n, goroutines)
+	}
+	if fi, err := os.Stat(fifo); err != nil || fi.Mode()&fs.ModeNamedPipe == 0 {
+		t.Fatalf("the pipe changed: %v", err)
+	}
+}
+
+// The configuration file itself and a CA bundle get the same rules.
+func TestConfigAndCAFileMustBeRegularFiles(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "pipe")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	_, _, err := LoadConfig(fifo, LoadOptions{})
+	if err == nil || err.Error() != "config "+fifo+" is a named pipe, not a regular file" || time.Since(start) > 2*time.Second {
+		t.Errorf("config from a pipe: %v after %v", err, time.Since(start))
+	}
+	path := writeConfig(t, dir, "netbox:\n  url: https://nb\n  token_env: TOK\n  tls:\n    ca_file: "+fifo+"\n")
+	_, _, err = LoadConfig(path, LoadOptions{Getenv: testEnv(map[string]string{"TOK": "x"})})
+	if want := path + ":5: netbox.tls.ca_file: " + fifo + " is a named pipe, not a regular file"; err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("err = %v, want %q", err, want)
+	}
+}
+
+// A secret written where an environment variable's name belongs is never
+// echoed.
+func TestSecretInPlaceOfAVariableNameIsNotEchoed(t *testing.T) {
+	const head = "proxmox:\n  - name: lab\n    url: https://pve1:8006\n    token_id: \"a@pve!ro\"\n"
+	for _, tc := range []struct{ value, want string }{
+		{"hunter2-secret-value", "is not an environment variable name"},
+		{"2b9e61c4-0d7f-4a38-9c55-7be0e8c7f1a2", "is not an environment variable name"},
+		{"hunter2secretvalue", "the environment variable named here is not set or empty"},
+		{"PVE_LAB_TOKEN", "environment variable PVE_LAB_TOKEN is not set or empty"},
+	} {
+		_, _, err := ParseConfig("c.yaml", []byte(head+"    token_secret_env: \""+tc.value+"\"\n"), 0o600, LoadOptions{Getenv: testEnv(nil)})
+		if want := "c.yaml:5: proxmox[0].token_secret_env: " + tc.want; err == nil || !strings.HasPrefix(err.Error(), want) {
+			t.Errorf("%s: err = %v, want %q", tc.value, err, want)
+		}
+		if tc.value != "PVE_LAB_TOKEN" && strings.Contains(err.Error(), tc.value) {
+			t.Errorf("the error echoes the value: %v", err)
+		}
+	}
+	// The same for a file key given the secret itself.
+	_, _, err := ParseConfig("c.yaml", []byte(head+"    token_secret_file: hunter2-secret-value\n"), 0o600, LoadOptions{Getenv: testEnv(nil)})
+	if err == nil || strings.Contains(err.Error(), "hunter2") || !strings.Contains(err.Error(), "token_secret_file: no such file") {
+		t.Errorf("file key with a secret: %v", err)
+	}
+}
+
+// A configuration of millions of unknown keys or with a 50 MB value is
+// refused before it is parsed; one of many errors under the bound reports
+// the first 20 and counts the rest; aliases cannot multiply the work.
+func TestHugeConfigsAreRefusedEarly(t *testing.T) {
+	dir := t.TempDir()
+	var b strings.Builder
+	b.WriteString("cache: /tmp/x\n")
+	for i := 0; i < 1_000_000; i++ {
+		fmt.Fprintf(&b, "k%d: 1\n", i)
+	}
+	million := b.String()
+	for name, text := range map[string]string{
+		"a million unknown keys": million,
+		"a 50 MB value":          "netbox:\n  site: \"" + strings.Repeat("x", 50<<20) + "\"\n",
+	} {
+		path := writeConfig(t, dir, text)
+		start := time.Now()
+		_, _, err := LoadConfig(path, LoadOptions{})
+		want := fmt.Sprintf("config %s is %d bytes, more than the 1 MiB configuration file may have", path, len(text))
+		if err == nil || err.Error() != want {
+			t.Errorf("%s: err = %v, want %q", name, err, want)
+		}
+		if d := time.Since(start); d > time.Second {
+			t.Errorf("%s: refused after %v", name, d)
+		}
+	}
+
+	// Under the bound: 60,000 unknown keys.
+	b.Reset()
+	n := 0
+	for b.Len() < maxConfigSize-100 {
+		fmt.Fprintf(&b, "k%d: 1\n", n)
+		n++
+	}
+	start := time.Now()
+	_, _, err := ParseConfig("c.yaml", []byte(b.String()), 0o600, LoadOptions{})
+	if err == nil {
+		t.Fatal("accepted")
+	}
+	lines := strings.Split(err.Error(), "\n")
+	if len(lines) != maxConfigErrors+1 || lines[maxConfigErrors] != fmt.Sprintf("c.yaml: (document): and %d more errors (the first %d are shown)", n-maxConfigErrors, maxConfigErrors) {
+		t.Errorf("%d keys: %d lines, the last %q", n, len(lines), lines[len(lines)-1])
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("%d unknown keys took %v", n, d)
+	}
+
+	// An unknown key of 500 KB is clipped in the message.
+	_, _, err = ParseConfig("c.yaml", []byte(strings.Repeat("k", 500_000)+": 1\n"), 0o600, LoadOptions{})
+	if err == nil || len(err.Error()) > maxShownKey+maxShownMsg+50 {
+		t.Errorf("a long key: %d bytes of error", len(err.Error()))
+	}
+
+	// Aliases: one endpoint repeated 200,000 times.
+	b.Reset()
+	b.WriteString("x: &e {name: lab, url: \"https://pve1:8006\", token_id: \"a@pve!ro\", token_secret: s, tls: {insecure: true}, refresh: {fast: 30s, slow: 5m}}\nproxmox:\n")
+	for i := 0; i < 200_000; i++ {
+		b.WriteString("- *e\n")
+	}
+	start = time.Now()
+	_, _, err = ParseConfig("c.yaml", []byte(b.String()), 0o600, LoadOptions{})
+	if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("more than %d values", maxConfigValues)) {
+		t.Errorf("alias expansion: %.300v", err)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("alias expansion took %v", d)
+	}
+}
+
+// SkipSecrets reads the configuration's paths without its secrets.
+func TestSkipSecretsNeedsNoSecret(t *testing.T) {
+	text := "proxmox:\n  - name: lab\n    url: https://pve1:8006\n    token_id: \"a@pve!ro\"\n    token_secret_env: UNSET\n" +
+		"netbox:\n  url: https://nb\n  token_file: /nonexistent/token\ncache: /var/cache/pbt.db\n"
+	cfg, _, err := ParseConfig("c.yaml", []byte(text), 0o600, LoadOptions{Getenv: testEnv(nil), SkipSecrets: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Cache != "/var/cache/pbt.db" || !cfg.Proxmox[0].TokenSecret.IsSet() || cfg.Proxmox[0].TokenSecret.Value() != "" {
+		t.Fatalf("cache %q, secret %+v", cfg.Cache, cfg.Proxmox[0].TokenSecret)
 	}
 }

@@ -5,12 +5,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"reflect"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -57,33 +61,65 @@ func (s Secret) MarshalJSON() ([]byte, error) { return []byte(strconv.Quote(s.St
 
 // LoadOptions are the outside world a load depends on (tests replace them).
 type LoadOptions struct {
-	Getenv   func(string) string
+	Getenv func(string) string
+	// ReadFile replaces the reading of the configuration and of secret
+	// files (only regular files, bounded in size and time: readFileBounded);
+	// what it returns is still bounded in size.
 	ReadFile func(string) ([]byte, error)
 	Stat     func(string) (os.FileInfo, error)
+	// SkipSecrets leaves *_env and *_file secrets unresolved (they only
+	// count as set), for commands that need the configuration's paths.
+	SkipSecrets bool
 }
 
 func (o *LoadOptions) fill() {
 	if o.Getenv == nil {
 		o.Getenv = os.Getenv
 	}
-	if o.ReadFile == nil {
-		o.ReadFile = os.ReadFile
-	}
 	if o.Stat == nil {
 		o.Stat = os.Stat
 	}
 }
 
+// readFile reads a file the configuration depends on, at most limit bytes.
+func (o *LoadOptions) readFile(path string, limit int64, noun string) ([]byte, error) {
+	if o.ReadFile == nil {
+		return readFileBounded(path, limit, noun)
+	}
+	data, err := o.ReadFile(path)
+	if err == nil && int64(len(data)) > limit {
+		return nil, &fileProblem{path: path, problem: fmt.Sprintf("is %d bytes, more than the %s %s may have", len(data), sizeText(limit), noun)}
+	}
+	return data, err
+}
+
+// Bounds of what the loader reads and reports.
+const (
+	maxConfigSize     = 1 << 20  // the configuration file
+	maxSecretFileSize = 64 << 10 // a *_file secret
+	maxCAFileSize     = 1 << 20  // a tls.ca_file bundle (checked here, read by the clients)
+	fileReadTimeout   = 5 * time.Second
+	maxConfigErrors   = 20     // errors reported; the rest are counted
+	maxConfigValues   = 100000 // YAML nodes visited, aliases expanded
+	maxShownKey       = 120    // bytes of a key path in a message
+	maxShownMsg       = 300    // bytes of a message
+)
+
 // LoadConfig reads and validates the configuration at path. Warnings are
 // problems that do not stop the program (an inline secret in a file others
-// can read). A missing file returns ErrNoConfig wrapped with the path.
+// can read). A missing file returns ErrNoConfig wrapped with the path; a
+// file that is not a regular file or is larger than 1 MiB is refused
+// before it is parsed.
 func LoadConfig(path string, opts LoadOptions) (*Config, []string, error) {
 	opts.fill()
-	data, err := opts.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
+	data, err := opts.readFile(path, maxConfigSize, "configuration file")
+	var fp *fileProblem
+	switch {
+	case errors.Is(err, os.ErrNotExist):
 		return nil, nil, fmt.Errorf("%s: %w", path, ErrNoConfig)
-	}
-	if err != nil {
+	case errors.As(err, &fp):
+		return nil, nil, fmt.Errorf("config %w", err)
+	case err != nil:
 		return nil, nil, fmt.Errorf("read config: %w", err)
 	}
 	var mode os.FileMode
@@ -112,7 +148,12 @@ func ParseConfig(file string, data []byte, mode os.FileMode, opts LoadOptions) (
 		l.validate(cfg)
 	}
 	if len(l.errs) > 0 {
-		return nil, l.warnings, errors.Join(l.errs...)
+		errs := l.errs
+		if l.dropped > 0 {
+			errs = append(errs, &ConfigError{File: file, Key: "(document)",
+				Msg: fmt.Sprintf("and %d more errors (the first %d are shown)", l.dropped, maxConfigErrors)})
+		}
+		return nil, l.warnings, errors.Join(errs...)
 	}
 	return cfg, l.warnings, nil
 }
@@ -122,15 +163,37 @@ type configLoader struct {
 	mode     os.FileMode
 	opts     LoadOptions
 	errs     []error
+	dropped  int // errors beyond maxConfigErrors, counted only
+	values   int // nodes decoded, aliases expanded
 	warnings []string
 	lines    map[string]int // key path -> line, for validation errors
 }
 
+// full reports whether no further error is reported, only counted.
+func (l *configLoader) full() bool { return len(l.errs) >= maxConfigErrors }
+
 func (l *configLoader) fail(line int, key, format string, args ...any) {
+	if l.full() {
+		l.dropped++
+		return
+	}
 	if key == "" {
 		key = "(document)"
 	}
-	l.errs = append(l.errs, &ConfigError{File: l.file, Line: line, Key: key, Msg: fmt.Sprintf(format, args...)})
+	l.errs = append(l.errs, &ConfigError{File: l.file, Line: line, Key: clipText(key, maxShownKey),
+		Msg: clipText(fmt.Sprintf(format, args...), maxShownMsg)})
+}
+
+// clipText shortens s to at most n bytes (on a character boundary).
+func clipText(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := n - 3
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "..."
 }
 
 func (l *configLoader) failAt(key, format string, args ...any) {
@@ -176,6 +239,12 @@ func isNull(n *yaml.Node) bool {
 
 // decode walks the YAML tree into v, naming every mistake with its key path.
 func (l *configLoader) decode(n *yaml.Node, v reflect.Value, path string) {
+	if l.values++; l.values > maxConfigValues {
+		if l.values == maxConfigValues+1 {
+			l.fail(n.Line, path, "the configuration has more than %d values (with YAML aliases expanded): it is not read further", maxConfigValues)
+		}
+		return
+	}
 	if n.Kind == yaml.AliasNode {
 		n = n.Alias
 	}
@@ -279,7 +348,11 @@ func (l *configLoader) decodeStruct(n *yaml.Node, v reflect.Value, path string) 
 		}
 		idx, ok := fields[name]
 		if !ok {
-			l.fail(k.Line, key, "unknown key%s", suggest(k.Value, known))
+			if l.full() {
+				l.dropped++ // no suggestion computed for what is not shown
+			} else {
+				l.fail(k.Line, key, "unknown key%s", suggest(k.Value, known))
+			}
 			continue
 		}
 		if _, isSecret := v.Field(idx).Interface().(Secret); isSecret {
@@ -321,18 +394,46 @@ func (l *configLoader) decodeSecret(n *yaml.Node, v reflect.Value, key, source s
 		return
 	}
 	var s Secret
+	base := strings.TrimSuffix(strings.TrimSuffix(lastKey(key), "_env"), "_file")
 	switch source {
 	case "env":
-		val, ok := lookupEnv(l.opts.Getenv, n.Value)
-		if !ok || val == "" {
-			l.fail(n.Line, key, "environment variable %s is not set or empty", n.Value)
+		name := n.Value
+		if !envVarName.MatchString(name) {
+			// Never echoed: what is not a name may well be the secret.
+			l.fail(n.Line, key, "is not an environment variable name (letters, digits and _, not starting with a digit); the value is not shown, as it may be a secret: a secret itself belongs in %s_file or %s", base, base)
 			return
 		}
-		s = Secret{value: val, Source: "env " + n.Value}
+		if l.opts.SkipSecrets {
+			s = Secret{Source: "env " + name}
+			break
+		}
+		val, ok := lookupEnv(l.opts.Getenv, name)
+		if !ok || val == "" {
+			if conventionalEnvName.MatchString(name) {
+				l.fail(n.Line, key, "environment variable %s is not set or empty", name)
+			} else {
+				l.fail(n.Line, key, "the environment variable named here is not set or empty (the name is not shown, as it is not in capitals and may be a secret)")
+			}
+			return
+		}
+		s = Secret{value: val, Source: "env " + name}
 	case "file":
 		path := expandHome(n.Value)
-		data, err := l.opts.ReadFile(path)
-		if err != nil {
+		if l.opts.SkipSecrets {
+			s = Secret{Source: "file " + path}
+			break
+		}
+		data, err := l.opts.readFile(path, maxSecretFileSize, "secret file")
+		var fp *fileProblem
+		switch {
+		case errors.As(err, &fp):
+			l.fail(n.Line, key, "%v", fp)
+			return
+		case errors.Is(err, os.ErrNotExist) && !looksLikePath(n.Value):
+			// Never echoed: what does not look like a path may be the secret.
+			l.fail(n.Line, key, "no such file (the value is not shown: it does not look like a path and may be a secret; give the path of the file that holds %s)", base)
+			return
+		case err != nil:
 			l.fail(n.Line, key, "cannot read secret file %s: %v", path, unwrapPathError(err))
 			return
 		}
@@ -355,6 +456,17 @@ func (l *configLoader) decodeSecret(n *yaml.Node, v reflect.Value, key, source s
 		}
 	}
 	v.Set(reflect.ValueOf(s))
+}
+
+var (
+	envVarName          = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,127}$`)
+	conventionalEnvName = regexp.MustCompile(`^[A-Z_][A-Z0-9_]*$`)
+)
+
+// looksLikePath reports whether a *_file value is written as a path (it
+// has a directory part or starts with ~), rather than as a bare word.
+func looksLikePath(v string) bool {
+	return strings.ContainsRune(v, '/') || strings.HasPrefix(v, "~") || strings.ContainsRune(v, os.PathSeparator)
 }
 
 func lookupEnv(getenv func(string) string, name string) (string, bool) {
@@ -411,4 +523,110 @@ func editDistance(a, b string) int {
 		prev, cur = cur, prev
 	}
 	return prev[len(b)]
+}
+
+// fileProblem is a file the loader refuses to read: not a regular file,
+// too large, or too slow. Its message starts with the path.
+type fileProblem struct {
+	path, problem string
+}
+
+func (e *fileProblem) Error() string { return e.path + " " + e.problem }
+
+// readFileBounded reads a regular file of at most limit bytes within
+// fileReadTimeout. A named pipe, a device (/dev/zero), a directory or a
+// socket is refused before it is opened, so nothing blocks on it; the
+// file is opened without blocking and checked again once open, so a file
+// swapped in meanwhile is refused too. noun names the file in messages
+// ("secret file").
+func readFileBounded(path string, limit int64, noun string) ([]byte, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkFileInfo(path, fi, limit, noun); err != nil {
+		return nil, err
+	}
+	type result struct {
+		data []byte
+		err  error
+	}
+	done := make(chan result, 1) // the reader never blocks on sending
+	go func() {
+		data, err := readOpened(path, fi, limit, noun)
+		done <- result{data, err}
+	}()
+	timer := time.NewTimer(fileReadTimeout)
+	defer timer.Stop()
+	select {
+	case r := <-done:
+		return r.data, r.err
+	case <-timer.C:
+		// Only a regular file on a stuck disk or network mount gets here;
+		// its read cannot be interrupted, and ends with the process.
+		return nil, &fileProblem{path: path, problem: fmt.Sprintf("could not be read within %s", fileReadTimeout)}
+	}
+}
+
+func readOpened(path string, want os.FileInfo, limit int64, noun string) ([]byte, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if err := checkFileInfo(path, fi, limit, noun); err != nil {
+		return nil, err
+	}
+	if !os.SameFile(want, fi) {
+		return nil, &fileProblem{path: path, problem: "was replaced while it was opened"}
+	}
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, &fileProblem{path: path, problem: fmt.Sprintf("has more than the %s %s may have", sizeText(limit), noun)}
+	}
+	return data, nil
+}
+
+// checkFileInfo refuses what is not a regular file of at most limit bytes.
+func checkFileInfo(path string, fi os.FileInfo, limit int64, noun string) error {
+	m := fi.Mode()
+	what := ""
+	switch {
+	case m.IsRegular():
+		if fi.Size() > limit {
+			return &fileProblem{path: path, problem: fmt.Sprintf("is %d bytes, more than the %s %s may have", fi.Size(), sizeText(limit), noun)}
+		}
+		return nil
+	case m&fs.ModeNamedPipe != 0:
+		what = "a named pipe"
+	case m&fs.ModeSocket != 0:
+		what = "a socket"
+	case m&fs.ModeCharDevice != 0:
+		what = "a character device"
+	case m&fs.ModeDevice != 0:
+		what = "a block device"
+	case m.IsDir():
+		what = "a directory"
+	default:
+		what = "a special file"
+	}
+	return &fileProblem{path: path, problem: "is " + what + ", not a regular file"}
+}
+
+// sizeText writes a bound in KiB or MiB.
+func sizeText(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
 }

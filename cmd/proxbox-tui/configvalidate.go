@@ -142,8 +142,12 @@ func (l *configLoader) validateTLS(t TLSConfig, key string) {
 		}
 	}
 	if t.CAFile != "" {
-		if _, err := l.opts.Stat(expandHome(t.CAFile)); err != nil {
+		// Read later by the clients: only a regular file of sane size.
+		path := expandHome(t.CAFile)
+		if fi, err := l.opts.Stat(path); err != nil {
 			l.failAt(key+".ca_file", "cannot read %s: %v", t.CAFile, unwrapPathError(err))
+		} else if err := checkFileInfo(path, fi, maxCAFileSize, "CA bundle"); err != nil {
+			l.failAt(key+".ca_file", "%v", err)
 		}
 	}
 }
