@@ -1,10 +1,9 @@
 package sshserver
 
 import (
-	"bufio"
 	"bytes"
+	"crypto/rsa"
 	"fmt"
-	"os"
 	"strings"
 
 	gossh "golang.org/x/crypto/ssh"
@@ -29,16 +28,21 @@ type KeyEntry struct {
 	Source      string // file:line
 }
 
-// KeyFileError reports a line of a key file that is not a public key.
+// KeyFileError reports a line of a key file that is not a public key, or
+// whose key is refused.
 type KeyFileError struct {
 	File string
 	Line int
 	Err  error
+	Hint string // what to do; empty: what a line may be
 }
 
 func (e *KeyFileError) Error() string {
-	return fmt.Sprintf("%s:%d: %v (each line must be one OpenSSH public key such as \"ssh-ed25519 AAAA... alice@laptop\", a comment starting with #, or blank)",
-		e.File, e.Line, e.Err)
+	hint := e.Hint
+	if hint == "" {
+		hint = "each line must be one OpenSSH public key such as \"ssh-ed25519 AAAA... alice@laptop\", a comment starting with #, or blank"
+	}
+	return fmt.Sprintf("%s:%d: %v (%s)", e.File, e.Line, e.Err, hint)
 }
 
 func (e *KeyFileError) Unwrap() error { return e.Err }
@@ -46,6 +50,7 @@ func (e *KeyFileError) Unwrap() error { return e.Err }
 // LoadKeyring reads the operators' and the viewers' key files in the
 // authorized_keys format; an empty path means none of that role. A key
 // listed in both files is an error: which role it should have is unclear.
+// A file that someone else could write is refused (see readKeyFile).
 func LoadKeyring(operatorFile, viewerFile string) (*Keyring, error) {
 	k := &Keyring{byKey: map[string]KeyEntry{}}
 	for _, f := range []struct {
@@ -55,7 +60,7 @@ func LoadKeyring(operatorFile, viewerFile string) (*Keyring, error) {
 		if f.path == "" {
 			continue
 		}
-		data, err := os.ReadFile(f.path)
+		data, err := readKeyFile(f.path)
 		if err != nil {
 			return nil, fmt.Errorf("%s keys: %w", f.role, err)
 		}
@@ -79,10 +84,17 @@ func ParseKeyring(operatorName string, operators []byte, viewerName string, view
 }
 
 func (k *Keyring) add(name string, data []byte, role tui.Role) error {
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(make([]byte, 0, 64*1024), 1<<20)
-	for n := 1; sc.Scan(); n++ {
-		line := strings.TrimSpace(sc.Text())
+	for n := 1; len(data) > 0; n++ {
+		raw := data
+		if i := bytes.IndexByte(data, '\n'); i >= 0 {
+			raw, data = data[:i], data[i+1:]
+		} else {
+			data = nil
+		}
+		if len(raw) > maxKeyLine {
+			return &KeyFileError{File: name, Line: n, Err: fmt.Errorf("the line is %d bytes long, more than a public key line may be (%d)", len(raw), maxKeyLine)}
+		}
+		line := strings.TrimSpace(string(raw))
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
@@ -95,6 +107,10 @@ func (k *Keyring) add(name string, data []byte, role tui.Role) error {
 		}
 		if _, ok := key.(*gossh.Certificate); ok {
 			return &KeyFileError{File: name, Line: n, Err: fmt.Errorf("certificates are not supported, list the plain public key")}
+		}
+		if why := weakKey(key); why != "" {
+			return &KeyFileError{File: name, Line: n, Err: fmt.Errorf("weak key refused: %s", why),
+				Hint: "replace it with a stronger key, such as one from ssh-keygen -t ed25519"}
 		}
 		src := fmt.Sprintf("%s:%d", name, n)
 		if len(options) > 0 {
@@ -110,10 +126,26 @@ func (k *Keyring) add(name string, data []byte, role tui.Role) error {
 		k.byKey[string(key.Marshal())] = e
 		k.counts[role]++
 	}
-	if err := sc.Err(); err != nil {
-		return fmt.Errorf("%s: %w", name, err)
-	}
 	return nil
+}
+
+// minRSABits is the smallest RSA key let in: NIST has disallowed smaller
+// ones since 2013 (OpenSSH's own floor is 1024).
+const minRSABits = 2048
+
+// weakKey says why a key is too weak to let in, or "" when it is not.
+func weakKey(key gossh.PublicKey) string {
+	switch key.Type() {
+	case gossh.KeyAlgoRSA:
+		if ck, ok := key.(gossh.CryptoPublicKey); ok {
+			if rk, ok := ck.CryptoPublicKey().(*rsa.PublicKey); ok && rk.N.BitLen() < minRSABits {
+				return fmt.Sprintf("RSA key of %d bits, at least %d are required", rk.N.BitLen(), minRSABits)
+			}
+		}
+	case "ssh-dss":
+		return "DSA key (1024 bits at most; OpenSSH no longer accepts DSA)"
+	}
+	return ""
 }
 
 // Lookup returns the entry of an allowed key.

@@ -1,13 +1,19 @@
 package sshserver
 
 import (
+	"crypto/rand"
+	"crypto/rsa"
+	"encoding/base64"
 	"errors"
 	"io"
+	"math/big"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	gossh "golang.org/x/crypto/ssh"
 
 	"github.com/proxbox-tui/proxbox-tui/tui"
 )
@@ -56,6 +62,12 @@ func TestKeyringRejectsBadLines(t *testing.T) {
 		{"not a key", "# x\nhello world\n" + good, "", "ops:2: "},
 		{"private key pasted", "", "-----BEGIN OPENSSH PRIVATE KEY-----\n", "viewers:1: "},
 		{"in both files", good, good, "listed as operator in ops:1 and as viewer in viewers:1"},
+		{"RSA 1024", good + "# weak\n" + rsaLine(t, 1024), "", "ops:3: weak key refused: RSA key of 1024 bits, at least 2048 are required"},
+		{"DSA", "", dsaLine(), "viewers:1: weak key refused: DSA key"},
+		{"over-long line", good + "\n" + "ssh-ed25519 " + strings.Repeat("A", 20000) + "\n", "", "ops:3: the line is 20012 bytes long, more than a public key line may be (16384)"},
+		{"over-long comment", "# " + strings.Repeat("x", maxKeyLine) + "\n", "", "ops:1: the line is 16386 bytes long"},
+		{"over-long last line", good + strings.Repeat("A", maxKeyLine+1), "", "ops:2: the line is 16385 bytes long"},
+		{"a line of 2 MiB", strings.Repeat("A", 2<<20), "", "ops:1: the line is 2097152 bytes long"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := ParseKeyring("ops", []byte(tc.ops), "viewers", []byte(tc.viewers))
@@ -64,6 +76,38 @@ func TestKeyringRejectsBadLines(t *testing.T) {
 			}
 		})
 	}
+}
+
+// RSA keys of 2048 bits and more are let in.
+func TestKeyringAcceptsStrongRSA(t *testing.T) {
+	k, err := ParseKeyring("ops", []byte(rsaLine(t, 2048)), "viewers", nil)
+	if err != nil || k.Len() != 1 {
+		t.Fatalf("2048-bit RSA: %v", err)
+	}
+}
+
+func rsaLine(t *testing.T, bits int) string {
+	t.Helper()
+	priv, err := rsa.GenerateKey(rand.Reader, bits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, err := gossh.NewPublicKey(&priv.PublicKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimSpace(string(gossh.MarshalAuthorizedKey(pub))) + " rsa@old\n"
+}
+
+// dsaLine is an ssh-dss key line of the only size DSA keys have.
+func dsaLine() string {
+	p := new(big.Int).Lsh(big.NewInt(1), 1023)
+	q := new(big.Int).Lsh(big.NewInt(1), 159)
+	blob := gossh.Marshal(struct {
+		Name       string
+		P, Q, G, Y *big.Int
+	}{"ssh-dss", p.Add(p, big.NewInt(1)), q.Add(q, big.NewInt(1)), big.NewInt(2), big.NewInt(3)})
+	return "ssh-dss " + base64.StdEncoding.EncodeToString(blob) + " dsa@old\n"
 }
 
 func TestLoadKeyringFiles(t *testing.T) {
