@@ -54,6 +54,8 @@ type app struct {
 
 	configPath string
 	cachePath  string
+
+	running *cobra.Command // the command being run, once cobra chose it
 }
 
 func (a *app) rootCommand() *cobra.Command {
@@ -72,6 +74,7 @@ Cache:          $XDG_CACHE_HOME/proxbox-tui/cache.db (--cache)`,
 	var demo bool
 	root.Flags().BoolVar(&demo, "demo", false, "run on the built-in simulated lab (no Proxmox needed; temporary cache)")
 	root.Args = cobra.NoArgs
+	root.PersistentPreRun = func(cmd *cobra.Command, _ []string) { a.running = cmd }
 	root.RunE = func(cmd *cobra.Command, _ []string) error { return a.runTUI(cmd.Context(), demo) }
 	root.Example = `  proxbox-tui --demo                    # try it on the built-in lab
   proxbox-tui                           # the TUI over your configured endpoints

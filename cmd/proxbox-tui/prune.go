@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
-	"os"
 	"slices"
 	"sort"
 	"strconv"
@@ -454,10 +452,7 @@ func (a *app) loadJobPrune(endpoint, id string) (*jobPrune, error) {
 		}
 		path = paths.CacheFile
 	}
-	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("no cache at %s (pass --cache FILE to use another one)", path)
-	}
-	s, err := store.Open(path, store.Options{Owner: store.Owner{Command: "proxbox-tui prune --job"}})
+	s, err := a.openStore(path, "prune --job") // read-only: a missing cache says so
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -63,14 +64,78 @@ func selectEndpoints(cfg *Config, name string) ([]ProxmoxEndpoint, error) {
 	return out, nil
 }
 
-// openStore opens the cache, creating its directory, and describes this
-// process as its owner.
+// openStore opens the cache for a command. The commands that only read it
+// (export, push --dry-run, doctor, prune --job) open it read-only: a
+// missing, empty or older cache is an error that says so, and nothing is
+// created or written. The others (refresh, push, the TUI, serve) open it
+// for writing, creating its directory, and describe this process as its
+// owner.
 func (a *app) openStore(path, command string) (*store.Store, error) {
+	if a.reading(command) {
+		return a.openReading(path)
+	}
 	return openStoreAs(path, store.Owner{Command: "proxbox-tui " + command})
 }
 
+// reading reports whether a command only reads the cache.
+func (a *app) reading(command string) bool {
+	switch command {
+	case "export", "doctor", "prune --job":
+		return true
+	}
+	if a.running != nil {
+		if f := a.running.Flags().Lookup("dry-run"); f != nil && f.Value.String() == "true" {
+			return true
+		}
+	}
+	return false
+}
+
+// openReading opens the cache read-only. Without --cache, the cache is the
+// one the configuration names (its secrets need not resolve for that), or
+// the default one when there is no configuration; a configuration that
+// does not load leaves the cache unknown, which is an error.
+func (a *app) openReading(path string) (*store.Store, error) {
+	if a.cachePath == "" {
+		p, err := a.configuredCache()
+		if err != nil {
+			return nil, err
+		}
+		path = p
+	}
+	return store.Open(path, store.Options{ReadOnly: true})
+}
+
+// configuredCache is the cache file the configuration names, with no
+// secret resolved.
+func (a *app) configuredCache() (string, error) {
+	p, err := a.paths()
+	if err != nil {
+		return "", err
+	}
+	cfg, _, err := LoadConfig(p.ConfigFile, LoadOptions{Getenv: a.getenv, SkipSecrets: true})
+	switch {
+	case errors.Is(err, ErrNoConfig):
+		return p.CacheFile, nil
+	case err != nil:
+		return "", fmt.Errorf("which cache to read is unknown: the configuration did not load (%w); fix it, or pass --cache FILE", firstError(err))
+	case cfg.Cache != "":
+		return cfg.Cache, nil
+	}
+	return p.CacheFile, nil
+}
+
+// firstError is the first of joined errors (doctor lists them all).
+func firstError(err error) error {
+	j, ok := err.(interface{ Unwrap() []error })
+	if !ok || len(j.Unwrap()) < 2 {
+		return err
+	}
+	return fmt.Errorf("%w; and more: `proxbox-tui doctor` lists them", j.Unwrap()[0])
+}
+
 // openStoreAs is openStore with the full owner description (serve adds
-// the address sessions attach to).
+// the address sessions attach to), for writing.
 func openStoreAs(path string, owner store.Owner) (*store.Store, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("cache directory: %w", err)
