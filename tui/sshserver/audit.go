@@ -72,11 +72,13 @@ func (a *Audit) Record(id Identity, action, scope, result string, extra ...any) 
 	if a == nil {
 		return
 	}
-	attrs := []any{
-		slog.Uint64("session", id.Session), slog.String("fingerprint", id.Fingerprint),
-		slog.String("role", id.Role.String()), slog.String("user", id.User), slog.String("remote", id.Remote),
-		slog.String("action", action), slog.String("scope", scope), slog.String("result", result),
+	attrs := make([]any, 0, 8+len(extra))
+	if id.Session != 0 { // 0: a refusal on the connection, before any session
+		attrs = append(attrs, slog.Uint64("session", id.Session))
 	}
+	attrs = append(attrs, slog.String("fingerprint", id.Fingerprint),
+		slog.String("role", id.Role.String()), slog.String("user", id.User), slog.String("remote", id.Remote),
+		slog.String("action", action), slog.String("scope", scope), slog.String("result", result))
 	a.log.Log(context.Background(), slog.LevelInfo, "audit", append(attrs, extra...)...)
 }
 
@@ -85,7 +87,7 @@ func (a *Audit) recordAuth(user, remote, fingerprint, result string) {
 	if a == nil {
 		return
 	}
-	a.log.Info("audit", slog.String("fingerprint", fingerprint), slog.String("user", user),
+	a.log.Info("audit", slog.String("fingerprint", fingerprint), slog.String("user", clip(user)),
 		slog.String("remote", remote), slog.String("action", "auth"), slog.String("result", result))
 }
 

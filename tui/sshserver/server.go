@@ -31,6 +31,7 @@ type Server struct {
 
 	mu        sync.Mutex
 	sessions  map[uint64]context.CancelCauseFunc // running TUIs
+	conns     map[*connState]struct{}            // every connection, authenticated or not
 	listeners []net.Listener
 	closing   bool
 	running   sync.WaitGroup // session handlers past admission
@@ -58,6 +59,19 @@ type Config struct {
 	// QueryTimeout bounds the wait for the terminal to say whether its
 	// background is dark; default 2s.
 	QueryTimeout time.Duration
+
+	// What one client may cost (see limits.go for the defaults and why).
+	// MaxWidth and MaxHeight bound the size a session is drawn at, whatever
+	// the client's terminal; a larger one gets the TUI in its top-left
+	// corner.
+	MaxWidth, MaxHeight int
+	// OutputBuffer bounds the output waiting for a slow client, in bytes.
+	OutputBuffer int
+	// StallTimeout ends a session whose client takes none of the output
+	// waiting for it for this long.
+	StallTimeout time.Duration
+	// LoginTimeout closes a connection not authenticated within it.
+	LoginTimeout time.Duration
 }
 
 const defaultQueryTimeout = 2 * time.Second
@@ -66,6 +80,7 @@ const defaultQueryTimeout = 2 * time.Second
 var (
 	errIdle     = errors.New("idle timeout")
 	errShutdown = errors.New("server shutdown")
+	errEnded    = errors.New("session over")
 )
 
 // New checks the configuration and builds the server; Serve starts it.
@@ -77,23 +92,39 @@ func New(cfg Config) (*Server, error) {
 	if cfg.HostKey == nil {
 		return nil, errors.New("no host key")
 	}
-	if cfg.QueryTimeout <= 0 {
-		cfg.QueryTimeout = defaultQueryTimeout
+	for _, d := range []struct {
+		v   *time.Duration
+		def time.Duration
+	}{{&cfg.QueryTimeout, defaultQueryTimeout}, {&cfg.StallTimeout, DefaultStallTimeout}, {&cfg.LoginTimeout, DefaultLoginTimeout}} {
+		if *d.v <= 0 {
+			*d.v = d.def
+		}
+	}
+	for _, d := range []struct {
+		v   *int
+		def int
+	}{{&cfg.MaxWidth, DefaultMaxWidth}, {&cfg.MaxHeight, DefaultMaxHeight}, {&cfg.OutputBuffer, DefaultOutputBuffer}} {
+		if *d.v <= 0 {
+			*d.v = d.def
+		}
 	}
 	log := cfg.Log
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{cfg: cfg, log: log, sessions: map[uint64]context.CancelCauseFunc{}}
+	s := &Server{cfg: cfg, log: log, sessions: map[uint64]context.CancelCauseFunc{}, conns: map[*connState]struct{}{}}
 	s.ssh = &ssh.Server{
 		Version:          "proxbox-tui",
 		Handler:          s.handle,
 		PublicKeyHandler: s.authorize,
-		// Sessions only: no port forwarding, no subsystems (no SFTP),
-		// whatever the library's defaults hold.
-		ChannelHandlers:   map[string]ssh.ChannelHandler{"session": ssh.DefaultSessionHandler},
-		RequestHandlers:   map[string]ssh.RequestHandler{},
-		SubsystemHandlers: map[string]ssh.SubsystemHandler{},
+		ConnCallback:     s.accept,
+		// Sessions only: forwarding of any kind, subsystems (sftp) and
+		// other channels are refused and audited (requests.go), whatever
+		// the library's defaults hold.
+		ServerConfigCallback: s.serverConfig,
+		ChannelHandlers:      map[string]ssh.ChannelHandler{"session": s.sessionChannel, "default": s.otherChannel},
+		RequestHandlers:      map[string]ssh.RequestHandler{"default": s.globalRequest},
+		SubsystemHandlers:    map[string]ssh.SubsystemHandler{},
 		// Password and keyboard-interactive handlers stay nil: those
 		// methods are then not offered at all.
 		ConnectionFailedCallback: func(c net.Conn, err error) {
@@ -135,7 +166,9 @@ func (s *Server) Serve(ln net.Listener) error {
 
 // Shutdown stops accepting connections, ends every session (each client
 // is told why) and waits for them to finish or ctx to end; then it closes
-// every connection left.
+// every connection left, whatever its client does, and waits at most
+// ForceCloseWait for the sessions to return. It returns an error when it
+// had to cut sessions off.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
 	s.closing = true
@@ -155,9 +188,18 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	select {
 	case <-done:
 	case <-ctx.Done():
-		err = ctx.Err()
+		err = fmt.Errorf("cut off %d session(s) that did not end in time: %w", s.Sessions(), ctx.Err())
 	}
 	s.ssh.Close()
+	s.closeConns()
+	if err != nil {
+		t := time.NewTimer(ForceCloseWait)
+		defer t.Stop()
+		select {
+		case <-done:
+		case <-t.C:
+		}
+	}
 	return err
 }
 
@@ -172,6 +214,10 @@ func (s *Server) Sessions() int {
 // client may offer keys it cannot prove; the session re-derives identity
 // from the key it authenticated with.
 func (s *Server) authorize(ctx ssh.Context, key ssh.PublicKey) bool {
+	if why := weakKey(key); why != "" {
+		s.cfg.Audit.recordAuth(ctx.User(), ctx.RemoteAddr().String(), gossh.FingerprintSHA256(key), ResultRefused+": weak key: "+why)
+		return false
+	}
 	if _, ok := s.cfg.Keys.Lookup(key); ok {
 		return true
 	}
