@@ -83,7 +83,7 @@ Cache:          $XDG_CACHE_HOME/proxbox-tui/cache.db (--cache)`,
 	root.PersistentFlags().StringVar(&a.cachePath, "cache", "", "cache file (default $XDG_CACHE_HOME/proxbox-tui/cache.db)")
 	root.AddCommand(a.versionCommand(), a.scheduleCommand(), a.pruneCommand())
 	root.AddCommand(a.refreshCommand(), a.exportCommand(), a.doctorCommand(), a.pushCommand())
-	root.AddCommand(a.serveCommand())
+	root.AddCommand(a.serveCommand(), a.initCommand())
 	return root
 }
 
@@ -115,7 +115,7 @@ func (a *app) loadConfig() (*Config, Paths, error) {
 	}
 	if err != nil {
 		if errors.Is(err, ErrNoConfig) {
-			return nil, p, fmt.Errorf("%w: create %s (see README, Configuration) or pass --config FILE", err, p.ConfigFile)
+			return nil, p, fmt.Errorf("%w: run `proxbox-tui init` to set one up (see README, Configuration), or pass --config FILE", err)
 		}
 		return nil, p, err
 	}
