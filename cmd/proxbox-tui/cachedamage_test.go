@@ -16,6 +16,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/proxbox-tui/proxbox-tui/proxmox/pvesim"
+	"github.com/proxbox-tui/proxbox-tui/store"
 )
 
 // The damaged-cache suite at the commands: a real cache written by a
@@ -216,5 +217,48 @@ func TestExportReadsTheConfiguredCacheWithoutSecrets(t *testing.T) {
 	}
 	if _, err := os.Stat(e.cache + ".owner"); err == nil {
 		t.Error("export wrote a lock-holder file")
+	}
+}
+
+// A cache of an older schema is rebuilt by a refresh only: the reading
+// commands (push --dry-run among them) say so and leave it as it is.
+func TestReadingCommandsDoNotRebuildAnOlderCache(t *testing.T) {
+	e := startDemoEnv(t, pvesim.TUITokenSecret)
+	if code, out, errOut := e.run(t, "refresh"); code != 0 {
+		t.Fatalf("refresh: %d\n%s%s", code, out, errOut)
+	}
+	cfg, err := os.ReadFile(e.config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(e.config, append(cfg, "netbox:\n  url: https://netbox.invalid\n  token: not-used\n"...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	db, err := bolt.Open(e.cache, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket([]byte("meta")).Put([]byte("schema"), []byte{0, 0, 0, byte(store.SchemaVersion - 1)})
+	})
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := hashOf(t, e.cache)
+	for _, args := range [][]string{{"export", "backups"}, {"push", "--dry-run"}, {"prune", "--job", "lab/backup-1"}, {"doctor"}} {
+		code, out, errOut := e.run(t, args...)
+		if code == 0 || !strings.Contains(out+errOut, "older than version") {
+			t.Errorf("%v: exit %d\n%s%s", args, code, out, errOut)
+		}
+	}
+	if hashOf(t, e.cache) != before {
+		t.Fatal("a reading command changed the older cache")
+	}
+	if code, out, errOut := e.run(t, "refresh"); code != 0 {
+		t.Fatalf("refresh of an older cache: %d\n%s%s", code, out, errOut)
+	}
+	if code, out, errOut := e.run(t, "export", "endpoints"); code != 0 || !strings.Contains(out, `"name":"lab"`) {
+		t.Fatalf("export after the rebuild: %d\n%s%s", code, out, errOut)
 	}
 }
