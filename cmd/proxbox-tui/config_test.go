@@ -241,7 +241,7 @@ func TestSecretFilesThatAreNotWhatTheySeem(t *testing.T) {
 	cases := map[string]string{
 		fifo: fifo + " is a named pipe, not a regular file",
 		dir:  dir + " is a directory, not a regular file",
-		big:  fmt.Sprintf("%s is %d bytes, more than the 64 KiB secret file may have", big, maxSecretFileSize+1),
+		big:  fmt.Sprintf("%s is %d bytes, more than the 64 KiB a secret file may have", big, maxSecretFileSize+1),
 	}
 	if _, err := os.Stat("/dev/zero"); err == nil {
 		cases["/dev/zero"] = "/dev/zero is a character device, not a regular file"
@@ -337,7 +337,7 @@ func TestHugeConfigsAreRefusedEarly(t *testing.T) {
 		path := writeConfig(t, dir, text)
 		start := time.Now()
 		_, _, err := LoadConfig(path, LoadOptions{})
-		want := fmt.Sprintf("config %s is %d bytes, more than the 1 MiB configuration file may have", path, len(text))
+		want := fmt.Sprintf("config %s is %d bytes, more than the 1 MiB a configuration file may have", path, len(text))
 		if err == nil || err.Error() != want {
 			t.Errorf("%s: err = %v, want %q", name, err, want)
 		}

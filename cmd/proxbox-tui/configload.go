@@ -112,7 +112,7 @@ const (
 // before it is parsed.
 func LoadConfig(path string, opts LoadOptions) (*Config, []string, error) {
 	opts.fill()
-	data, err := opts.readFile(path, maxConfigSize, "configuration file")
+	data, err := opts.readFile(path, maxConfigSize, "a configuration file")
 	var fp *fileProblem
 	switch {
 	case errors.Is(err, os.ErrNotExist):
@@ -423,7 +423,7 @@ func (l *configLoader) decodeSecret(n *yaml.Node, v reflect.Value, key, source s
 			s = Secret{Source: "file " + path}
 			break
 		}
-		data, err := l.opts.readFile(path, maxSecretFileSize, "secret file")
+		data, err := l.opts.readFile(path, maxSecretFileSize, "a secret file")
 		var fp *fileProblem
 		switch {
 		case errors.As(err, &fp):
@@ -538,7 +538,7 @@ func (e *fileProblem) Error() string { return e.path + " " + e.problem }
 // socket is refused before it is opened, so nothing blocks on it; the
 // file is opened without blocking and checked again once open, so a file
 // swapped in meanwhile is refused too. noun names the file in messages
-// ("secret file").
+// ("a secret file").
 func readFileBounded(path string, limit int64, noun string) ([]byte, error) {
 	fi, err := os.Stat(path)
 	if err != nil {

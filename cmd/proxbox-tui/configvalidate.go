@@ -146,7 +146,7 @@ func (l *configLoader) validateTLS(t TLSConfig, key string) {
 		path := expandHome(t.CAFile)
 		if fi, err := l.opts.Stat(path); err != nil {
 			l.failAt(key+".ca_file", "cannot read %s: %v", t.CAFile, unwrapPathError(err))
-		} else if err := checkFileInfo(path, fi, maxCAFileSize, "CA bundle"); err != nil {
+		} else if err := checkFileInfo(path, fi, maxCAFileSize, "a CA bundle"); err != nil {
 			l.failAt(key+".ca_file", "%v", err)
 		}
 	}
