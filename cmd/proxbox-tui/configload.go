@@ -102,7 +102,7 @@ const (
 	maxConfigErrors   = 20     // errors reported; the rest are counted
 	maxConfigValues   = 100000 // YAML nodes visited, aliases expanded
 	maxShownKey       = 120    // bytes of a key path in a message
-	maxShownMsg       = 300    // bytes of a message
+	maxShownMsg       = 1000   // bytes of a message (a list of known keys fits)
 )
 
 // LoadConfig reads and validates the configuration at path. Warnings are
