@@ -14,6 +14,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/huh"
 	"github.com/charmbracelet/x/ansi"
+	"github.com/creack/pty"
 
 	"github.com/proxbox-tui/proxbox-tui/netbox/nbsim"
 	"github.com/proxbox-tui/proxbox-tui/proxmox/pvesim"
@@ -286,6 +287,68 @@ func TestInitSecretFileAndInline(t *testing.T) {
 	if err != nil || len(warnings) > 0 || cfg.Proxmox[0].TokenSecret.Source != "inline" || cfg.Proxmox[0].TokenSecret.Value() != pvesim.TUITokenSecret ||
 		fi.Mode().Perm() != 0o600 {
 		t.Errorf("inline secret: %v %v mode %04o\n%s", err, warnings, fi.Mode().Perm(), data)
+	}
+}
+
+// Without a configuration and without a terminal, the TUI says how to set
+// one up.
+func TestTUIWithoutConfigurationSaysHowToSetUp(t *testing.T) {
+	e := startInitEnv(t)
+	code, _, errOut := e.run(t)
+	for _, want := range []string{"no configuration at " + e.config, "proxbox-tui init", "--token-secret-env", "--demo"} {
+		if code != 1 || !strings.Contains(errOut, want) {
+			t.Errorf("exit %d, stderr lacks %q:\n%s", code, want, errOut)
+		}
+	}
+	// Other commands name init too.
+	if code, _, errOut := e.run(t, "refresh"); code != 1 || !strings.Contains(errOut, "run `proxbox-tui init` to set one up") {
+		t.Errorf("refresh without configuration: exit %d\n%s", code, errOut)
+	}
+}
+
+// In a terminal the TUI offers the setup; declining it writes nothing.
+func TestTUIOffersSetupInATerminal(t *testing.T) {
+	e := startInitEnv(t)
+	for _, tc := range []struct {
+		name  string
+		typed [][2]string // once the screen shows [0], type [1]
+		err   string
+	}{
+		{"declined", [][2]string{{"", "n\r"}}, "Nothing was written. Run `proxbox-tui init` when you are ready"},
+		// Cancelling the questions in a terminal is left to the model tests
+		// below: bubbletea v1's input reader races its own shutdown under
+		// the race detector (cancelreader Close against wait).
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ptmx, tty, err := pty.Open()
+			if err != nil {
+				t.Skip("no pty:", err)
+			}
+			defer ptmx.Close()
+			defer tty.Close()
+			pty.Setsize(ptmx, &pty.Winsize{Rows: 30, Cols: 100})
+			screen := &ptyScreen{}
+			go screen.read(ptmx)
+			var errOut bytes.Buffer
+			code := make(chan int, 1)
+			go func() { code <- run([]string{}, tty, tty, &errOut, testEnv(e.env)) }()
+			screen.wait(t, "No configuration at "+e.config+". Set one up now? [Y/n]")
+			for _, step := range tc.typed {
+				screen.wait(t, step[0])
+				ptmx.WriteString(step[1])
+			}
+			select {
+			case c := <-code:
+				if c != 1 || !strings.Contains(errOut.String(), tc.err) {
+					t.Errorf("exit %d, stderr lacks %q: %s", c, tc.err, errOut.String())
+				}
+			case <-time.After(20 * time.Second):
+				t.Fatal("the TUI command did not end")
+			}
+			if _, err := os.Stat(filepath.Dir(e.config)); !errors.Is(err, os.ErrNotExist) {
+				t.Errorf("something was written: %v", err)
+			}
+		})
 	}
 }
 
