@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -22,14 +23,23 @@ import (
 type serveFlags struct {
 	listen, authorizedKeys, viewerKeys, hostKey string
 	demo                                        bool
+
+	// Tests shorten these; zero means the default.
+	grace time.Duration // shutdownGrace
+	stall time.Duration // sshserver.DefaultStallTimeout
 }
+
+// shutdownGrace is how long serve takes at most to stop after SIGINT or
+// SIGTERM: sessions are told to end, and whatever is left of them after
+// the grace period (a client that stopped reading, say) is cut off.
+const shutdownGrace = 10 * time.Second
 
 func (a *app) serveCommand() *cobra.Command {
 	var f serveFlags
 	cmd := &cobra.Command{
 		Use:   "serve [--listen ADDR] [--authorized-keys FILE] [--viewer-keys FILE] [--host-key FILE] [--demo]",
 		Short: "Serve the TUI over SSH: one shared cache and refresher, one TUI per session",
-		Long: `Runs an SSH server whose every session gets the TUI. One process owns the
+		Long: fmt.Sprintf(`Runs an SSH server whose every session gets the TUI. One process owns the
 cache and refreshes it from Proxmox; every session shows it live.
 
 Only public keys get in: operators' keys from the authorized-keys file,
@@ -37,11 +47,19 @@ viewers' from the viewer-keys file (both in the authorized_keys format; by
 default authorized_keys and viewer_keys next to the configuration file).
 Viewers see everything and may refresh, but cannot push to NetBox or write
 to Proxmox. Every line of both files must be a key, a comment or blank, or
-serve does not start.
+serve does not start. A key file that group or others may write, or that
+belongs to another user, is refused, as sshd refuses it; so are RSA keys
+shorter than 2048 bits and DSA keys.
+
+Sessions get a terminal and nothing else: port, agent and X11 forwarding
+and subsystems (sftp) are refused and audited. A session is drawn at most
+%dx%d whatever its terminal's size, and one whose client stops reading
+its output for %s is closed. SIGINT or SIGTERM ends every session and
+stops serve within %s.
 
 The host key is created on first start ($XDG_STATE_HOME/proxbox-tui/
 ssh_host_ed25519_key) and its fingerprint printed. Sessions and actions are
-written to $XDG_STATE_HOME/proxbox-tui/audit.log.`,
+written to $XDG_STATE_HOME/proxbox-tui/audit.log.`, sshserver.DefaultMaxWidth, sshserver.DefaultMaxHeight, sshserver.DefaultStallTimeout, shutdownGrace),
 		Example: `  proxbox-tui serve
   proxbox-tui serve --listen 127.0.0.1:2222 --authorized-keys ~/.ssh/authorized_keys
   proxbox-tui serve --demo --listen 127.0.0.1:2222 --authorized-keys ~/.ssh/authorized_keys
@@ -50,6 +68,8 @@ written to $XDG_STATE_HOME/proxbox-tui/audit.log.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
 			defer stop()
+			// A second signal during the grace period stops serve at once.
+			context.AfterFunc(ctx, stop)
 			return a.serve(ctx, f)
 		},
 	}
@@ -163,6 +183,7 @@ func (a *app) serve(ctx context.Context, f serveFlags) error {
 		Keys: keys, HostKey: hostKey, Audit: audit, Log: e.log,
 		TUI:         tui.Options{Store: e.store, Actions: e, Writes: e, Endpoints: e.EndpointInfos(), Mouse: true},
 		IdleTimeout: s.IdleTimeout.Std(), MaxSessions: s.MaxSessions,
+		StallTimeout: f.stall,
 	})
 	if err != nil {
 		return err
@@ -186,7 +207,13 @@ func (a *app) serve(ctx context.Context, f serveFlags) error {
 	case err = <-served:
 	case <-ctx.Done():
 	}
-	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	grace := cmp.Or(f.grace, shutdownGrace)
+	if n := srv.Sessions(); n > 0 {
+		fmt.Fprintf(a.stdout, "stopping: ending %d session(s), at most %s\n", n, grace)
+	}
+	// Shutdown cuts off what is left when its context ends and returns at
+	// most ForceCloseWait later: the whole takes the grace period.
+	shutdown, cancel := context.WithTimeout(context.Background(), max(grace-sshserver.ForceCloseWait, grace/2))
 	defer cancel()
 	if serr := srv.Shutdown(shutdown); serr != nil && err == nil {
 		e.log.Warn("ssh shutdown", "err", serr)
