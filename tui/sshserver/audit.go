@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/proxbox-tui/proxbox-tui/textsafe"
 	"github.com/proxbox-tui/proxbox-tui/tui"
 )
 
@@ -41,7 +42,8 @@ func OpenAudit(path string) (*Audit, error) {
 
 // NewAudit writes the audit lines to w.
 func NewAudit(w io.Writer) *Audit {
-	return &Audit{log: slog.New(slog.NewJSONHandler(w, nil))}
+	// The user name and TERM come from the client: escaped as the log is.
+	return &Audit{log: slog.New(slog.NewJSONHandler(textsafe.NewJSONWriter(w), nil))}
 }
 
 // Close closes the log file.
