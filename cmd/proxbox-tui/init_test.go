@@ -368,7 +368,7 @@ func TestInitQuestions(t *testing.T) {
 		{"Endpoint name", []tea.KeyMsg{runes("lab"), enter(), runes(e.pve.URL), enter(), runes(pvesim.TUITokenID), enter()}},
 		{"Where is the token's secret?", []tea.KeyMsg{enter()}}, // paste it, kept in a file
 		{"Paste the token's secret", []tea.KeyMsg{runes(pvesim.TUITokenSecret), enter()}},
-		{e.pve.Fingerprint[:47], []tea.KeyMsg{enter()}}, // pin it
+		{"Trust this certificate?", []tea.KeyMsg{enter()}}, // pin it
 		{"Push the inventory to NetBox too?", []tea.KeyMsg{runes("y")}},
 		{"NetBox URL", []tea.KeyMsg{runes(e.nb.URL()), enter()}},
 		{"Where is the NetBox API token?", []tea.KeyMsg{down, down, enter()}}, // a file ...
@@ -383,7 +383,8 @@ func TestInitQuestions(t *testing.T) {
 		t.Fatalf("setup: %v\n%s", err, out.String())
 	}
 	forms.done()
-	for _, want := range []string{"ok    lab tls: certificate matches the pinned fingerprint " + e.pve.Fingerprint, "ok    lab privileges: ", "ok    netbox: reachable",
+	for _, want := range []string{"is not signed by a CA this system trusts", "SHA-256    " + e.pve.Fingerprint[:47] + "\n             " + e.pve.Fingerprint[48:],
+		"ok    lab tls: certificate matches the pinned fingerprint " + e.pve.Fingerprint, "ok    lab privileges: ", "ok    netbox: reachable",
 		"wrote " + e.config + " (mode 0600)"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
@@ -420,20 +421,20 @@ func TestInitQuestionsRetryWithUnsetVariable(t *testing.T) {
 		{"Where is the token's secret?", []tea.KeyMsg{down, enter()}}, // a variable ...
 		{"Environment variable", []tea.KeyMsg{enter()}},               // ... PVE_LAB_TOKEN, as suggested, not set
 		{"PVE_LAB_TOKEN is not set here", []tea.KeyMsg{runes("wrong"), enter()}},
-		{"Trust it?", []tea.KeyMsg{enter()}},
+		{"Trust this certificate?", []tea.KeyMsg{enter()}},
 		{"The endpoint's check failed", []tea.KeyMsg{enter()}}, // try again
 		{"Endpoint name", []tea.KeyMsg{enter(), enter(), enter()}},
 		{"Where is the token's secret?", []tea.KeyMsg{enter()}},
 		{"Environment variable", []tea.KeyMsg{enter()}},
 		{"PVE_LAB_TOKEN is not set here", []tea.KeyMsg{runes(pvesim.TUITokenSecret), enter()}},
-		{"Trust it?", []tea.KeyMsg{enter()}},
+		{"Trust this certificate?", []tea.KeyMsg{enter()}},
 		{"Push the inventory to NetBox too?", []tea.KeyMsg{enter()}}, // not now
 		{"Write it (mode 0600)?", []tea.KeyMsg{down, enter()}},       // change the answers
 		{"Endpoint name", []tea.KeyMsg{enter(), enter(), enter()}},
 		{"Where is the token's secret?", []tea.KeyMsg{enter()}},
 		{"Environment variable", []tea.KeyMsg{enter()}},
 		{"PVE_LAB_TOKEN is not set here", []tea.KeyMsg{runes(pvesim.TUITokenSecret), enter()}},
-		{"Trust it?", []tea.KeyMsg{enter()}},
+		{"Trust this certificate?", []tea.KeyMsg{enter()}},
 		{"Push the inventory to NetBox too?", []tea.KeyMsg{enter()}},
 		{"Write it (mode 0600)?", []tea.KeyMsg{enter()}},
 	}}

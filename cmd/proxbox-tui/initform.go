@@ -125,7 +125,7 @@ func (s *setup) endpointForm() *huh.Form {
 				return nil
 			}),
 	).Title("proxbox-tui setup: Proxmox VE").
-		Description("One endpoint now (more can be added to the file later). Each answer is checked;\nnothing is written until every check passed. ctrl+c cancels."))
+		Description("One endpoint now; more can be added to the file later. Each answer is checked, and nothing is written until every check passed. ctrl+c cancels."))
 }
 
 // askSecret asks where a secret comes from. what names it in questions,
@@ -264,16 +264,18 @@ func (s *setup) askTLS(subject, rawURL string, t *tlsAnswer) (bool, error) {
 		d.ok(subject+" tls", "certificate verified by the system's CAs; not pinned")
 		return true, nil
 	}
+	// The certificate is printed, not put in the form: a form taller than
+	// the terminal scrolls its top out of sight.
+	fmt.Fprintf(s.out, "\nThe certificate of %s is not signed by a CA this system trusts:\n\n%s\n\n", c.host, certSummary(c))
 	choice, caFile := "pin", ""
 	for {
 		err := s.ask(s.form(huh.NewGroup(
-			huh.NewNote().Title("The certificate of "+c.host+" is not signed by a CA this system trusts").
-				Description(noteText(certSummary(c))),
-			huh.NewSelect[string]().Title("Trust it?").
+			huh.NewSelect[string]().Title("Trust this certificate?").
+				Description("Compare the fingerprint with the node's (System → Certificates, or pvenode cert info) first.").
 				Options(
-					huh.NewOption("Pin this fingerprint (tls.fingerprint): a new certificate then needs a new pin", "pin"),
+					huh.NewOption("Pin its fingerprint (tls.fingerprint; a renewed certificate needs a new pin)", "pin"),
 					huh.NewOption("Check it against a CA file (tls.ca_file), such as the cluster's pve-root-ca.pem", "ca"),
-					huh.NewOption("Neither: stop here, nothing is written", "stop"),
+					huh.NewOption("Neither: stop, nothing is written", "stop"),
 				).Value(&choice),
 		)))
 		if err != nil {
@@ -324,18 +326,12 @@ func certSummary(c *presented) string {
 	fp := c.fingerprint
 	half := len(fp) / 2 // 32 bytes: two lines of 16
 	if half > 0 && fp[half] == ':' {
-		fp = fp[:half] + "\n           " + fp[half+1:]
+		fp = fp[:half] + "\n             " + fp[half+1:]
 	} else if half > 0 && fp[half-1] == ':' {
-		fp = fp[:half-1] + "\n           " + fp[half:]
+		fp = fp[:half-1] + "\n             " + fp[half:]
 	}
-	return fmt.Sprintf("subject    %s\nissued by  %s\nvalid      %s to %s\nSHA-256    %s\n\nCompare the fingerprint with the node's (System → Certificates, or pvenode cert info) before you trust it.\nwhy not trusted: %v",
+	return fmt.Sprintf("  subject    %s\n  issued by  %s\n  valid      %s to %s\n  SHA-256    %s\n  checked    %v",
 		leaf.Subject, issuer, leaf.NotBefore.UTC().Format(time.DateOnly), leaf.NotAfter.UTC().Format(time.DateOnly), fp, c.trusted)
-}
-
-// noteText keeps a note's text from being read as markup.
-func noteText(s string) string {
-	r := strings.NewReplacer(`\`, `\\`, "_", `\_`, "*", `\*`, "`", "\\`")
-	return r.Replace(s)
 }
 
 // askNext asks what to do after a failed check: try again, go on without
@@ -362,7 +358,7 @@ func (s *setup) askNetBox(ctx context.Context) error {
 	for {
 		err := s.ask(s.form(huh.NewGroup(
 			huh.NewConfirm().Title("Push the inventory to NetBox too?").
-				Description("proxbox-tui push writes clusters, nodes and guests to NetBox, and with the netbox-proxbox plugin\nbackups, snapshots, tasks, jobs and replication. This can be added later.").
+				Description("proxbox-tui push writes clusters, nodes and guests to NetBox, and with the netbox-proxbox plugin backups, snapshots, tasks, jobs and replication. This can be added later.").
 				Affirmative("Yes").Negative("Not now").Value(&want),
 		)))
 		if err != nil {
