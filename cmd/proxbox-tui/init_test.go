@@ -2,8 +2,12 @@ package main
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/pem"
 	"errors"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -17,6 +21,7 @@ import (
 	"github.com/creack/pty"
 
 	"github.com/proxbox-tui/proxbox-tui/netbox/nbsim"
+	"github.com/proxbox-tui/proxbox-tui/proxmox"
 	"github.com/proxbox-tui/proxbox-tui/proxmox/pvesim"
 )
 
@@ -181,6 +186,28 @@ func TestInitCertificateChoices(t *testing.T) {
 	}
 	if cfg, _ := e.written(t); cfg.Proxmox[0].TLS.CAFile != ca || cfg.Proxmox[0].TLS.Fingerprint != "" {
 		t.Errorf("tls as loaded: %+v", cfg.Proxmox[0].TLS)
+	}
+}
+
+// NetBox behind a self-signed certificate is pinned as Proxmox is.
+func TestInitPinsNetBoxCertificate(t *testing.T) {
+	e := startInitEnv(t)
+	target, _ := url.Parse(e.nb.URL())
+	front := httptest.NewTLSServer(httputil.NewSingleHostReverseProxy(target))
+	defer front.Close()
+	sum := sha256.Sum256(front.Certificate().Raw)
+	fp := proxmox.FormatFingerprint(sum[:])
+
+	nb := []string{"--netbox-url", front.URL, "--netbox-token-env", "NB_TOKEN"}
+	code, out, errOut := e.run(t, append(e.initArgs("--fingerprint", e.pve.Fingerprint), nb...)...)
+	if code != 1 || !strings.Contains(out, "fail  netbox tls: certificate not trusted") || !strings.Contains(out, "pass --netbox-fingerprint "+fp) {
+		t.Errorf("untrusted NetBox certificate: exit %d\n%s%s", code, out, errOut)
+	}
+	if code, out, errOut = e.run(t, append(e.initArgs("--yes"), nb...)...); code != 0 || !strings.Contains(out, "ok    netbox: reachable") {
+		t.Fatalf("init --yes: exit %d\n%s%s", code, out, errOut)
+	}
+	if cfg, data := e.written(t); cfg.NetBox.TLS.Fingerprint != fp {
+		t.Errorf("NetBox pin %q, want %q\n%s", cfg.NetBox.TLS.Fingerprint, fp, data)
 	}
 }
 
