@@ -5,7 +5,6 @@ import (
 	"crypto/x509"
 	"fmt"
 	"net"
-	"os"
 	"time"
 )
 
@@ -13,7 +12,7 @@ func caPool(file string) (*x509.CertPool, error) {
 	if file == "" {
 		return x509.SystemCertPool()
 	}
-	pem, err := os.ReadFile(expandHome(file))
+	pem, err := readFileBounded(expandHome(file), maxCAFileSize, "a CA bundle")
 	if err != nil {
 		return nil, err
 	}

@@ -305,7 +305,7 @@ func (s *setup) secretFromFlags(flag, env, file string, inline bool) (secretAnsw
 			a = secretAnswer{How: secretInline, Value: strings.TrimSpace(s.getenv(env))}
 		}
 	case file != "":
-		data, err := os.ReadFile(expandHome(file))
+		data, err := readFileBounded(expandHome(file), maxSecretFileSize, "a secret file")
 		if err != nil {
 			return a, fmt.Errorf("%s-file: %v", flag, err)
 		}
@@ -425,7 +425,7 @@ func (s *setup) load() (*Config, error) {
 			if v, ok := files[name]; ok {
 				return []byte(v), nil
 			}
-			return os.ReadFile(name)
+			return readFileBounded(name, maxSecretFileSize, "a secret file")
 		},
 	}
 	cfg, warnings, err := ParseConfig(s.path, s.render(false), 0o600, opts)
