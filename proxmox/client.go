@@ -1,6 +1,7 @@
 package proxmox
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"crypto/tls"
@@ -13,6 +14,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"reflect"
 	"sort"
 	"strings"
 	"sync"
@@ -42,7 +44,24 @@ type Config struct {
 	SlowInterval   time.Duration // storage content, snapshots, jobs
 	AllowWrites    bool
 	Location       *time.Location // zone of the cluster's schedules; nil: the nodes' own
+
+	// MaxAnswerBytes bounds the body of one answer, as it is read: a
+	// larger one fails its request ("answer larger than 32 MiB") without
+	// being held in memory. Default 32 MiB: the largest answer of a big
+	// cluster, /cluster/resources, takes about 450 bytes a guest (70,000
+	// guests); a node's task archive about 250 bytes a task.
+	MaxAnswerBytes int64
+	// MaxContentAnswerBytes bounds a storage content listing, which grows
+	// with the backups one storage holds (about 400 bytes each): default
+	// 64 MiB, some 160,000 backups. A larger datastore needs more.
+	MaxContentAnswerBytes int64
 }
+
+// Default answer bounds (see Config).
+const (
+	DefaultMaxAnswerBytes        = 32 << 20
+	DefaultMaxContentAnswerBytes = 64 << 20
+)
 
 // TLSConfig says how the server certificate is checked.
 type TLSConfig struct {
@@ -80,6 +99,26 @@ func (c *Config) fill() {
 	if c.SlowInterval <= 0 {
 		c.SlowInterval = 5 * time.Minute
 	}
+	if c.MaxAnswerBytes <= 0 {
+		c.MaxAnswerBytes = DefaultMaxAnswerBytes
+	}
+	if c.MaxContentAnswerBytes <= 0 {
+		c.MaxContentAnswerBytes = DefaultMaxContentAnswerBytes
+	}
+}
+
+// answerLimit is the bound of an answer to path (see Config).
+func (c *Config) answerLimit(path string) int64 {
+	if isContentPath(path) {
+		return c.MaxContentAnswerBytes
+	}
+	return c.MaxAnswerBytes
+}
+
+// isContentPath reports whether path lists a storage's content.
+func isContentPath(path string) bool {
+	path, _, _ = strings.Cut(path, "?")
+	return strings.HasSuffix(path, "/content")
 }
 
 // Client talks to one Proxmox endpoint: go-proxmox for transport and auth,
@@ -206,6 +245,9 @@ func (e *APIError) Error() string {
 // statusGuard turns every non-2xx answer into an *APIError before
 // go-proxmox sees it (it would ignore 404/5xx other than 500/501 and drop
 // Proxmox's message). In ticket mode 401 passes so go-proxmox can log in.
+// A 2xx answer to a request that carries an *answer is read here, within
+// the answer's bound, and go-proxmox gets an empty body: it would read any
+// body whole, and copy it three times over, before decoding.
 type statusGuard struct {
 	inner    http.RoundTripper
 	requests *atomic.Int64
@@ -218,6 +260,16 @@ func (g *statusGuard) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err == nil && res.StatusCode/100 == 2 {
 		if held, ok := req.Context().Value(heldSlotKey{}).(*heldSlot); ok {
 			res.Body = &slotBody{ReadCloser: res.Body, held: held}
+		}
+		if ans, ok := req.Context().Value(answerKey{}).(*answer); ok && !strings.HasSuffix(req.URL.Path, "/access/ticket") {
+			body, err := readBounded(res.Body, res.ContentLength, ans.limit)
+			res.Body.Close()
+			if err != nil {
+				return nil, err
+			}
+			ans.body = body
+			res.Body, res.ContentLength = http.NoBody, 0
+			res.Header.Del("Content-Length")
 		}
 		return res, nil
 	}
@@ -245,6 +297,172 @@ func (g *statusGuard) RoundTrip(req *http.Request) (*http.Response, error) {
 		apiErr.Errors = env.Errors
 	}
 	return nil, apiErr
+}
+
+// answer receives the body of a request's 2xx answer (see statusGuard).
+type answer struct {
+	limit int64
+	body  []byte
+}
+
+type answerKey struct{}
+
+// An answer of unknown length is read in chunks from firstChunk, doubling
+// up to readChunk: a small answer costs little, one over its bound at most
+// the bound and a chunk, never a copy of it.
+const (
+	firstChunk = 16 << 10
+	readChunk  = 256 << 10
+)
+
+// readBounded reads a body of at most limit bytes. A declared length over
+// the limit fails at once; otherwise the body is read in chunks and joined
+// once, when it is known to fit.
+func readBounded(r io.Reader, declared, limit int64) ([]byte, error) {
+	if declared > limit {
+		return nil, &AnswerTooLargeError{Limit: limit, Declared: declared}
+	}
+	if declared >= 0 {
+		buf := make([]byte, declared+1)
+		n, err := io.ReadFull(r, buf)
+		switch {
+		case err == io.ErrUnexpectedEOF || err == io.EOF:
+			return buf[:n], nil
+		case err != nil:
+			return nil, err
+		}
+		// More than declared: read on as if undeclared.
+		rest, err := readBounded(r, -1, limit-int64(n))
+		if err != nil {
+			if tl, ok := err.(*AnswerTooLargeError); ok {
+				tl.Limit = limit
+			}
+			return nil, err
+		}
+		return append(buf, rest...), nil
+	}
+	var chunks [][]byte
+	total := int64(0)
+	for size := firstChunk; ; size = min(2*size, readChunk) {
+		chunk := make([]byte, size)
+		n, err := io.ReadFull(r, chunk)
+		total += int64(n)
+		if total > limit {
+			return nil, &AnswerTooLargeError{Limit: limit}
+		}
+		if n > 0 {
+			chunks = append(chunks, chunk[:n])
+		}
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	if len(chunks) == 1 {
+		return chunks[0], nil
+	}
+	out := make([]byte, 0, total)
+	for _, c := range chunks {
+		out = append(out, c...)
+	}
+	return out, nil
+}
+
+// decodeAnswer decodes the "data" of a Proxmox answer into v. An answer
+// without data, with null data, or with data of the wrong JSON kind (an
+// object where v is a list, a list where it is an object) is invalid: no
+// call the client makes answers so. v nil ignores the body.
+func decodeAnswer(body []byte, v any) error {
+	if v == nil {
+		return nil
+	}
+	env := struct {
+		Data dataField `json:"data"`
+	}{Data: dataField{into: v}}
+	if err := json.Unmarshal(body, &env); err != nil {
+		var re *InvalidAnswerError
+		if errors.As(err, &re) {
+			return re
+		}
+		var de *DecodeError
+		if errors.As(err, &de) {
+			return de
+		}
+		var typ *json.UnmarshalTypeError
+		if errors.As(err, &typ) && typ.Field == "" {
+			return &InvalidAnswerError{Reason: "the body is not an object"}
+		}
+		return &DecodeError{Err: err}
+	}
+	switch {
+	case !env.Data.present:
+		return &InvalidAnswerError{Reason: "no data"}
+	case env.Data.null:
+		return &InvalidAnswerError{Reason: "data is null"}
+	}
+	return nil
+}
+
+// dataField decodes the data of an answer straight into its target, and
+// says whether it was there and null.
+type dataField struct {
+	into          any
+	present, null bool
+}
+
+func (d *dataField) UnmarshalJSON(b []byte) error {
+	d.present = true
+	b = bytes.TrimLeft(b, " \t\r\n")
+	if len(b) == 0 || b[0] == 'n' {
+		d.null = true
+		return nil
+	}
+	if want := jsonKind(d.into); want != 0 && b[0] != want {
+		return &InvalidAnswerError{Reason: fmt.Sprintf("%s where %s belongs", kindName(b[0]), kindName(want))}
+	}
+	if err := json.Unmarshal(b, d.into); err != nil {
+		return &DecodeError{Err: err}
+	}
+	return nil
+}
+
+// jsonKind is the first byte of the JSON a target takes: '[' for a list,
+// '{' for an object, 0 when any would do.
+func jsonKind(v any) byte {
+	t := reflect.TypeOf(v)
+	if t == nil || t.Kind() != reflect.Pointer {
+		return 0
+	}
+	t = t.Elem()
+	if reflect.PointerTo(t).Implements(reflect.TypeFor[json.Unmarshaler]()) && t.Kind() != reflect.Slice && t.Kind() != reflect.Map {
+		return 0
+	}
+	switch t.Kind() {
+	case reflect.Slice:
+		if t.Elem().Kind() == reflect.Uint8 { // json.RawMessage
+			return 0
+		}
+		return '['
+	case reflect.Struct, reflect.Map:
+		return '{'
+	}
+	return 0
+}
+
+func kindName(b byte) string {
+	switch b {
+	case '[':
+		return "a list"
+	case '{':
+		return "an object"
+	case '"':
+		return "a string"
+	case 't', 'f':
+		return "a boolean"
+	}
+	return "a number"
 }
 
 // Get reads path (relative to /api2/json) with query into v, retrying
@@ -306,7 +524,11 @@ func (c *Client) do(ctx context.Context, method, path string, body []byte, timeo
 	parent := ctx
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	err := c.api.Req(ctx, method, path, body, v)
+	ans := &answer{limit: c.cfg.answerLimit(path)}
+	err := c.api.Req(context.WithValue(ctx, answerKey{}, ans), method, path, body, nil)
+	if err == nil {
+		err = decodeAnswer(ans.body, v)
+	}
 	// Once our own deadline has passed, whatever surfaced (a cut body, an
 	// empty answer, a transport error) is the timeout, unless the caller
 	// cancelled first.
@@ -388,6 +610,18 @@ func (c *Client) wrap(method, path string, err error) error {
 		e.Endpoint, e.Path = c.cfg.Name, path
 		return &e
 	}
+	var tooLarge *AnswerTooLargeError
+	if errors.As(err, &tooLarge) {
+		e := *tooLarge
+		e.Endpoint, e.Method, e.Path = c.cfg.Name, method, path
+		return &e
+	}
+	var invalid *InvalidAnswerError
+	if errors.As(err, &invalid) {
+		e := *invalid
+		e.Endpoint, e.Method, e.Path = c.cfg.Name, method, path
+		return &e
+	}
 	if errors.Is(err, goproxmox.ErrNotAuthorized) {
 		return &APIError{Endpoint: c.cfg.Name, Method: method, Path: path, Status: http.StatusUnauthorized, Message: "authentication failed: check the token or credentials"}
 	}
@@ -395,25 +629,75 @@ func (c *Client) wrap(method, path string, err error) error {
 	if errors.As(err, &ue) {
 		err = ue.Err
 	}
+	var dec *DecodeError
+	if errors.As(err, &dec) {
+		return &DecodeError{Endpoint: c.cfg.Name, Method: method, Path: path, Err: dec.Err}
+	}
 	var syn *json.SyntaxError
 	var typ *json.UnmarshalTypeError
 	if errors.As(err, &syn) || errors.As(err, &typ) || errors.Is(err, io.ErrUnexpectedEOF) || strings.Contains(err.Error(), "unexpected end of JSON input") {
-		return &DecodeError{Endpoint: c.cfg.Name, Path: path, Err: err}
+		return &DecodeError{Endpoint: c.cfg.Name, Method: method, Path: path, Err: err}
 	}
 	return fmt.Errorf("endpoint %s: %s %s: %w", c.cfg.Name, method, path, err)
 }
 
 // DecodeError is an answer that is not the JSON Proxmox should send.
 type DecodeError struct {
-	Endpoint, Path string
-	Err            error
+	Endpoint, Method, Path string
+	Err                    error
 }
 
 func (e *DecodeError) Error() string {
-	return fmt.Sprintf("endpoint %s: GET %s: unreadable answer: %v", e.Endpoint, e.Path, e.Err)
+	return fmt.Sprintf("endpoint %s: %s %s: unreadable answer: %v", e.Endpoint, methodOr(e.Method), e.Path, e.Err)
 }
 
 func (e *DecodeError) Unwrap() error { return e.Err }
+
+// InvalidAnswerError is a 200 whose body is JSON but not an answer the
+// path gives: no data, null data, an object where a list belongs, an item
+// without its identity (see answers.go).
+type InvalidAnswerError struct {
+	Endpoint, Method, Path string
+	Reason                 string
+}
+
+func (e *InvalidAnswerError) Error() string {
+	return fmt.Sprintf("endpoint %s: %s %s: invalid answer: %s", e.Endpoint, methodOr(e.Method), e.Path, e.Reason)
+}
+
+// AnswerTooLargeError is an answer over the endpoint's bound for its path
+// (Config.MaxAnswerBytes, MaxContentAnswerBytes); reading stopped there.
+type AnswerTooLargeError struct {
+	Endpoint, Method, Path string
+	Limit                  int64
+	Declared               int64 // the length the server announced, if over the limit
+}
+
+func (e *AnswerTooLargeError) Error() string {
+	msg := fmt.Sprintf("endpoint %s: %s %s: answer larger than %s", e.Endpoint, methodOr(e.Method), e.Path, formatBytes(e.Limit))
+	if e.Declared > 0 {
+		msg += fmt.Sprintf(" (%d bytes announced)", e.Declared)
+	}
+	return msg
+}
+
+func methodOr(m string) string {
+	if m == "" {
+		return http.MethodGet
+	}
+	return m
+}
+
+// formatBytes writes a bound as configured: "64 MiB", "512 KiB", "1000 bytes".
+func formatBytes(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
 
 func retryable(ctx context.Context, err error) bool {
 	if ctx.Err() != nil {
@@ -430,5 +714,24 @@ func retryable(ctx context.Context, err error) bool {
 	if errors.Is(err, goproxmox.ErrNotAuthorized) {
 		return false
 	}
+	var tooLarge *AnswerTooLargeError
+	var invalid *InvalidAnswerError
+	if errors.As(err, &tooLarge) || errors.As(err, &invalid) {
+		return false // the same answer again
+	}
 	return true // network errors, timeouts, truncated answers
+}
+
+// clipText cuts s to at most n bytes (at a character boundary), marking
+// the cut: error texts are kept in records of a bounded size.
+func clipText(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	const mark = "..."
+	cut := max(n-len(mark), 0)
+	for cut > 0 && cut < len(s) && s[cut]&0xC0 == 0x80 {
+		cut--
+	}
+	return s[:cut] + mark
 }

@@ -94,7 +94,7 @@ func (f *FlexString) UnmarshalJSON(b []byte) error {
 	}
 	var n json.Number
 	if err := json.Unmarshal(b, &n); err != nil {
-		return fmt.Errorf("want a string or a number, got %s", b)
+		return fmt.Errorf("want a string or a number, got %s", clipText(string(b), 64))
 	}
 	*f = FlexString(n.String())
 	return nil
@@ -122,7 +122,7 @@ func (p *PropertyMap) UnmarshalJSON(b []byte) error {
 	}
 	var obj map[string]FlexString
 	if err := json.Unmarshal(b, &obj); err != nil {
-		return fmt.Errorf("want a property string or an object, got %s", b)
+		return fmt.Errorf("want a property string or an object, got %s", clipText(string(b), 64))
 	}
 	m := make(PropertyMap, len(obj))
 	for k, v := range obj {
