@@ -53,7 +53,7 @@ func jobCallKeys() []string {
 // only backs up guests local to the node it is called on).
 func (c *Client) RunBackupJob(ctx context.Context, jobID string) (*RunJobResult, error) {
 	if !c.cfg.AllowWrites {
-		return nil, fmt.Errorf("endpoint %s: run backup job %s: %w", c.cfg.Name, jobID, ErrWritesNotAllowed)
+		return nil, fmt.Errorf("endpoint %s: run backup job %s (/cluster/backup/%s): %w", c.cfg.Name, jobID, jobID, ErrWritesNotAllowed)
 	}
 	var job map[string]json.RawMessage
 	if err := c.Get(ctx, "/cluster/backup/"+url.PathEscape(jobID), nil, 0, &job); err != nil {
@@ -62,7 +62,7 @@ func (c *Client) RunBackupJob(ctx context.Context, jobID string) (*RunJobResult,
 	var sel wireBackupJob
 	raw, _ := json.Marshal(job)
 	if err := json.Unmarshal(raw, &sel); err != nil {
-		return nil, fmt.Errorf("endpoint %s: backup job %s: %w", c.cfg.Name, jobID, err)
+		return nil, &DecodeError{Endpoint: c.cfg.Name, Method: "GET", Path: "/cluster/backup/" + url.PathEscape(jobID), Err: err}
 	}
 	var res []wireResource
 	if err := c.Get(ctx, "/cluster/resources", url.Values{"type": {"vm"}}, 0, &res); err != nil {
@@ -70,7 +70,7 @@ func (c *Client) RunBackupJob(ctx context.Context, jobID string) (*RunJobResult,
 	}
 	calls := planJobCalls(sel, res)
 	if len(calls) == 0 {
-		return nil, fmt.Errorf("endpoint %s: backup job %s covers no guest on a reachable node", c.cfg.Name, jobID)
+		return nil, fmt.Errorf("endpoint %s: /cluster/backup/%s: the job covers no guest on a reachable node (GET /cluster/resources)", c.cfg.Name, jobID)
 	}
 	params := map[string]any{}
 	for _, k := range jobCallKeys() {
@@ -218,12 +218,12 @@ func (c *Client) TaskLog(ctx context.Context, node, upid string) ([]string, erro
 // It returns the node asked.
 func (c *Client) ScheduleReplication(ctx context.Context, jobID string) (string, error) {
 	if !c.cfg.AllowWrites {
-		return "", fmt.Errorf("endpoint %s: schedule replication %s: %w", c.cfg.Name, jobID, ErrWritesNotAllowed)
+		return "", fmt.Errorf("endpoint %s: schedule replication %s (/cluster/replication/%s): %w", c.cfg.Name, jobID, jobID, ErrWritesNotAllowed)
 	}
 	guest, _, ok := strings.Cut(jobID, "-")
 	vmid, err := strconv.Atoi(guest)
 	if !ok || err != nil {
-		return "", fmt.Errorf("endpoint %s: %q is not a replication job id (GUEST-JOBNUM)", c.cfg.Name, jobID)
+		return "", fmt.Errorf("endpoint %s: /cluster/replication/%s: %q is not a replication job id (GUEST-JOBNUM)", c.cfg.Name, jobID, jobID)
 	}
 	var res []wireResource
 	if err := c.Get(ctx, "/cluster/resources", url.Values{"type": {"vm"}}, 0, &res); err != nil {
@@ -236,7 +236,7 @@ func (c *Client) ScheduleReplication(ctx context.Context, jobID string) (string,
 		}
 	}
 	if node == "" {
-		return "", fmt.Errorf("endpoint %s: guest %d of replication job %s was not found", c.cfg.Name, vmid, jobID)
+		return "", fmt.Errorf("endpoint %s: /cluster/replication/%s: guest %d is not in GET /cluster/resources", c.cfg.Name, jobID, vmid)
 	}
 	path := "/nodes/" + url.PathEscape(node) + "/replication/" + url.PathEscape(jobID) + "/schedule_now"
 	return node, c.Post(ctx, path, nil, nil)

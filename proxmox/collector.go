@@ -42,6 +42,7 @@ type Collector struct {
 
 	mu        sync.Mutex
 	lastPerms permissions // the token's privileges as last read
+	drops     []Drop      // items left out at the latest fetch of their scope
 }
 
 // NewCollector returns a collector for client's endpoint.
@@ -59,6 +60,10 @@ type Result struct {
 	Endpoint store.Endpoint
 	Writes   []store.ScopeWrite
 	Failures []Failure
+	// Dropped counts, per scope, the items left out of this cycle's
+	// writes because the cache cannot hold them (see answers.go); the
+	// rest of each scope was written.
+	Dropped  []Drop
 	Requests int64
 	Duration time.Duration
 }
@@ -74,8 +79,18 @@ type Failure struct {
 	Err   error
 }
 
-// Complete reports whether every scope of the cycle succeeded.
-func (r *Result) Complete() bool { return len(r.Failures) == 0 }
+// Complete reports whether every scope of the cycle succeeded and no item
+// was dropped.
+func (r *Result) Complete() bool { return len(r.Failures) == 0 && len(r.Dropped) == 0 }
+
+// DroppedItems is how many items the cycle left out, over all scopes.
+func (r *Result) DroppedItems() int {
+	n := 0
+	for _, d := range r.Dropped {
+		n += d.Count
+	}
+	return n
+}
 
 // Counts returns the number of records written per kind.
 func (r *Result) Counts() map[store.Kind]int {
@@ -101,6 +116,7 @@ type cycle struct {
 	// done holds the scopes fetched successfully in this cycle, whether
 	// they wrote rows or not; reached says cluster resources answered.
 	done      map[scopeKey]bool
+	drops     map[scopeKey]*Drop
 	reached   bool
 	storageOK bool // storage config answered
 
@@ -124,6 +140,7 @@ func (c *Collector) Collect(ctx context.Context, tier Tier) *Result {
 	cy := &cycle{
 		c: c, ctx: WithSlots(ctx, slots), ep: c.client.Name(), at: start.UTC(), tier: tier,
 		res: &Result{Tier: tier}, replStatus: map[string]wireReplication{}, done: map[scopeKey]bool{},
+		drops: map[scopeKey]*Drop{},
 	}
 	if prev, ok, _ := store.Get[store.Endpoint](c.store, cy.ep, cy.ep); ok {
 		cy.prev = prev
@@ -131,6 +148,7 @@ func (c *Collector) Collect(ctx context.Context, tier Tier) *Result {
 	cy.run()
 	cy.res.Requests = c.client.Requests() - requests
 	cy.res.Duration = time.Since(wall)
+	cy.res.Dropped = cy.dropList()
 	cy.res.Endpoint = cy.endpointRecord()
 	sort.Slice(cy.res.Failures, func(i, j int) bool {
 		a, b := cy.res.Failures[i], cy.res.Failures[j]
@@ -164,8 +182,12 @@ func (cy *cycle) fail(kind store.Kind, scope string, err error) {
 	cy.mu.Unlock()
 }
 
-func (cy *cycle) write(w store.ScopeWrite) {
+// write hands a scope's records to the cycle's transaction, without those
+// the store would refuse (counted as drops of path, the request the
+// records came from).
+func (cy *cycle) write(path string, w store.ScopeWrite) {
 	w.Endpoint = cy.ep
+	w = cy.storable(path, w)
 	cy.mu.Lock()
 	cy.res.Writes = append(cy.res.Writes, w)
 	cy.done[scopeKey{w.Kind, w.Scope}] = true
@@ -176,6 +198,18 @@ func (cy *cycle) write(w store.ScopeWrite) {
 type scopeKey struct {
 	kind  store.Kind
 	scope string
+}
+
+// written returns the records of the cycle's write of (kind, scope).
+func (cy *cycle) written(kind store.Kind, scope string) []store.Record {
+	cy.mu.Lock()
+	defer cy.mu.Unlock()
+	for _, w := range cy.res.Writes {
+		if w.Kind == kind && w.Scope == scope {
+			return w.Records
+		}
+	}
+	return nil
 }
 
 // succeeded marks a scope fetched without a write of its own (a request
@@ -195,7 +229,11 @@ func (cy *cycle) run() {
 
 	cy.spawn(func() {
 		var v wireVersion
-		if err := cy.get("/version", nil, &v); err != nil {
+		err := cy.get("/version", nil, &v)
+		if err == nil {
+			err = checkVersion(cy.ep, "/version", &v)
+		}
+		if err != nil {
 			cy.fail(store.KindEndpoint, "version", err)
 			return
 		}
@@ -208,6 +246,9 @@ func (cy *cycle) run() {
 		defer ready.Done()
 		var perms permissions
 		err := cy.get("/access/permissions", nil, &perms)
+		if err == nil {
+			err = checkPermissions(cy.ep, "/access/permissions", perms)
+		}
 		var apiErr *APIError
 		switch {
 		case err == nil:
@@ -231,7 +272,11 @@ func (cy *cycle) run() {
 	cy.spawn(func() {
 		defer ready.Done()
 		var items []wireClusterStatus
-		if err := cy.get("/cluster/status", nil, &items); err != nil {
+		err := cy.get("/cluster/status", nil, &items)
+		if err == nil {
+			items, err = cy.checkStatus("/cluster/status", items)
+		}
+		if err != nil {
 			cy.fail(store.KindNode, "status", err)
 			return
 		}
@@ -243,7 +288,11 @@ func (cy *cycle) run() {
 	cy.spawn(func() {
 		defer ready.Done()
 		var items []wireResource
-		if err := cy.get("/cluster/resources", nil, &items); err != nil {
+		err := cy.get("/cluster/resources", nil, &items)
+		if err == nil {
+			items, err = cy.checkResources("/cluster/resources", items)
+		}
+		if err != nil {
 			cy.fail(store.KindGuest, "resources", err)
 			return
 		}
@@ -253,17 +302,18 @@ func (cy *cycle) run() {
 	})
 	cy.spawn(func() {
 		defer ready.Done()
-		var raw json.RawMessage
-		err := cy.get("/storage", nil, &raw)
-		var items []wireStorage
-		var raws []json.RawMessage
+		var list []rawItem[wireStorage]
+		err := cy.get("/storage", nil, &list)
 		if err == nil {
-			items, raws, err = rawItems[wireStorage](raw)
+			list, err = checkItems(cy, "/storage", list, func(s *rawItem[wireStorage]) itemRule {
+				return itemRule{ids: []ident{{"storage", s.v.Storage}, {"type", s.v.Type}}, kind: store.KindStorage, scope: "config"}
+			})
 		}
 		if err != nil {
 			cy.fail(store.KindStorage, "config", err)
 			return
 		}
+		items, raws := splitRaw(list)
 		cy.mu.Lock()
 		cy.storage, cy.storageRaw, storageOK, cy.storageOK = items, raws, true, true
 		cy.mu.Unlock()
@@ -271,7 +321,11 @@ func (cy *cycle) run() {
 	cy.spawn(func() {
 		defer ready.Done()
 		var items []wireNode
-		if err := cy.get("/nodes", nil, &items); err != nil {
+		err := cy.get("/nodes", nil, &items)
+		if err == nil {
+			items, err = cy.checkNodes("/nodes", items)
+		}
+		if err != nil {
 			cy.fail(store.KindNode, "nodes", err)
 			return
 		}
@@ -291,15 +345,18 @@ func (cy *cycle) run() {
 	replOK := false
 	cy.spawn(func() {
 		defer replConfig.Done()
-		var raw json.RawMessage
-		err := cy.get("/cluster/replication", nil, &raw)
+		var list []rawItem[wireReplication]
+		err := cy.get("/cluster/replication", nil, &list)
 		if err == nil {
-			replJobs, replRaws, err = rawItems[wireReplication](raw)
+			list, err = checkItems(cy, "/cluster/replication", list, func(j *rawItem[wireReplication]) itemRule {
+				return itemRule{ids: []ident{{"id", j.v.ID}}, kind: store.KindReplication, scope: "jobs"}
+			})
 		}
 		if err != nil {
 			cy.fail(store.KindReplication, "jobs", err)
 			return
 		}
+		replJobs, replRaws = splitRaw(list)
 		replOK = true
 	})
 	var jobsDone sync.WaitGroup
@@ -310,20 +367,30 @@ func (cy *cycle) run() {
 		jobsDone.Add(1)
 		cy.spawn(func() {
 			defer jobsDone.Done()
-			var raw json.RawMessage
-			err := cy.get("/cluster/backup", nil, &raw)
+			var list []rawItem[wireBackupJob]
+			err := cy.get("/cluster/backup", nil, &list)
 			if err == nil {
-				jobs, jobRaws, err = rawItems[wireBackupJob](raw)
+				list, err = checkItems(cy, "/cluster/backup", list, func(j *rawItem[wireBackupJob]) itemRule {
+					return itemRule{ids: []ident{{"id", j.v.ID}}, kind: store.KindBackupRoutine, scope: "jobs"}
+				})
 			}
 			if err != nil {
 				cy.fail(store.KindBackupRoutine, "jobs", err)
 				return
 			}
+			jobs, jobRaws = splitRaw(list)
 			jobsOK = true
 		})
 		cy.spawn(func() {
+			const path = "/cluster/backup-info/not-backed-up"
 			var items []wireNotBackedUp
-			if err := cy.get("/cluster/backup-info/not-backed-up", nil, &items); err != nil {
+			err := cy.get(path, nil, &items)
+			if err == nil {
+				items, err = checkItems(cy, path, items, func(g *wireNotBackedUp) itemRule {
+					return itemRule{ids: []ident{{"vmid", vmidText(g.VMID)}, {"type", g.Type}}, kind: store.KindEndpoint, scope: "not-backed-up"}
+				})
+			}
+			if err != nil {
 				cy.fail(store.KindEndpoint, "not-backed-up", err)
 				return
 			}
@@ -350,19 +417,20 @@ func (cy *cycle) run() {
 	cy.mu.Unlock()
 	if resOK && statusOK && fps != nil {
 		ci := toClusterInfo(status, cy.ep)
-		cy.write(store.ScopeWrite{Kind: store.KindNode, Scope: "resources", Records: toNodes(cy.ep, cy.at, ci, resources, fps)})
+		cy.write("/cluster/resources", store.ScopeWrite{Kind: store.KindNode, Scope: "resources", Records: toNodes(cy.ep, cy.at, ci, resources, fps)})
 	} else {
-		cy.fail(store.KindNode, "resources", fmt.Errorf("%w: nodes need cluster status, cluster resources and /nodes", ErrDependency))
+		cy.fail(store.KindNode, "resources", fmt.Errorf("endpoint %s: nodes from /cluster/status, /cluster/resources and /nodes: %w", cy.ep, ErrDependency))
 	}
 	var guests []store.Record
 	if resOK {
-		guests = toGuests(cy.ep, cy.at, resources, cy.knownGuestNames())
-		cy.write(store.ScopeWrite{Kind: store.KindGuest, Scope: "resources", Records: guests})
+		cy.write("/cluster/resources", store.ScopeWrite{Kind: store.KindGuest, Scope: "resources",
+			Records: toGuests(cy.ep, cy.at, resources, cy.knownGuestNames())})
+		guests = cy.written(store.KindGuest, "resources")
 	}
 	if storageOK && resOK {
-		cy.write(store.ScopeWrite{Kind: store.KindStorage, Scope: "config", Records: toStorage(cy.ep, cy.at, cy.storage, cy.storageRaw, resources)})
+		cy.write("/storage", store.ScopeWrite{Kind: store.KindStorage, Scope: "config", Records: toStorage(cy.ep, cy.at, cy.storage, cy.storageRaw, resources)})
 	} else if storageOK {
-		cy.fail(store.KindStorage, "config", fmt.Errorf("%w: storage usage needs cluster resources", ErrDependency))
+		cy.fail(store.KindStorage, "config", fmt.Errorf("endpoint %s: storage usage from /cluster/resources: %w", cy.ep, ErrDependency))
 	}
 
 	for _, node := range online {
@@ -384,7 +452,7 @@ func (cy *cycle) run() {
 	cy.wg.Wait()
 
 	if replOK {
-		cy.write(store.ScopeWrite{Kind: store.KindReplication, Scope: "jobs", KeepStale: true,
+		cy.write("/cluster/replication", store.ScopeWrite{Kind: store.KindReplication, Scope: "jobs", KeepStale: true,
 			Records: toReplication(cy.ep, cy.at, replJobs, replRaws, cy.replStatus, cy.previousReplication())})
 	}
 	if cy.tier == TierFull {
@@ -394,7 +462,7 @@ func (cy *cycle) run() {
 			if !storageOK { // resolve storage retention from the cache
 				policies = cy.cachedStoragePolicies()
 			}
-			cy.write(store.ScopeWrite{Kind: store.KindBackupRoutine, Scope: "jobs", KeepStale: true,
+			cy.write("/cluster/backup", store.ScopeWrite{Kind: store.KindBackupRoutine, Scope: "jobs", KeepStale: true,
 				Records: toRoutines(cy.ep, cy.at, jobs, jobRaws, policies, cy.location())})
 		}
 	}
@@ -405,7 +473,12 @@ func (cy *cycle) run() {
 func (cy *cycle) spawnTimeZone(node string) {
 	cy.spawn(func() {
 		var t wireNodeTime
-		if err := cy.get("/nodes/"+url.PathEscape(node)+"/time", nil, &t); err != nil {
+		path := "/nodes/" + url.PathEscape(node) + "/time"
+		err := cy.get(path, nil, &t)
+		if err == nil {
+			err = checkTime(cy.ep, path, &t)
+		}
+		if err != nil {
 			cy.fail(store.KindEndpoint, "time", err)
 			return
 		}

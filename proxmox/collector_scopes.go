@@ -24,7 +24,14 @@ func (cy *cycle) spawnTasks(node string) {
 			q.Set("since", strconv.FormatInt(since, 10))
 		}
 		var items []wireTask
-		if err := cy.get("/nodes/"+url.PathEscape(node)+"/tasks", q, &items); err != nil {
+		path := "/nodes/" + url.PathEscape(node) + "/tasks"
+		err := cy.get(path, q, &items)
+		if err == nil {
+			items, err = checkItems(cy, path, items, func(t *wireTask) itemRule {
+				return itemRule{ids: []ident{{"upid", t.UPID}}, kind: store.KindTask, scope: node}
+			})
+		}
+		if err != nil {
 			cy.fail(store.KindTask, node, err)
 			return
 		}
@@ -35,7 +42,7 @@ func (cy *cycle) spawnTasks(node string) {
 			}
 			all = append(all, toTask(cy.ep, cy.at, it))
 		}
-		cy.write(store.ScopeWrite{Kind: store.KindTask, Scope: node, Records: all, Merge: true})
+		cy.write(path, store.ScopeWrite{Kind: store.KindTask, Scope: node, Records: all, Merge: true})
 	})
 }
 
@@ -63,7 +70,14 @@ func (cy *cycle) taskSince(node string) int64 {
 func (cy *cycle) spawnReplicationStatus(node string) {
 	cy.spawn(func() {
 		var items []wireReplication
-		if err := cy.get("/nodes/"+url.PathEscape(node)+"/replication", nil, &items); err != nil {
+		path := "/nodes/" + url.PathEscape(node) + "/replication"
+		err := cy.get(path, nil, &items)
+		if err == nil {
+			items, err = checkItems(cy, path, items, func(j *wireReplication) itemRule {
+				return itemRule{ids: []ident{{"id", j.ID}}, kind: store.KindReplication, scope: "jobs"}
+			})
+		}
+		if err != nil {
 			cy.fail(store.KindReplication, "status@"+node, err)
 			return
 		}
@@ -96,7 +110,7 @@ func (cy *cycle) spawnContent(res []wireResource, online []string) {
 		nodes := nodesOf[s.Storage]
 		sort.Strings(nodes)
 		if len(nodes) == 0 {
-			cy.fail(store.KindBackup, s.Storage, fmt.Errorf("endpoint %s: storage %s is not available on any online node", cy.ep, s.Storage))
+			cy.fail(store.KindBackup, s.Storage, fmt.Errorf("endpoint %s: /storage/%s: not available on any online node, its backups are not listed", cy.ep, s.Storage))
 			continue
 		}
 		// The storage is there: an earlier failure of it as a whole (no
@@ -131,11 +145,17 @@ func (cy *cycle) spawnListing(storage, node, scope string) {
 	cy.spawn(func() {
 		var items []wireContent
 		path := "/nodes/" + url.PathEscape(node) + "/storage/" + url.PathEscape(storage) + "/content"
-		if err := cy.get(path, url.Values{"content": {"backup"}}, &items); err != nil {
+		err := cy.get(path, url.Values{"content": {"backup"}}, &items)
+		if err == nil {
+			items, err = checkItems(cy, path, items, func(c *wireContent) itemRule {
+				return itemRule{ids: []ident{{"volid", c.VolID}}, kind: store.KindBackup, scope: scope}
+			})
+		}
+		if err != nil {
 			cy.fail(store.KindBackup, scope, err)
 			return
 		}
-		cy.write(store.ScopeWrite{Kind: store.KindBackup, Scope: scope, Records: toBackups(cy.ep, cy.at, node, items)})
+		cy.write(path, store.ScopeWrite{Kind: store.KindBackup, Scope: scope, Records: toBackups(cy.ep, cy.at, node, items)})
 	})
 }
 
@@ -157,11 +177,15 @@ func (cy *cycle) spawnSnapshots(g *store.Guest, online []string) {
 	cy.spawn(func() {
 		var items []wireSnapshot
 		path := fmt.Sprintf("/nodes/%s/%s/%d/snapshot", url.PathEscape(g.Node), g.Type, g.VMID)
-		if err := cy.get(path, nil, &items); err != nil {
+		err := cy.get(path, nil, &items)
+		if err == nil {
+			items, err = cy.checkSnapshots(path, g.RecordKey(), items)
+		}
+		if err != nil {
 			cy.fail(store.KindSnapshot, g.RecordKey(), err)
 			return
 		}
-		cy.write(store.ScopeWrite{Kind: store.KindSnapshot, Scope: g.RecordKey(), Records: toSnapshots(cy.ep, cy.at, g, items)})
+		cy.write(path, store.ScopeWrite{Kind: store.KindSnapshot, Scope: g.RecordKey(), Records: toSnapshots(cy.ep, cy.at, g, items)})
 	})
 }
 
@@ -230,21 +254,84 @@ func (cy *cycle) endpointRecord() store.Endpoint {
 	}
 	var carried []store.ScopeProblem // failed earlier, not fetched since
 	e.StaleScopes, carried = cy.staleScopes()
+	drops := cy.keptDrops() // this cycle's, then those of scopes not fetched since
 	switch {
-	case len(fails) == 0 && len(offline) == 0 && len(carried) == 0:
+	case len(fails) == 0 && len(offline) == 0 && len(carried) == 0 && len(drops) == 0:
 		e.Health, e.HealthReason = store.HealthOK, ""
 	case len(fails) > 0 && cy.version == nil && cy.status == nil && cy.resources == nil:
-		e.Health, e.HealthReason = store.HealthDown, firstFailure(fails).Error()
+		e.Health, e.HealthReason = store.HealthDown, clipText(firstFailure(fails).Error(), maxReasonBytes)
 	default:
 		// Part of the cluster is not there (its rows are shown as cached),
-		// or scopes failed: in this cycle, or in an earlier one and this
-		// cycle did not fetch them (backups in a fast cycle).
-		e.Health, e.HealthReason = store.HealthDegraded, degradedReason(cy.ep, offline, fails, carried)
+		// scopes failed (in this cycle, or in an earlier one and this
+		// cycle did not fetch them: backups in a fast cycle), or items
+		// were left out.
+		e.Health, e.HealthReason = store.HealthDegraded, degradedReason(cy.ep, offline, fails, carried, drops)
 	}
-	if len(fails) > 0 {
-		e.LastError = firstFailure(fails).Error()
+	switch {
+	case len(fails) > 0:
+		e.LastError = clipText(firstFailure(fails).Error(), maxErrorBytes)
+	case len(cy.res.Dropped) > 0:
+		e.LastError = clipText(cy.res.Dropped[0].String(), maxErrorBytes)
 	}
+	e.LastError = clipText(e.LastError, maxErrorBytes)
+	fitEndpoint(&e)
 	return e
+}
+
+// Bounds of the texts an endpoint record keeps: a Proxmox message can be
+// 64 KiB, and the record must stay storable whatever it says.
+const (
+	maxErrorBytes  = 1024 // one error (last error, a stale scope's)
+	maxReasonBytes = 4096 // the health reason
+	maxNamedNodes  = 10   // offline nodes named in the reason
+)
+
+// fitEndpoint shortens what an endpoint record lists until the store takes
+// it (store.CheckRecord): a cycle's write holds it, and a record refused
+// would lose the whole cycle. Only a hostile answer gets this far.
+func fitEndpoint(e *store.Endpoint) {
+	for step := 0; store.CheckRecord(e) != nil && step < 3; step++ {
+		switch step {
+		case 0:
+			for i := range e.StaleScopes {
+				e.StaleScopes[i].Error = clipText(e.StaleScopes[i].Error, 128)
+			}
+		case 1:
+			e.StaleScopes = e.StaleScopes[:min(len(e.StaleScopes), 100)]
+		case 2:
+			e.NotBackedUp = nil
+		}
+	}
+}
+
+// keptDrops returns this cycle's drops and, for scopes this cycle did not
+// fetch (backup listings in a fast cycle) and that still exist, the drops
+// of their latest fetch; the collector remembers the list for the next
+// cycle.
+func (cy *cycle) keptDrops() []Drop {
+	cy.c.mu.Lock()
+	prev := cy.c.drops
+	cy.c.mu.Unlock()
+	out := append([]Drop(nil), cy.res.Dropped...)
+	cy.mu.Lock()
+	failed := map[scopeKey]bool{}
+	for _, f := range cy.res.Failures {
+		failed[scopeKey{f.Kind, f.Scope}] = true
+	}
+	exists := cy.scopeExists()
+	for _, d := range prev {
+		k := scopeKey{d.Kind, d.Scope}
+		if _, now := cy.drops[k]; now || cy.done[k] || failed[k] || !exists(store.ScopeProblem{Kind: d.Kind, Scope: d.Scope}) {
+			continue
+		}
+		out = append(out, d)
+	}
+	cy.mu.Unlock()
+	sortDrops(out)
+	cy.c.mu.Lock()
+	cy.c.drops = out
+	cy.c.mu.Unlock()
+	return out
 }
 
 // reasonErrors is how many failures a health reason names.
@@ -257,10 +344,15 @@ const reasonErrors = 3
 // scopes that failed in an earlier cycle and were not fetched since; a
 // missing privilege always first. An error shared by several scopes is
 // named once; after reasonErrors errors, "and N more".
-func degradedReason(ep string, offline []string, fails []Failure, carried []store.ScopeProblem) string {
+func degradedReason(ep string, offline []string, fails []Failure, carried []store.ScopeProblem, drops []Drop) string {
 	var parts []string
-	if len(offline) > 0 {
-		parts = append(parts, "offline: "+strings.Join(offline, ", "))
+	if n := len(offline); n > 0 {
+		named := offline[:min(n, maxNamedNodes)]
+		text := "offline: " + strings.Join(named, ", ")
+		if n > len(named) {
+			text += fmt.Sprintf(" and %d more", n-len(named))
+		}
+		parts = append(parts, text)
 	}
 	var texts []string
 	if len(fails) > 0 {
@@ -316,13 +408,20 @@ func degradedReason(ep string, offline []string, fails []Failure, carried []stor
 		}
 		parts = append(parts, fmt.Sprintf("%d %s failed: %s", n, noun, strings.Join(named, "; ")))
 	}
-	return strings.Join(parts, "; ")
+	for i, d := range drops {
+		if i == reasonErrors {
+			parts = append(parts, fmt.Sprintf("and %d more scopes with dropped items", len(drops)-i))
+			break
+		}
+		parts = append(parts, reasonText(ep, d.String()))
+	}
+	return clipText(strings.Join(parts, "; "), maxReasonBytes)
 }
 
 // reasonText is an error on one line, without the endpoint's name (the
-// reason is the endpoint's own).
+// reason is the endpoint's own), cut to maxErrorBytes.
 func reasonText(ep, err string) string {
-	return strings.Join(strings.Fields(strings.TrimPrefix(err, "endpoint "+ep+": ")), " ")
+	return clipText(strings.Join(strings.Fields(strings.TrimPrefix(err, "endpoint "+ep+": ")), " "), maxErrorBytes)
 }
 
 // staleScopes carries the previous cycle's list forward: a scope fetched
@@ -347,12 +446,13 @@ func (cy *cycle) staleScopes() (all, carried []store.ScopeProblem) {
 		if _, again := failed[k]; again {
 			since[k] = p.Since
 		} else if !cy.done[k] && exists(p) {
+			p.Error = clipText(p.Error, maxErrorBytes)
 			out = append(out, p)
 			carried = append(carried, p)
 		}
 	}
 	for k, f := range failed {
-		p := store.ScopeProblem{Kind: f.Kind, Scope: f.Scope, Error: f.Err.Error(), Since: cy.at}
+		p := store.ScopeProblem{Kind: f.Kind, Scope: f.Scope, Error: clipText(f.Err.Error(), maxErrorBytes), Since: cy.at}
 		if t, ok := since[k]; ok {
 			p.Since = t
 		}

@@ -33,7 +33,16 @@ func runRecord(ep string, res *Result, trigger string, start, end time.Time) *st
 		c.Failed++
 		run.Counts[string(f.Kind)] = c
 		if len(run.Errors) < maxRunErrors {
-			run.Errors = append(run.Errors, f.Err.Error())
+			run.Errors = append(run.Errors, clipText(f.Err.Error(), maxErrorBytes))
+		}
+	}
+	// Items left out of a written scope count as skipped, and say why.
+	for _, d := range res.Dropped {
+		c := run.Counts[string(d.Kind)]
+		c.Skipped += d.Count
+		run.Counts[string(d.Kind)] = c
+		if len(run.Errors) < maxRunErrors {
+			run.Errors = append(run.Errors, clipText(d.String(), maxErrorBytes))
 		}
 	}
 	switch {
@@ -56,8 +65,18 @@ func refreshRuns(st *store.Store, ep string, run *store.SyncRun) ([]store.Record
 	}
 	runs := make([]*store.SyncRun, 0, len(cached)+1)
 	for i := range cached {
-		if cached[i].Type == "refresh" {
-			runs = append(runs, &cached[i])
+		r := &cached[i]
+		if r.Type != "refresh" {
+			continue
+		}
+		// A run cached by an older build may hold an error of any length:
+		// kept as this build writes it, or left out, so that the history
+		// never stops the cycle's write.
+		for j := range r.Errors {
+			r.Errors[j] = clipText(r.Errors[j], maxErrorBytes)
+		}
+		if store.CheckRecord(r) == nil {
+			runs = append(runs, r)
 		}
 	}
 	slices.SortFunc(runs, func(a, b *store.SyncRun) int { return a.Start.Compare(b.Start) })

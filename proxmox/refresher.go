@@ -161,9 +161,12 @@ func (r *Refresher) fly(ctx context.Context, f *flight) {
 		level = slog.LevelWarn
 	}
 	r.log.Log(ctx, level, "refresh", "tier", f.tier.String(), "health", ep.Health, "requests", res.Requests,
-		"duration", res.Duration.Round(time.Millisecond), "failed_scopes", len(res.Failures))
+		"duration", res.Duration.Round(time.Millisecond), "failed_scopes", len(res.Failures), "dropped_items", res.DroppedItems())
 	for _, fl := range res.Failures {
 		r.log.Debug("scope failed", "kind", fl.Kind, "scope", fl.Scope, "err", fl.Err)
+	}
+	for _, d := range res.Dropped {
+		r.log.Warn("items dropped", "kind", d.Kind, "scope", d.Scope, "count", d.Count, "why", d.String())
 	}
 }
 

@@ -276,7 +276,7 @@ func TestNodeRowsListedStaleWhenClusterStatusFails(t *testing.T) {
 	if want := []string{"nodes resources", "nodes status"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("stale scopes %v, want %v", got, want)
 	}
-	want := "2 scopes failed: GET /cluster/status: 500 got timeout; skipped after a failed request: nodes need cluster status, cluster resources and /nodes"
+	want := "2 scopes failed: GET /cluster/status: 500 got timeout; nodes from /cluster/status, /cluster/resources and /nodes: skipped after a failed request"
 	if ep.Health != store.HealthDegraded || ep.LastSuccess == nil || !ep.LastSuccess.Equal(at) || ep.HealthReason != want {
 		t.Errorf("%s %v %q", ep.Health, ep.LastSuccess, ep.HealthReason)
 	}
@@ -379,7 +379,7 @@ func TestDegradedReason(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := degradedReason("lab", tc.offline, tc.fails, tc.carried); got != tc.want {
+			if got := degradedReason("lab", tc.offline, tc.fails, tc.carried, nil); got != tc.want {
 				t.Errorf("\n got %q\nwant %q", got, tc.want)
 			}
 		})

@@ -1,7 +1,5 @@
 package proxmox
 
-import "encoding/json"
-
 // Wire types: one per Proxmox response item, decoded through the tolerant
 // types so a quirk in one field never loses the whole list.
 
@@ -214,20 +212,4 @@ type wireReplication struct {
 	Error     string    `json:"error"`
 	PID       FlexInt   `json:"pid"`
 	VMType    string    `json:"vmtype"`
-}
-
-// rawItems decodes a list keeping each item's raw JSON next to its typed
-// form (raw_config fields keep what Proxmox sent).
-func rawItems[T any](data json.RawMessage) ([]T, []json.RawMessage, error) {
-	var raws []json.RawMessage
-	if err := json.Unmarshal(data, &raws); err != nil {
-		return nil, nil, err
-	}
-	out := make([]T, len(raws))
-	for i, r := range raws {
-		if err := json.Unmarshal(r, &out[i]); err != nil {
-			return nil, nil, err
-		}
-	}
-	return out, raws, nil
 }
