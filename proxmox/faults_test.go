@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -15,42 +16,64 @@ import (
 	"github.com/proxbox-tui/proxbox-tui/store"
 )
 
-// faultCounter wraps the simulator and counts answers that are not a
-// readable success: injected errors, cut or invalid bodies, and requests
-// the client gave up on.
+// faultCounter wraps the simulator and counts the answers it marked as
+// injected faults (errors, cut or invalid bodies, hostile answers) and
+// requests the client gave up on; of those, the answers that add an item
+// too large to keep (each one dropped item, not a failure).
 type faultCounter struct {
-	next   http.Handler
-	faults atomic.Int64
+	next     http.Handler
+	faults   atomic.Int64
+	hugeKeys atomic.Int64
 }
 
 type recordingWriter struct {
 	http.ResponseWriter
 	status int
 	body   bytes.Buffer
+	marked func(kind string) // called as the header goes out
+	kind   string
 }
 
-func (w *recordingWriter) WriteHeader(code int) { w.status = code; w.ResponseWriter.WriteHeader(code) }
+func (w *recordingWriter) WriteHeader(code int) {
+	w.status = code
+	// Counted before the client can read a byte: a client that stops
+	// reading early may finish its cycle before the handler returns.
+	if k := w.Header().Get(pvesim.FaultHeader); k != "" && w.kind == "" {
+		w.kind = k
+		w.marked(k)
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
 func (w *recordingWriter) Write(b []byte) (int, error) {
 	w.body.Write(b)
 	return w.ResponseWriter.Write(b)
 }
 
 func (f *faultCounter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	rw := &recordingWriter{ResponseWriter: w, status: http.StatusOK}
+	rw := &recordingWriter{ResponseWriter: w, status: http.StatusOK, marked: func(kind string) {
+		f.faults.Add(1)
+		if kind == pvesim.FaultHugeKey.String() {
+			f.hugeKeys.Add(1)
+		}
+	}}
 	f.next.ServeHTTP(rw, r)
-	if rw.status == http.StatusNotImplemented {
-		return // a call the simulator does not serve: not an injected fault
+	if rw.kind != "" || rw.status == http.StatusNotImplemented {
+		return // counted, or a call the simulator does not serve
 	}
-	if rw.status != http.StatusOK || r.Context().Err() != nil || !json.Valid(rw.body.Bytes()) {
+	if r.Context().Err() != nil || rw.status != http.StatusOK || !json.Valid(rw.body.Bytes()) {
 		f.faults.Add(1)
 	}
 }
 
 // The Proxmox fault suite of QUALITY.md: 200 cycles with 20% of requests
-// failing in every way Proxmox fails. No panic; after every cycle each
-// failed scope kept its rows (the cache still equals the truth, which does
-// not change); every fault shows as a failed scope and in the endpoint's
-// health; a clean cycle afterwards finds nothing to mend.
+// failing in every way Proxmox fails, and answering what looks fine at
+// first sight but is no answer (null or missing data, the wrong shape,
+// items without identity, an item too large to keep, an answer over the
+// bound). No panic; after every cycle each failed scope kept its rows (the
+// cache still equals the truth, which does not change); every fault shows
+// as a failed scope or a dropped item, and in the endpoint's health; a
+// clean cycle afterwards finds nothing to mend.
 func TestFaultSuite(t *testing.T) {
 	at := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
 	now := func() time.Time { return at }
@@ -74,43 +97,54 @@ func TestFaultSuite(t *testing.T) {
 	fp := pinOfCert(srv)
 	// Short timeouts while faults hang requests; patient clean cycles, so a
 	// loaded machine cannot fail them.
-	newRefresher := func(timeout time.Duration) *Refresher {
+	newRefresher := func(timeout time.Duration, maxAnswer int64) *Refresher {
 		client, err := NewClient(Config{Name: "lab", URL: srv.URL, TokenID: pvesim.RootTokenID, TokenSecret: pvesim.RootTokenSecret,
-			TLS: TLSConfig{Fingerprint: fp}, Timeout: timeout, ContentTimeout: timeout, Retries: 0, Location: tr.Location})
+			TLS: TLSConfig{Fingerprint: fp}, Timeout: timeout, ContentTimeout: timeout, Retries: 0, Location: tr.Location,
+			MaxAnswerBytes: maxAnswer, MaxContentAnswerBytes: maxAnswer})
 		if err != nil {
 			t.Fatal(err)
 		}
 		return NewRefresher(client, st, now, nil)
 	}
-	clean, r := newRefresher(30*time.Second), newRefresher(150*time.Millisecond)
+	clean, r := newRefresher(30*time.Second, 0), newRefresher(150*time.Millisecond, 1<<20)
 	ctx := context.Background()
 	if res, err := clean.RefreshNow(ctx, TierFull); err != nil || !res.Complete() {
 		t.Fatalf("clean first cycle: %v %+v", err, res.Failures)
 	}
 	compareWithTruth(t, st, want, "lab")
 
-	sim.SetFaults(pvesim.Faults{Rate: 0.2})
+	kinds := append(append(pvesim.AllFaultKinds(), pvesim.HostileFaultKinds()...), pvesim.FaultHugeAnswer)
+	sim.SetFaults(pvesim.Faults{Rate: 0.2, Kinds: kinds, HugeKeyBytes: 64 << 10, HugeAnswerBytes: 2 << 20})
 	cycles := 200
 	if testing.Short() {
 		cycles = 40
 	}
-	faultyCycles := 0
+	faultyCycles, invalid, tooLarge, droppedItems := 0, 0, 0, 0
 	for i := 0; i < cycles; i++ {
 		tier := TierFull
 		if i%3 == 2 {
 			tier = TierFast
 		}
-		before := counter.faults.Load()
+		before, hugeBefore := counter.faults.Load(), counter.hugeKeys.Load()
 		res, err := r.RefreshNow(ctx, tier)
 		if err != nil {
 			t.Fatalf("cycle %d: cache write: %v", i, err)
 		}
 		faults := int(counter.faults.Load() - before)
+		hugeKeys := int(counter.hugeKeys.Load() - hugeBefore)
 		// Every injected fault is a reported failure; on a loaded machine a
 		// healthy answer may also arrive after the client's timeout.
 		direct, slow := 0, 0
 		for _, f := range res.Failures {
 			var te *timeoutError
+			var ia *InvalidAnswerError
+			var tl *AnswerTooLargeError
+			if errors.As(f.Err, &ia) {
+				invalid++
+			}
+			if errors.As(f.Err, &tl) {
+				tooLarge++
+			}
 			switch {
 			case errors.Is(f.Err, ErrDependency):
 			case errors.As(f.Err, &te):
@@ -119,8 +153,12 @@ func TestFaultSuite(t *testing.T) {
 				direct++
 			}
 		}
-		if direct > faults || direct+slow < faults {
-			t.Fatalf("cycle %d: %d faults injected, %d failed requests reported (%d timeouts): %+v", i, faults, direct+slow, slow, res.Failures)
+		// An item too large to keep is dropped, not failed.
+		dropped := res.DroppedItems()
+		droppedItems += dropped
+		if dropped > hugeKeys || direct+dropped > faults || direct+dropped+slow < faults {
+			t.Fatalf("cycle %d: %d faults injected (%d too large items), %d failed requests reported (%d timeouts), %d items dropped: %+v %+v",
+				i, faults, hugeKeys, direct+slow, slow, dropped, res.Failures, res.Dropped)
 		}
 		ep, _, _ := store.Get[store.Endpoint](st, "lab", "lab")
 		if faults > 0 {
@@ -128,9 +166,10 @@ func TestFaultSuite(t *testing.T) {
 			if ep.Health == store.HealthOK || ep.LastError == "" || ep.HealthReason == "" {
 				t.Fatalf("cycle %d: %d faults but the endpoint says %s / %q", i, faults, ep.Health, ep.LastError)
 			}
-		} else if (ep.Health != store.HealthOK) != (len(ep.StaleScopes) > 0) && slow == 0 {
+		} else if (ep.Health != store.HealthOK) != (len(ep.StaleScopes) > 0 || strings.Contains(ep.HealthReason, ": dropped ")) && slow == 0 {
 			// Scopes that failed in an earlier cycle and were not fetched
-			// since keep the endpoint degraded.
+			// since, or whose items were dropped then, keep the endpoint
+			// degraded.
 			t.Fatalf("cycle %d: no fault, %d stale scopes, but health %s: %s", i, len(ep.StaleScopes), ep.Health, ep.HealthReason)
 		}
 		// Every failed scope is listed with this cycle's error; a scope
@@ -157,6 +196,10 @@ func TestFaultSuite(t *testing.T) {
 	if faultyCycles < cycles/2 {
 		t.Fatalf("only %d of %d cycles saw a fault: the suite did not exercise failures", faultyCycles, cycles)
 	}
+	if invalid == 0 || tooLarge == 0 || droppedItems == 0 {
+		t.Fatalf("hostile answers not exercised: %d invalid answers, %d too large, %d items dropped", invalid, tooLarge, droppedItems)
+	}
+	t.Logf("%d cycles with faults; %d invalid answers, %d answers over the bound, %d items dropped", faultyCycles, invalid, tooLarge, droppedItems)
 	sim.SetFaults(pvesim.Faults{})
 	res, err := clean.RefreshNow(ctx, TierFull)
 	if err != nil || !res.Complete() || res.Endpoint.Health != store.HealthOK || len(res.Endpoint.StaleScopes) != 0 {
