@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/proxbox-tui/proxbox-tui/store"
+	"github.com/proxbox-tui/proxbox-tui/tui/style"
 )
 
 // common holds what does not change during a session; every component gets
@@ -14,7 +15,7 @@ type common struct {
 	store   *store.Store
 	actions Actions
 	writes  Writes
-	st      *styles
+	st      *style.Styles
 	keys    *keyMap
 	clock   func() time.Time
 	role    Role
@@ -31,7 +32,7 @@ const (
 	defaultSlow = 5 * time.Minute
 )
 
-func newCommon(opts Options, st *styles) *common {
+func newCommon(opts Options, st *style.Styles) *common {
 	c := &common{
 		store: opts.Store, actions: opts.Actions, writes: opts.Writes, st: st, keys: newKeyMap(), clock: opts.Now,
 		role: opts.Role, eps: map[string]EndpointInfo{},

@@ -9,6 +9,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/proxbox-tui/proxbox-tui/tui/style"
 )
 
 // colKind says how a column sorts and renders.
@@ -44,11 +46,11 @@ func (c column) field() string {
 type dataset struct {
 	cols      []column
 	n         int
-	endpoints []string    // per row
-	keys      []string    // per row: the record key inside its endpoint
-	cells     [][]string  // [col][row]
-	styles    [][]styleID // [col][row]
-	rowStyle  []styleID
+	endpoints []string     // per row
+	keys      []string     // per row: the record key inside its endpoint
+	cells     [][]string   // [col][row]
+	styles    [][]style.ID // [col][row]
+	rowStyle  []style.ID
 	nums      [][]int64 // [col][row] for colNum and colAge columns, else nil
 	// hay is every row's cells, lower-cased and joined by NUL, in one
 	// pointer-free buffer per worker chunk: filters scan it without the
@@ -73,27 +75,27 @@ func (d *dataset) ref(i int) rowRef { return rowRef{d.endpoints[i], d.keys[i]} }
 type rowBuf struct {
 	endpoint, key string
 	cells         []string
-	styles        []styleID
+	styles        []style.ID
 	nums          []int64
-	row           styleID
+	row           style.ID
 }
 
 func newRowBuf(ncols int) *rowBuf {
-	return &rowBuf{cells: make([]string, ncols), styles: make([]styleID, ncols), nums: make([]int64, ncols)}
+	return &rowBuf{cells: make([]string, ncols), styles: make([]style.ID, ncols), nums: make([]int64, ncols)}
 }
 
 func (r *rowBuf) reset() {
-	r.endpoint, r.key, r.row = "", "", stInherit
+	r.endpoint, r.key, r.row = "", "", style.Inherit
 	clear(r.cells)
 	clear(r.styles)
 	clear(r.nums)
 }
 
-func (r *rowBuf) set(col int, text string, st styleID) {
+func (r *rowBuf) set(col int, text string, st style.ID) {
 	r.cells[col], r.styles[col] = text, st
 }
 
-func (r *rowBuf) num(col int, text string, v int64, st styleID) {
+func (r *rowBuf) num(col int, text string, v int64, st style.ID) {
 	r.cells[col], r.nums[col], r.styles[col] = text, v, st
 }
 
@@ -106,13 +108,13 @@ func buildDataset(cols []column, n int, format func(i int, r *rowBuf)) *dataset 
 	d := &dataset{
 		cols: cols, n: n,
 		endpoints: make([]string, n), keys: make([]string, n),
-		cells: make([][]string, len(cols)), styles: make([][]styleID, len(cols)),
-		nums: make([][]int64, len(cols)), rowStyle: make([]styleID, n), hayEnd: make([]uint32, n),
+		cells: make([][]string, len(cols)), styles: make([][]style.ID, len(cols)),
+		nums: make([][]int64, len(cols)), rowStyle: make([]style.ID, n), hayEnd: make([]uint32, n),
 		widths: make([]int, len(cols)),
 	}
 	for c, col := range cols {
 		d.cells[c] = make([]string, n)
-		d.styles[c] = make([]styleID, n)
+		d.styles[c] = make([]style.ID, n)
 		if col.kind != colText {
 			d.nums[c] = make([]int64, n)
 		}

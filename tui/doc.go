@@ -4,6 +4,8 @@ import (
 	"strings"
 
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/proxbox-tui/proxbox-tui/tui/style"
 )
 
 // doc is the content of a detail pane: lines of styled spans, built by
@@ -20,7 +22,7 @@ type docLine struct {
 
 type span struct {
 	text string
-	st   styleID
+	st   style.ID
 }
 
 func (d *doc) add(spans ...span) { d.lines = append(d.lines, docLine{spans: spans}) }
@@ -31,27 +33,27 @@ func (d *doc) heading(s string) {
 	if len(d.lines) > 0 {
 		d.blank()
 	}
-	d.add(span{clean(s), stAccent})
+	d.add(span{clean(s), style.Accent})
 }
 
-func (d *doc) text(s string, st styleID) { d.add(span{clean(s), st}) }
+func (d *doc) text(s string, st style.ID) { d.add(span{clean(s), st}) }
 
 // para adds text that may hold several lines; each wraps.
-func (d *doc) para(s string, st styleID) {
+func (d *doc) para(s string, st style.ID) {
 	for _, l := range strings.Split(strings.TrimRight(s, "\n"), "\n") {
 		d.lines = append(d.lines, docLine{spans: []span{{clean(l), st}}, wrap: true})
 	}
 }
 
 // kv adds "key: value" with keys aligned.
-func (d *doc) kv(k, v string) { d.kvs(k, v, stPlain) }
+func (d *doc) kv(k, v string) { d.kvs(k, v, style.Plain) }
 
-func (d *doc) kvs(k, v string, st styleID) {
-	d.add(span{fitCell(clean(k), 16, false) + " ", stDim}, span{clean(v), st})
+func (d *doc) kvs(k, v string, st style.ID) {
+	d.add(span{fitCell(clean(k), 16, false) + " ", style.Dim}, span{clean(v), st})
 }
 
 // table adds aligned columns; each row's style applies to all its cells.
-func (d *doc) table(header []string, rows [][]string, st []styleID) {
+func (d *doc) table(header []string, rows [][]string, st []style.ID) {
 	widths := make([]int, len(header))
 	for i, h := range header {
 		widths[i] = textWidth(h)
@@ -82,9 +84,9 @@ func (d *doc) table(header []string, rows [][]string, st []styleID) {
 		}
 		return b.String()
 	}
-	d.add(span{line(header), stDim})
+	d.add(span{line(header), style.Dim})
 	for i, r := range rows {
-		s := stPlain
+		s := style.Plain
 		if i < len(st) {
 			s = st[i]
 		}
@@ -94,7 +96,7 @@ func (d *doc) table(header []string, rows [][]string, st []styleID) {
 
 // layout renders the doc for a width: one string per screen line, each
 // exactly w cells wide.
-func (d *doc) layout(s *styles, w int) []string {
+func (d *doc) layout(s *style.Styles, w int) []string {
 	if w <= 0 {
 		return nil
 	}
@@ -104,7 +106,7 @@ func (d *doc) layout(s *styles, w int) []string {
 			text := l.spans[0].text
 			wrapped := ansi.Hardwrap(ansi.Wordwrap(text, w, ""), w, true)
 			for _, part := range strings.Split(wrapped, "\n") {
-				out = append(out, s.render(l.spans[0].st, fitCell(part, w, false)))
+				out = append(out, s.Render(l.spans[0].st, fitCell(part, w, false)))
 			}
 			continue
 		}
@@ -115,7 +117,7 @@ func (d *doc) layout(s *styles, w int) []string {
 				break
 			}
 			text := fitCell(sp.text, min(textWidth(sp.text), w-used), false)
-			b.WriteString(s.render(sp.st, text))
+			b.WriteString(s.Render(sp.st, text))
 			used += textWidth(text)
 		}
 		if used < w {

@@ -2,6 +2,8 @@ package tui
 
 import (
 	"strings"
+
+	"github.com/proxbox-tui/proxbox-tui/tui/style"
 )
 
 // helpDoc is the help pane, generated from the key registry so it lists
@@ -10,7 +12,7 @@ import (
 func helpDoc(k *keyMap, role Role, spec *tabSpec) doc {
 	d := doc{title: "Help · keys (esc to close)"}
 	if role == RoleViewer {
-		d.text("  read-only (viewer) session: keys that write to NetBox or Proxmox are for operators", stDim)
+		d.text("  read-only (viewer) session: keys that write to NetBox or Proxmox are for operators", style.Dim)
 	}
 	sections := []struct {
 		scope Scope
@@ -27,7 +29,7 @@ func helpDoc(k *keyMap, role Role, spec *tabSpec) doc {
 			continue
 		}
 		var rows [][]string
-		var sts []styleID
+		var sts []style.ID
 		for _, b := range k.all() {
 			if b.Scope != s.scope || !b.Enabled() {
 				continue
@@ -38,11 +40,11 @@ func helpDoc(k *keyMap, role Role, spec *tabSpec) doc {
 				desc += " (" + b.Where() + ")"
 			}
 			rows = append(rows, []string{h.Key, desc})
-			sts = append(sts, stPlain)
+			sts = append(sts, style.Plain)
 		}
 		if s.scope == ScopeDetail {
 			rows = append(rows, []string{k.Up.Help().Key + " " + k.Down.Help().Key + " pgup pgdn g G", "scroll"})
-			sts = append(sts, stPlain)
+			sts = append(sts, style.Plain)
 		}
 		if len(rows) == 0 {
 			continue
@@ -51,12 +53,12 @@ func helpDoc(k *keyMap, role Role, spec *tabSpec) doc {
 		d.table([]string{"key", "action"}, rows, sts)
 	}
 	d.heading("Filter")
-	d.text("  words match anywhere in the row; field:value matches one column; ! negates; all must hold", stPlain)
-	d.text("  example: node:pve2 !status:ok  ·  quote spaces: notes:\"before upgrade\"", stDim)
+	d.text("  words match anywhere in the row; field:value matches one column; ! negates; all must hold", style.Plain)
+	d.text("  example: node:pve2 !status:ok  ·  quote spaces: notes:\"before upgrade\"", style.Dim)
 	if spec != nil {
-		d.text("  fields of "+spec.title+": "+strings.Join(fields(spec.cols), " "), stDim)
+		d.text("  fields of "+spec.title+": "+strings.Join(fields(spec.cols), " "), style.Dim)
 	}
 	d.heading("Mouse")
-	d.text("  wheel scrolls; click a tab to open it, a row to select it, the selected row for its detail", stPlain)
+	d.text("  wheel scrolls; click a tab to open it, a row to select it, the selected row for its detail", style.Plain)
 	return d
 }

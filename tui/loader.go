@@ -13,6 +13,7 @@ import (
 
 	"github.com/proxbox-tui/proxbox-tui/store"
 	"github.com/proxbox-tui/proxbox-tui/textsafe"
+	"github.com/proxbox-tui/proxbox-tui/tui/style"
 )
 
 // safeLoad runs a loader and turns a panic (a record shape nobody
@@ -139,7 +140,7 @@ func (m *Model) waitChanges() tea.Cmd {
 func (m *Model) onStoreChanged(msg storeChangedMsg) tea.Cmd {
 	if msg.err != nil {
 		if !errors.Is(msg.err, context.Canceled) && !errors.Is(msg.err, store.ErrClosed) {
-			m.setFlash("cache: "+msg.err.Error(), stError)
+			m.setFlash("cache: "+msg.err.Error(), style.Error)
 		}
 		return nil
 	}
@@ -227,9 +228,9 @@ func (m *Model) openDetail() tea.Cmd {
 	cmds := []tea.Cmd{m.detail.reload(0, m.now)}
 	if m.active == tabTasks {
 		if m.c.actions == nil {
-			m.detail.setTail([]docLine{{spans: []span{{"  task logs are not available in this session", stDim}}}})
+			m.detail.setTail([]docLine{{spans: []span{{"  task logs are not available in this session", style.Dim}}}})
 		} else {
-			m.detail.setTail([]docLine{{spans: []span{{"  fetching the task log…", stDim}}}})
+			m.detail.setTail([]docLine{{spans: []span{{"  fetching the task log…", style.Dim}}}})
 			ctx, cancel := context.WithTimeout(m.ctx, 30*time.Second)
 			m.detailCancel = cancel
 			a := m.c.actions
@@ -270,7 +271,7 @@ func (m *Model) openRaw() tea.Cmd {
 			var b bytes.Buffer
 			err = json.Indent(&b, textsafe.Marshal(v), "", "  ")
 			var d doc
-			d.para(b.String(), stPlain)
+			d.para(b.String(), style.Plain)
 			return detailLoadedMsg{seq: seq, gen: gen, doc: d, err: err}
 		}
 	}
@@ -303,7 +304,7 @@ func (m *Model) closeDetail() {
 func (m *Model) refreshSelected() tea.Cmd {
 	ref, ok := m.activeTable().selected()
 	if !ok {
-		m.setFlash("no row selected: nothing to refresh (R refreshes all)", stWarn)
+		m.setFlash("no row selected: nothing to refresh (R refreshes all)", style.Warn)
 		return nil
 	}
 	return m.runAction("refresh of "+ref.endpoint+" requested", func(a Actions) error { return a.Refresh(ref.endpoint) })
@@ -312,7 +313,7 @@ func (m *Model) refreshSelected() tea.Cmd {
 func (m *Model) runAction(what string, fn func(Actions) error) tea.Cmd {
 	a := m.c.actions
 	if a == nil {
-		m.setFlash("refreshing is not available in this session", stWarn)
+		m.setFlash("refreshing is not available in this session", style.Warn)
 		return nil
 	}
 	return func() tea.Msg { return actionDoneMsg{what: what, err: fn(a)} }

@@ -6,6 +6,8 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/proxbox-tui/proxbox-tui/tui/style"
 )
 
 // modal is a dialog box drawn over the body: a title, lines that scroll, an
@@ -141,7 +143,7 @@ func (d *modal) content() []string {
 	out := (&doc{lines: d.lines}).layout(st, iw)
 	for i, choice := range d.menu {
 		if i == d.cursor {
-			out = append(out, st.selSeq[stBold].wrap(fitCell(st.selectedGutter+" "+clean(choice), iw, false)))
+			out = append(out, st.SelSeq[style.Bold].Wrap(fitCell(st.SelectedGutter+" "+clean(choice), iw, false)))
 		} else {
 			out = append(out, fitCell("  "+clean(choice), iw, false))
 		}
@@ -169,16 +171,16 @@ func (d *modal) Over(bg string) string {
 	if len(content) > rows && rows > 0 {
 		title += "  (" + itoa(off+1) + "–" + itoa(min(off+rows, len(content))) + " of " + itoa(len(content)) + ")"
 	}
-	inner := []string{st.title.Render(fitCell(title, iw, false))}
+	inner := []string{st.Title.Render(fitCell(title, iw, false))}
 	for i := off; i < len(content) && i < off+rows; i++ {
 		inner = append(inner, content[i])
 	}
 	if len(d.prompt) > 0 {
 		inner = append(inner, (&doc{lines: []docLine{{spans: d.prompt}}}).layout(st, iw)...)
 	}
-	inner = append(inner, st.render(stDim, fitCell(d.hintText(), iw, false)))
+	inner = append(inner, st.Render(style.Dim, fitCell(d.hintText(), iw, false)))
 
-	box := strings.Split(st.dialog.Render(strings.Join(inner, "\n")), "\n")
+	box := strings.Split(st.Dialog.Render(strings.Join(inner, "\n")), "\n")
 	bw := textWidthStyled(box[0])
 	x0, y0 := max((d.w-bw)/2, 0), max((d.h-len(box))/2, 0)
 	lines := strings.Split(bg, "\n")
@@ -204,7 +206,7 @@ func (d *modal) Over(bg string) string {
 }
 
 // progressBar is "[█████░░░░░] 40/120 stage" fitted to w cells.
-func progressBar(st *styles, p PushProgress, w int) string {
+func progressBar(st *style.Styles, p PushProgress, w int) string {
 	count := itoa(p.Done) + "/" + itoa(p.Total)
 	if p.Total <= 0 {
 		count = itoa(p.Done)
@@ -214,7 +216,7 @@ func progressBar(st *styles, p PushProgress, w int) string {
 	if p.Total > 0 {
 		filled = min(barW*min(p.Done, p.Total)/p.Total, barW)
 	}
-	bar := "[" + st.render(stRunning, strings.Repeat("█", filled)) + st.render(stDim, strings.Repeat("░", barW-filled)) + "] " + count
+	bar := "[" + st.Render(style.Running, strings.Repeat("█", filled)) + st.Render(style.Dim, strings.Repeat("░", barW-filled)) + "] " + count
 	return fitStyled(bar, w)
 }
 

@@ -9,6 +9,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 
 	"github.com/proxbox-tui/proxbox-tui/store"
+	"github.com/proxbox-tui/proxbox-tui/tui/style"
 )
 
 // Model is the root of the TUI: it owns the tabs, routes keys by focus
@@ -69,7 +70,7 @@ type tabState struct {
 
 type flashMsg struct {
 	text  string
-	st    styleID
+	st    style.ID
 	until time.Time
 }
 
@@ -85,7 +86,7 @@ func New(opts Options) *Model {
 		r = lipgloss.DefaultRenderer()
 	}
 	dark := opts.Theme == ThemeDark || (opts.Theme == ThemeAuto && r.HasDarkBackground())
-	c := newCommon(opts, newStyles(r, dark, opts.NoColor))
+	c := newCommon(opts, style.New(r, dark, opts.NoColor))
 	ctx, cancel := context.WithCancel(context.Background())
 	m := &Model{c: c, specs: tabSpecs(), w: 80, h: 24, ctx: ctx, cancel: cancel, mouse: opts.Mouse}
 	m.now = c.clock()
@@ -158,7 +159,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case taskLogMsg:
 		if m.detail != nil && m.detail.seq == msg.seq {
 			if msg.err != nil {
-				m.detail.setTail([]docLine{{spans: []span{{"  task log unavailable: " + clean(msg.err.Error()), stError}}, wrap: true}})
+				m.detail.setTail([]docLine{{spans: []span{{"  task log unavailable: " + clean(msg.err.Error()), style.Error}}, wrap: true}})
 			} else {
 				m.detail.setTail(taskLogLines(msg.lines))
 			}
@@ -177,9 +178,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.onProxmoxDone(msg)
 	case actionDoneMsg:
 		if msg.err != nil {
-			m.setFlash(msg.what+": "+msg.err.Error(), stError)
+			m.setFlash(msg.what+": "+msg.err.Error(), style.Error)
 		} else {
-			m.setFlash(msg.what, stRunning)
+			m.setFlash(msg.what, style.Running)
 		}
 		if m.c.actions != nil {
 			m.refreshing = m.c.actions.RefreshState()
@@ -188,7 +189,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	return m, nil
 }
 
-func (m *Model) setFlash(text string, st styleID) {
+func (m *Model) setFlash(text string, st style.ID) {
 	m.flash = flashMsg{text: text, st: st, until: m.now.Add(flashFor)}
 }
 
@@ -249,31 +250,31 @@ func (m *Model) infoView() string {
 	var left string
 	switch {
 	case m.focus == focusFilter:
-		left = " " + m.filter.View() + st.render(stDim, "  "+m.countText())
+		left = " " + m.filter.View() + st.Render(style.Dim, "  "+m.countText())
 	case ts.err != nil:
-		left = st.render(stError, " "+clean(ts.spec.title+": "+ts.err.Error()))
+		left = st.Render(style.Error, " "+clean(ts.spec.title+": "+ts.err.Error()))
 	case t.ds != nil:
-		left = " " + st.render(stBold, ts.spec.title) + " " + m.countText()
+		left = " " + st.Render(style.Bold, ts.spec.title) + " " + m.countText()
 		if t.spec.col >= 0 && t.spec.col < len(t.ds.cols) {
 			dir := "▲"
 			if t.spec.desc {
 				dir = "▼"
 			}
-			left += st.render(stDim, " · sort "+t.ds.cols[t.spec.col].title+dir)
+			left += st.Render(style.Dim, " · sort "+t.ds.cols[t.spec.col].title+dir)
 		}
 		if !t.q.empty() || t.q.raw != "" {
-			left += st.render(stDim, " · filter ") + clean(t.q.raw)
+			left += st.Render(style.Dim, " · filter ") + clean(t.q.raw)
 		}
 		if ts.loading {
-			left += st.render(stRunning, " · reloading")
+			left += st.Render(style.Running, " · reloading")
 		}
 	default:
-		left = " " + st.render(stBold, ts.spec.title) + st.render(stDim, " loading…")
+		left = " " + st.Render(style.Bold, ts.spec.title) + st.Render(style.Dim, " loading…")
 	}
 	var hints []string
 	for _, b := range m.shortHelp() {
 		h := b.Help()
-		hints = append(hints, st.footerKey.Render(h.Key)+" "+st.footerDesc.Render(h.Desc))
+		hints = append(hints, st.FooterKey.Render(h.Key)+" "+st.FooterDesc.Render(h.Desc))
 	}
 	right := strings.Join(hints, "  ") + " "
 	lw, rw := textWidthStyled(left), textWidthStyled(right)

@@ -10,6 +10,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/proxbox-tui/proxbox-tui/store"
+	"github.com/proxbox-tui/proxbox-tui/tui/style"
 )
 
 func TestNavigation(t *testing.T) {
@@ -89,7 +90,7 @@ func TestFilterGrammar(t *testing.T) {
 	ds := buildDataset(cols, len(rows), func(i int, r *rowBuf) {
 		r.endpoint, r.key = "lab", fmt.Sprint(i)
 		for c, v := range rows[i] {
-			r.set(c, v, stPlain)
+			r.set(c, v, style.Plain)
 		}
 	})
 	order := sortOrder(ds, sortSpec{col: -1})

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/proxbox-tui/proxbox-tui/tui/style"
 )
 
 // proxmoxAction is a write to Proxmox started from a row: run a backup job
@@ -79,12 +81,12 @@ type proxmoxDoneMsg struct {
 func (m *Model) startProxmoxAction(op proxmoxOp) tea.Cmd {
 	w := m.c.writes
 	if w == nil {
-		m.setFlash("Proxmox actions are not available in this session", stWarn)
+		m.setFlash("Proxmox actions are not available in this session", style.Warn)
 		return nil
 	}
 	ref, ok := m.activeTable().selected()
 	if !ok {
-		m.setFlash("no job selected", stWarn)
+		m.setFlash("no job selected", style.Warn)
 		return nil
 	}
 	act := proxmoxAction{op: op, endpoint: ref.endpoint, job: ref.key}
@@ -101,14 +103,14 @@ func (m *Model) onWritesChecked(msg writesCheckedMsg) {
 	}
 	m.checkSeq = 0
 	if !msg.allowed {
-		m.setFlash("endpoint "+msg.act.endpoint+" does not allow writes (allow_writes: false)", stWarn)
+		m.setFlash("endpoint "+msg.act.endpoint+" does not allow writes (allow_writes: false)", style.Warn)
 		return
 	}
 	k := m.c.keys
 	d := newModal(m.c, "Proxmox · "+msg.act.endpoint)
 	d.SetSize(m.w, m.bodyHeight())
-	note := []docLine{{spans: []span{{"The Tasks tab shows its tasks after the refresh that follows.", stDim}}, wrap: true}, {}}
-	d.set(d.title, note, []span{{msg.act.question(), stBold}, {"[y/N]", stAccent}},
+	note := []docLine{{spans: []span{{"The Tasks tab shows its tasks after the refresh that follows.", style.Dim}}, wrap: true}, {}}
+	d.set(d.title, note, []span{{msg.act.question(), style.Bold}, {"[y/N]", style.Accent}},
 		relabel(k.Confirm, "yes"), relabel(k.Choose, "no"), relabel(k.Cancel, "cancel"))
 	m.confirm = &confirmDialog{act: msg.act, modal: d}
 }
@@ -122,7 +124,7 @@ func (m *Model) confirmKey(msg tea.KeyMsg) tea.Cmd {
 		return m.runProxmoxAction(act)
 	case matches(msg, k.Choose), matches(msg, k.Cancel):
 		m.confirm = nil
-		m.setFlash("cancelled: nothing was started", stWarn)
+		m.setFlash("cancelled: nothing was started", style.Warn)
 	}
 	return nil
 }
@@ -149,11 +151,11 @@ func (m *Model) onProxmoxDone(msg proxmoxDoneMsg) {
 	m.pending = slices.DeleteFunc(m.pending, func(p pendingAction) bool { return p.seq == msg.seq })
 	switch {
 	case msg.err != nil:
-		m.setFlash(msg.act.doing()+" failed: "+msg.err.Error(), stError)
+		m.setFlash(msg.act.doing()+" failed: "+msg.err.Error(), style.Error)
 	case msg.refreshErr != nil:
-		m.setFlash(orText(msg.result, msg.act.doing()+": started")+"; refresh failed: "+msg.refreshErr.Error(), stWarn)
+		m.setFlash(orText(msg.result, msg.act.doing()+": started")+"; refresh failed: "+msg.refreshErr.Error(), style.Warn)
 	default:
-		m.setFlash(orText(msg.result, msg.act.doing()+": started"), stOK)
+		m.setFlash(orText(msg.result, msg.act.doing()+": started"), style.OK)
 	}
 	if m.c.actions != nil {
 		m.refreshing = m.c.actions.RefreshState()

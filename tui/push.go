@@ -8,6 +8,8 @@ import (
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/proxbox-tui/proxbox-tui/tui/style"
 )
 
 // pushFlow is the dialog `p` opens: scope menu → plan → confirm → live
@@ -74,7 +76,7 @@ func (m *Model) pushShown() bool { return m.push != nil && !m.push.hidden }
 // openPush opens the scope menu, or shows this session's push again.
 func (m *Model) openPush() tea.Cmd {
 	if m.c.writes == nil {
-		m.setFlash("push to NetBox is not available in this session", stWarn)
+		m.setFlash("push to NetBox is not available in this session", style.Warn)
 		return nil
 	}
 	if m.push != nil {
@@ -164,7 +166,7 @@ func (m *Model) pushKey(msg tea.KeyMsg) tea.Cmd {
 	case pushApplying:
 		if matches(msg, k.Cancel) {
 			f.hidden = true
-			m.setFlash("the push goes on in the background; p shows it again", stRunning)
+			m.setFlash("the push goes on in the background; p shows it again", style.Running)
 			return nil
 		}
 	case pushFinished, pushFailed:
@@ -188,7 +190,7 @@ func (m *Model) closePush(why string) {
 	}
 	m.push = nil
 	if why != "" {
-		m.setFlash(why, stWarn)
+		m.setFlash(why, style.Warn)
 	}
 }
 
@@ -270,9 +272,9 @@ func (m *Model) onPushDone(msg pushDoneMsg) {
 }
 
 // pushOutcome is the one-line result of a push for the status line.
-func pushOutcome(res *PushResult, err error) (string, styleID) {
+func pushOutcome(res *PushResult, err error) (string, style.ID) {
 	if err != nil {
-		return "push failed: " + err.Error(), stError
+		return "push failed: " + err.Error(), style.Error
 	}
 	var written, failed int
 	if res != nil {
@@ -283,17 +285,17 @@ func pushOutcome(res *PushResult, err error) (string, styleID) {
 		failed = max(failed, len(res.Failures))
 	}
 	if failed > 0 {
-		return fmt.Sprintf("push finished: %d written, %d failed", written, failed), stWarn
+		return fmt.Sprintf("push finished: %d written, %d failed", written, failed), style.Warn
 	}
-	return fmt.Sprintf("push finished: %d written", written), stOK
+	return fmt.Sprintf("push finished: %d written", written), style.OK
 }
 
 func (m *Model) showPushChoosing() {
 	f := m.push
 	var lines []docLine
-	lines = append(lines, docLine{spans: []span{{"Push the cached inventory to NetBox. What should it cover?", stPlain}}})
+	lines = append(lines, docLine{spans: []span{{"Push the cached inventory to NetBox. What should it cover?", style.Plain}}})
 	if m.pushElsewhere.running {
-		lines = append(lines, docLine{spans: []span{{"A push is already running: " + m.pushElsewhere.summary, stWarn}}, wrap: true})
+		lines = append(lines, docLine{spans: []span{{"A push is already running: " + m.pushElsewhere.summary, style.Warn}}, wrap: true})
 	}
 	lines = append(lines, docLine{})
 	f.modal.menu = nil
@@ -314,14 +316,14 @@ func (m *Model) showPushStage() {
 	case pushChoosing:
 		m.showPushChoosing()
 	case pushPlanning:
-		d.set("Push to NetBox · "+scope, []docLine{{spans: []span{{"planning: reading NetBox and comparing…", stRunning}}}},
+		d.set("Push to NetBox · "+scope, []docLine{{spans: []span{{"planning: reading NetBox and comparing…", style.Running}}}},
 			nil, relabel(k.Cancel, "cancel"))
 	case pushConfirming:
 		n := f.plan.writes()
-		prompt := []span{{fmt.Sprintf("Push %d changes to NetBox? ", n), stBold}, {"[y/N]", stAccent}}
+		prompt := []span{{fmt.Sprintf("Push %d changes to NetBox? ", n), style.Bold}, {"[y/N]", style.Accent}}
 		hints := []key.Binding{relabel(k.Confirm, "push"), relabel(k.Choose, "no"), relabel(k.Cancel, "cancel")}
 		if n == 0 {
-			prompt = []span{{"Nothing to push: NetBox is up to date.", stOK}}
+			prompt = []span{{"Nothing to push: NetBox is up to date.", style.OK}}
 			hints = []key.Binding{relabel(k.Cancel, "close")}
 		}
 		d.set("Push plan · "+scope, planLines(f.plan), prompt, hints...)
@@ -342,21 +344,21 @@ func (m *Model) showPushStage() {
 func planLines(p *PushPlan) []docLine {
 	var lines []docLine
 	add := func(spans ...span) { lines = append(lines, docLine{spans: spans}) }
-	plugin, pst := "no: only core objects (clusters, devices, VMs) are pushed", stWarn
+	plugin, pst := "no: only core objects (clusters, devices, VMs) are pushed", style.Warn
 	if p.Plugin {
-		plugin, pst = "yes: its models are pushed too", stOK
+		plugin, pst = "yes: its models are pushed too", style.OK
 	}
-	add(span{fitCell("NetBox", 9, false), stDim}, span{orDash(clean(p.NetBoxVersion)), stPlain})
-	add(span{fitCell("plugin", 9, false), stDim}, span{"netbox-proxbox " + plugin, pst})
+	add(span{fitCell("NetBox", 9, false), style.Dim}, span{orDash(clean(p.NetBoxVersion)), style.Plain})
+	add(span{fitCell("plugin", 9, false), style.Dim}, span{"netbox-proxbox " + plugin, pst})
 	add()
 	rows := make([][]string, 0, len(p.Kinds)+1)
-	sts := make([]styleID, 0, len(p.Kinds)+1)
+	sts := make([]style.ID, 0, len(p.Kinds)+1)
 	var total PushKindPlan
 	for _, k := range p.Kinds {
 		rows = append(rows, []string{k.Kind, itoa(k.Create), itoa(k.Update), itoa(k.Stale), itoa(k.Unchanged)})
-		st := stDim
+		st := style.Dim
 		if k.Create+k.Update+k.Stale > 0 {
-			st = stPlain
+			st = style.Plain
 		}
 		sts = append(sts, st)
 		total.Create += k.Create
@@ -365,12 +367,12 @@ func planLines(p *PushPlan) []docLine {
 		total.Stale += k.Stale
 	}
 	rows = append(rows, []string{"total", itoa(total.Create), itoa(total.Update), itoa(total.Stale), itoa(total.Unchanged)})
-	sts = append(sts, stBold)
+	sts = append(sts, style.Bold)
 	// Unchanged last: on a narrow terminal it is the column to lose.
 	lines = append(lines, countTable([]string{"kind", "create", "update", "stale", "unchanged"}, rows, sts)...)
 	lines = append(lines, docLine{})
 	for _, n := range p.Notes {
-		lines = append(lines, docLine{spans: []span{{clean(n), stWarn}}, wrap: true})
+		lines = append(lines, docLine{spans: []span{{clean(n), style.Warn}}, wrap: true})
 	}
 	if len(p.Notes) > 0 {
 		lines = append(lines, docLine{})
@@ -384,8 +386,8 @@ func progressLines(p PushProgress) []docLine {
 		stage = "starting…"
 	}
 	return []docLine{
-		{spans: []span{{fitCell("stage", 7, false), stDim}, {clean(stage), stRunning}}},
-		{spans: []span{{fitCell("done", 7, false), stDim}, {itoa(p.Done) + " of " + itoa(p.Total), stPlain}}},
+		{spans: []span{{fitCell("stage", 7, false), style.Dim}, {clean(stage), style.Running}}},
+		{spans: []span{{fitCell("done", 7, false), style.Dim}, {itoa(p.Done) + " of " + itoa(p.Total), style.Plain}}},
 		{},
 	}
 }
@@ -395,7 +397,7 @@ func summaryLines(res *PushResult, err error) []docLine {
 	var lines []docLine
 	add := func(spans ...span) { lines = append(lines, docLine{spans: spans}) }
 	if err != nil {
-		lines = append(lines, docLine{spans: []span{{clean(err.Error()), stError}}, wrap: true})
+		lines = append(lines, docLine{spans: []span{{clean(err.Error()), style.Error}}, wrap: true})
 	}
 	if res == nil {
 		return lines
@@ -404,28 +406,28 @@ func summaryLines(res *PushResult, err error) []docLine {
 	add(span{text + " in " + elapsed(res.Duration), st})
 	add()
 	rows := make([][]string, 0, len(res.Kinds))
-	sts := make([]styleID, 0, len(res.Kinds))
+	sts := make([]style.ID, 0, len(res.Kinds))
 	for _, k := range res.Kinds {
 		rows = append(rows, []string{k.Kind, itoa(k.Created), itoa(k.Updated), itoa(k.Stale), itoa(k.Failed), itoa(k.Unchanged)})
-		st := stPlain
+		st := style.Plain
 		if k.Failed > 0 {
-			st = stError
+			st = style.Error
 		}
 		sts = append(sts, st)
 	}
 	lines = append(lines, countTable([]string{"kind", "created", "updated", "stale", "failed", "unchanged"}, rows, sts)...)
 	if len(res.Failures) > 0 {
 		add()
-		add(span{fmt.Sprintf("Failures (%d)", len(res.Failures)), stAccent})
+		add(span{fmt.Sprintf("Failures (%d)", len(res.Failures)), style.Accent})
 		for _, f := range res.Failures {
-			lines = append(lines, docLine{spans: []span{{"✖ " + clean(f.Kind) + " " + clean(f.Key) + ": " + clean(f.Message), stError}}, wrap: true})
+			lines = append(lines, docLine{spans: []span{{"✖ " + clean(f.Kind) + " " + clean(f.Key) + ": " + clean(f.Message), style.Error}}, wrap: true})
 		}
 	}
 	return lines
 }
 
 // countTable lays out a name column and right-aligned count columns.
-func countTable(header []string, rows [][]string, sts []styleID) []docLine {
+func countTable(header []string, rows [][]string, sts []style.ID) []docLine {
 	widths := make([]int, len(header))
 	for i, h := range header {
 		widths[i] = textWidth(h)
@@ -445,7 +447,7 @@ func countTable(header []string, rows [][]string, sts []styleID) []docLine {
 		}
 		return b.String()
 	}
-	out := []docLine{{spans: []span{{line(header), stDim}}}}
+	out := []docLine{{spans: []span{{line(header), style.Dim}}}}
 	for i, r := range rows {
 		out = append(out, docLine{spans: []span{{line(r), sts[i]}}})
 	}

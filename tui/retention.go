@@ -9,6 +9,7 @@ import (
 
 	"github.com/proxbox-tui/proxbox-tui/proxmox/prune"
 	"github.com/proxbox-tui/proxbox-tui/store"
+	"github.com/proxbox-tui/proxbox-tui/tui/style"
 )
 
 // routinePolicy is the effective retention recorded on a routine: the
@@ -106,20 +107,20 @@ type verdict struct {
 }
 
 // verdictCell formats a verdict for the Backups tab.
-func verdictCell(v verdict) (string, styleID) {
+func verdictCell(v verdict) (string, style.ID) {
 	switch v.mark {
 	case prune.Keep:
-		return "keep · " + v.reason, stKeep
+		return "keep · " + v.reason, style.Keep
 	case prune.Remove:
-		return "remove · " + v.reason, stRemove
+		return "remove · " + v.reason, style.Remove
 	case prune.Protected:
-		return "protected", stProtected
+		return "protected", style.Protected
 	case prune.Renamed:
-		return "ignored · " + v.reason, stDim
+		return "ignored · " + v.reason, style.Dim
 	case "":
-		return "…", stDim // not marked yet
+		return "…", style.Dim // not marked yet
 	}
-	return string(v.mark) + " · " + v.reason, stPlain
+	return string(v.mark) + " · " + v.reason, style.Plain
 }
 
 type storageRef struct{ endpoint, name string }

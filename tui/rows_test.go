@@ -7,6 +7,7 @@ import (
 
 	"github.com/proxbox-tui/proxbox-tui/proxmox/prune"
 	"github.com/proxbox-tui/proxbox-tui/store"
+	"github.com/proxbox-tui/proxbox-tui/tui/style"
 )
 
 func TestEndpointRow(t *testing.T) {
@@ -16,17 +17,17 @@ func TestEndpointRow(t *testing.T) {
 		e          store.Endpoint
 		stale      bool
 		wantHealth string
-		wantStyle  styleID
-		wantRow    styleID
+		wantStyle  style.ID
+		wantRow    style.ID
 		wantErr    string
-		errStyle   styleID
+		errStyle   style.ID
 	}{
-		{"ok", store.Endpoint{Name: "lab", Health: store.HealthOK, LastSuccess: &ok}, false, "● ok", stOK, stInherit, "", stDim},
-		{"stale", store.Endpoint{Name: "lab", Health: store.HealthOK, LastSuccess: &ok}, true, "● ok", stOK, stStale, "", stDim},
-		{"down", store.Endpoint{Name: "dr", Health: store.HealthDown, HealthReason: "refused"}, false, "✖ down", stDown, stDown, "refused", stError},
-		{"degraded", store.Endpoint{Name: "x", Health: store.HealthDegraded, LastError: "403"}, false, "◐ degraded", stWarn, stInherit, "403", stError},
-		{"recovered", store.Endpoint{Name: "x", Health: store.HealthOK, LastSuccess: &ok, LastError: "timeout"}, false, "● ok", stOK, stInherit, "timeout", stDim},
-		{"unknown value", store.Endpoint{Name: "x", Health: "weird\x1b"}, false, "? weird�", stDim, stInherit, "", stError},
+		{"ok", store.Endpoint{Name: "lab", Health: store.HealthOK, LastSuccess: &ok}, false, "● ok", style.OK, style.Inherit, "", style.Dim},
+		{"stale", store.Endpoint{Name: "lab", Health: store.HealthOK, LastSuccess: &ok}, true, "● ok", style.OK, style.Stale, "", style.Dim},
+		{"down", store.Endpoint{Name: "dr", Health: store.HealthDown, HealthReason: "refused"}, false, "✖ down", style.Down, style.Down, "refused", style.Error},
+		{"degraded", store.Endpoint{Name: "x", Health: store.HealthDegraded, LastError: "403"}, false, "◐ degraded", style.Warn, style.Inherit, "403", style.Error},
+		{"recovered", store.Endpoint{Name: "x", Health: store.HealthOK, LastSuccess: &ok, LastError: "timeout"}, false, "● ok", style.OK, style.Inherit, "timeout", style.Dim},
+		{"unknown value", store.Endpoint{Name: "x", Health: "weird\x1b"}, false, "? weird�", style.Dim, style.Inherit, "", style.Error},
 	}
 	for _, c := range cases {
 		r := newRowBuf(len(endpointsTab().cols))
@@ -45,13 +46,13 @@ func TestTaskRow(t *testing.T) {
 	cases := []struct {
 		state, status, exit string
 		want                string
-		st, row             styleID
+		st, row             style.ID
 	}{
-		{store.TaskOK, "OK", "OK", "✔ OK", stOK, stInherit},
-		{store.TaskWarning, "WARNINGS: 2", "WARNINGS: 2", "⚠ WARNINGS: 2", stWarn, stInherit},
-		{store.TaskError, "job errors", "job errors", "✖ error: job errors", stError, stError},
-		{store.TaskRunning, "running", "", "⟳ running", stRunning, stInherit},
-		{"odd", "odd", "", "? odd", stDim, stInherit},
+		{store.TaskOK, "OK", "OK", "✔ OK", style.OK, style.Inherit},
+		{store.TaskWarning, "WARNINGS: 2", "WARNINGS: 2", "⚠ WARNINGS: 2", style.Warn, style.Inherit},
+		{store.TaskError, "job errors", "job errors", "✖ error: job errors", style.Error, style.Error},
+		{store.TaskRunning, "running", "", "⟳ running", style.Running, style.Inherit},
+		{"odd", "odd", "", "? odd", style.Dim, style.Inherit},
 	}
 	for _, c := range cases {
 		task := &store.Task{Meta: store.Meta{Endpoint: "lab"}, UPID: "UPID:pve1:1", Node: "pve1", TaskType: "vzdump",
@@ -80,17 +81,17 @@ func TestRoutineRow(t *testing.T) {
 		next               time.Time
 		wantNext, wantSel  string
 		wantRet            string
-		wantRow, wantSched styleID
+		wantRow, wantSched style.ID
 	}{
-		{"enabled", func(*store.BackupRoutine) {}, false, next, "2026-11-27 21:00", "100,101", "last 3, daily 7", stInherit, stInherit},
-		{"disabled", func(r *store.BackupRoutine) { r.Enabled = false }, false, time.Time{}, "disabled", "100,101", "last 3, daily 7", stDisabled, stInherit},
-		{"invalid", func(*store.BackupRoutine) {}, true, time.Time{}, "invalid schedule", "100,101", "last 3, daily 7", stInherit, stError},
-		{"all", func(r *store.BackupRoutine) { r.All, r.Exclude = true, []int{9000} }, false, next, "2026-11-27 21:00", "all except 9000", "last 3, daily 7", stInherit, stInherit},
+		{"enabled", func(*store.BackupRoutine) {}, false, next, "2026-11-27 21:00", "100,101", "last 3, daily 7", style.Inherit, style.Inherit},
+		{"disabled", func(r *store.BackupRoutine) { r.Enabled = false }, false, time.Time{}, "disabled", "100,101", "last 3, daily 7", style.Disabled, style.Inherit},
+		{"invalid", func(*store.BackupRoutine) {}, true, time.Time{}, "invalid schedule", "100,101", "last 3, daily 7", style.Inherit, style.Error},
+		{"all", func(r *store.BackupRoutine) { r.All, r.Exclude = true, []int{9000} }, false, next, "2026-11-27 21:00", "all except 9000", "last 3, daily 7", style.Inherit, style.Inherit},
 		{"pool keep-all from storage", func(r *store.BackupRoutine) {
 			t := true
 			r.Pool, r.KeepAll, r.RetentionSource = "infra", &t, "storage"
-		}, false, next, "2026-11-27 21:00", "pool infra", "keep all (storage)", stInherit, stInherit},
-		{"stale", func(r *store.BackupRoutine) { r.Status = store.StatusStale }, false, next, "2026-11-27 21:00", "100,101", "last 3, daily 7", stStale, stInherit},
+		}, false, next, "2026-11-27 21:00", "pool infra", "keep all (storage)", style.Inherit, style.Inherit},
+		{"stale", func(r *store.BackupRoutine) { r.Status = store.StatusStale }, false, next, "2026-11-27 21:00", "100,101", "last 3, daily 7", style.Stale, style.Inherit},
 	}
 	loc, _ := time.LoadLocation("Europe/Vienna")
 	for _, c := range cases {
@@ -112,20 +113,20 @@ func TestReplicationRow(t *testing.T) {
 		Schedule: "*/30", Rate: &rate, FailCount: 3, Error: "zfs failed\nmore", Status: "active"}
 	r := newRowBuf(len(replicationTab().cols))
 	replicationRow(&j, "103 db02", false, false, time.UTC, r)
-	if r.row != stError || r.cells[rpRoute] != "pve2 → pve1" || r.cells[rpError] != "zfs failed …" || r.cells[rpRate] != "10 MB/s" || r.cells[rpLast] != "never" {
+	if r.row != style.Error || r.cells[rpRoute] != "pve2 → pve1" || r.cells[rpError] != "zfs failed …" || r.cells[rpRate] != "10 MB/s" || r.cells[rpLast] != "never" {
 		t.Errorf("failing job: row %d route %q error %q rate %q last %q", r.row, r.cells[rpRoute], r.cells[rpError], r.cells[rpRate], r.cells[rpLast])
 	}
 	j.Disable, j.FailCount, j.Error = true, 0, ""
 	r.reset()
 	replicationRow(&j, "", false, false, time.UTC, r)
-	if r.row != stDisabled || r.cells[rpEnabled] != "no" || r.cells[rpNext] != "disabled" || r.cells[rpGuest] != "103" {
+	if r.row != style.Disabled || r.cells[rpEnabled] != "no" || r.cells[rpNext] != "disabled" || r.cells[rpGuest] != "103" {
 		t.Errorf("disabled job: row %d enabled %q next %q guest %q", r.row, r.cells[rpEnabled], r.cells[rpNext], r.cells[rpGuest])
 	}
 }
 
 func TestStorageAndBackupCells(t *testing.T) {
 	bar, v, st := usageBar(80, 100)
-	if bar != "████████░░  80%" || v != 800 || st != stWarn {
+	if bar != "████████░░  80%" || v != 800 || st != style.Warn {
 		t.Errorf("usage bar %q %d %d", bar, v, st)
 	}
 	if bar, _, _ := usageBar(1, 0); bar != "—" {
@@ -138,12 +139,12 @@ func TestStorageAndBackupCells(t *testing.T) {
 	for _, c := range []struct {
 		v    verdict
 		want string
-		st   styleID
+		st   style.ID
 	}{
-		{verdict{mark: prune.Keep, reason: "keep-daily 2026-11-27"}, "keep · keep-daily 2026-11-27", stKeep},
-		{verdict{mark: prune.Remove, reason: "not retained"}, "remove · not retained", stRemove},
-		{verdict{mark: prune.Protected, reason: "protected"}, "protected", stProtected},
-		{verdict{}, "…", stDim},
+		{verdict{mark: prune.Keep, reason: "keep-daily 2026-11-27"}, "keep · keep-daily 2026-11-27", style.Keep},
+		{verdict{mark: prune.Remove, reason: "not retained"}, "remove · not retained", style.Remove},
+		{verdict{mark: prune.Protected, reason: "protected"}, "protected", style.Protected},
+		{verdict{}, "…", style.Dim},
 	} {
 		if got, st := verdictCell(c.v); got != c.want || st != c.st {
 			t.Errorf("verdict %v: %q %d", c.v, got, st)

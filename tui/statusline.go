@@ -6,12 +6,13 @@ import (
 	"time"
 
 	"github.com/proxbox-tui/proxbox-tui/store"
+	"github.com/proxbox-tui/proxbox-tui/tui/style"
 )
 
 // freshness is one endpoint's entry in the status line.
 type freshness struct {
 	text string
-	st   styleID
+	st   style.ID
 }
 
 // endpointFreshness says how fresh an endpoint's data is: "lab ● 12s ago"
@@ -28,13 +29,13 @@ func endpointFreshness(e *store.Endpoint, fast time.Duration, now time.Time) fre
 		if reason == "" {
 			reason = "unreachable"
 		}
-		return freshness{name + " ✖ down: " + clean(reason), stDown}
+		return freshness{name + " ✖ down: " + clean(reason), style.Down}
 	case e.LastSuccess == nil:
-		return freshness{name + " ○ never refreshed", stDim}
+		return freshness{name + " ○ never refreshed", style.Dim}
 	}
-	st := stOK
+	st := style.OK
 	if now.Sub(*e.LastSuccess) > 2*fast || e.Health == store.HealthDegraded {
-		st = stWarn
+		st = style.Warn
 	}
 	return freshness{name + " ● " + relative(*e.LastSuccess, now), st}
 }
@@ -51,11 +52,11 @@ func (m *Model) statusView() string {
 		e := &m.eps[i]
 		seen[e.Name] = true
 		f := endpointFreshness(e, m.c.info(e.Name).FastInterval, m.now)
-		fresh = append(fresh, st.render(f.st, f.text))
+		fresh = append(fresh, st.Render(f.st, f.text))
 	}
 	for _, name := range m.c.epNames {
 		if !seen[name] {
-			fresh = append(fresh, st.render(stDim, clean(name)+" ○ never refreshed"))
+			fresh = append(fresh, st.Render(style.Dim, clean(name)+" ○ never refreshed"))
 		}
 	}
 	running := []string{}
@@ -75,19 +76,19 @@ func (m *Model) statusView() string {
 		}
 	}
 	if len(running) > 0 {
-		parts = append(parts, st.render(stRunning, "refreshing "+strings.Join(running, " ")))
+		parts = append(parts, st.Render(style.Running, "refreshing "+strings.Join(running, " ")))
 	}
 	if p := m.pushStatus(); p != "" {
-		parts = append(parts, st.render(stRunning, p))
+		parts = append(parts, st.Render(style.Running, p))
 	}
 	for _, p := range m.pendingStatus() {
-		parts = append(parts, st.render(stRunning, p))
+		parts = append(parts, st.Render(style.Running, p))
 	}
 	switch {
 	case m.flash.text != "":
-		parts = append(parts, st.render(m.flash.st, clean(m.flash.text)))
+		parts = append(parts, st.Render(m.flash.st, clean(m.flash.text)))
 	case lastErr != "":
-		parts = append(parts, st.render(stError, "error: "+lastErr))
+		parts = append(parts, st.Render(style.Error, "error: "+lastErr))
 	}
 	answers := m.flash.text != "" || m.pushStatus() != "" || len(m.pending) > 0
 	if len(fresh) > 0 && answers {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/proxbox-tui/proxbox-tui/store"
+	"github.com/proxbox-tui/proxbox-tui/tui/style"
 )
 
 const (
@@ -50,42 +51,42 @@ func backupsTab() *tabSpec {
 	}
 }
 
-func verifyCell(state string) (string, styleID) {
+func verifyCell(state string) (string, style.ID) {
 	switch state {
 	case "":
-		return "—", stDim
+		return "—", style.Dim
 	case "ok":
-		return "✔ ok", stOK
+		return "✔ ok", style.OK
 	case "failed":
-		return "✖ failed", stError
+		return "✖ failed", style.Error
 	}
-	return clean(state), stWarn
+	return clean(state), style.Warn
 }
 
 func backupRow(b *store.Backup, guest string, v verdict, stale bool, loc *time.Location, r *rowBuf) {
 	r.endpoint, r.key = b.Endpoint, b.VolumeID
-	r.set(bkEndpoint, clean(b.Endpoint), stInherit)
+	r.set(bkEndpoint, clean(b.Endpoint), style.Inherit)
 	if guest == "" {
 		guest = itoa(b.VMID)
 	}
-	r.set(bkGuest, guest, stBold)
-	r.set(bkType, clean(b.Subtype), stInherit)
-	r.set(bkStorage, clean(b.Storage), stInherit)
-	r.num(bkCreated, stamp(b.CreationTime, loc), b.CreationTime.Unix(), stInherit)
-	r.num(bkSize, bytesIEC(b.Size), b.Size, stInherit)
-	r.set(bkFormat, clean(b.Format), stInherit)
+	r.set(bkGuest, guest, style.Bold)
+	r.set(bkType, clean(b.Subtype), style.Inherit)
+	r.set(bkStorage, clean(b.Storage), style.Inherit)
+	r.num(bkCreated, stamp(b.CreationTime, loc), b.CreationTime.Unix(), style.Inherit)
+	r.num(bkSize, bytesIEC(b.Size), b.Size, style.Inherit)
+	r.set(bkFormat, clean(b.Format), style.Inherit)
 	if b.Protected {
-		r.set(bkProtected, "yes", stProtected)
+		r.set(bkProtected, "yes", style.Protected)
 	} else {
-		r.set(bkProtected, "no", stDim)
+		r.set(bkProtected, "no", style.Dim)
 	}
 	vt, vs := verifyCell(b.VerificationState)
 	r.set(bkVerify, vt, vs)
 	rt, rs := verdictCell(v)
 	r.set(bkRetention, rt, rs)
-	r.set(bkNotes, firstLine(b.Notes), stInherit)
+	r.set(bkNotes, firstLine(b.Notes), style.Inherit)
 	if stale {
-		r.row = stStale
+		r.row = style.Stale
 	}
 }
 
@@ -216,7 +217,7 @@ func backupDetail(env loadEnv, ref rowRef) (doc, error) {
 	d.heading("Jobs covering this guest")
 	g := gi[guestRef{b.Endpoint, b.VMID}]
 	var rows [][]string
-	var sts []styleID
+	var sts []style.ID
 	for i := range routines {
 		r := &routines[i]
 		hit := false
@@ -228,10 +229,10 @@ func backupDetail(env loadEnv, ref rowRef) (doc, error) {
 		if !hit {
 			continue
 		}
-		st := stPlain
+		st := style.Plain
 		state := "enabled"
 		if !r.Enabled {
-			state, st = "disabled", stDisabled
+			state, st = "disabled", style.Disabled
 		}
 		target := r.Storage
 		if r.Storage == b.Storage {
@@ -241,20 +242,20 @@ func backupDetail(env loadEnv, ref rowRef) (doc, error) {
 		sts = append(sts, st)
 	}
 	if len(rows) == 0 {
-		d.text("  none: no backup job includes this guest", stWarn)
+		d.text("  none: no backup job includes this guest", style.Warn)
 	} else {
 		d.table([]string{"job", "state", "schedule", "storage", "retention"}, rows, sts)
 	}
 	if strings.TrimSpace(b.Notes) != "" {
 		d.heading("Notes")
-		d.para(b.Notes, stPlain)
+		d.para(b.Notes, style.Plain)
 	}
 	slices.SortFunc(same, func(x, y store.Backup) int { return cmp.Compare(y.CreationTime.Unix(), x.CreationTime.Unix()) })
 	d.heading(fmt.Sprintf("All backups of this guest on %s (%d)", b.Storage, len(same)))
 	for _, o := range same {
-		st := stPlain
+		st := style.Plain
 		if o.VolumeID == b.VolumeID {
-			st = stBold
+			st = style.Bold
 		}
 		d.text("  "+stamp(o.CreationTime, loc)+"  "+bytesIEC(o.Size)+"  "+o.VolumeID, st)
 	}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/proxbox-tui/proxbox-tui/store"
+	"github.com/proxbox-tui/proxbox-tui/tui/style"
 )
 
 const (
@@ -50,43 +51,43 @@ func endpointsTab() *tabSpec {
 
 // healthCell shows an endpoint's health with a glyph that survives
 // monochrome terminals.
-func healthCell(h string) (string, styleID) {
+func healthCell(h string) (string, style.ID) {
 	switch h {
 	case store.HealthOK:
-		return "● ok", stOK
+		return "● ok", style.OK
 	case store.HealthDegraded:
-		return "◐ degraded", stWarn
+		return "◐ degraded", style.Warn
 	case store.HealthDown:
-		return "✖ down", stDown
+		return "✖ down", style.Down
 	case "", store.HealthUnknown:
-		return "? unknown", stDim
+		return "? unknown", style.Dim
 	}
-	return "? " + clean(h), stDim
+	return "? " + clean(h), style.Dim
 }
 
 // endpointRow formats one endpoint. lastPush is zero when it was never
 // pushed; stale says its last success is older than two refresh intervals.
 func endpointRow(e *store.Endpoint, lastPush time.Time, stale bool, r *rowBuf) {
 	r.endpoint, r.key = e.Name, e.Name
-	r.set(epName, clean(e.Name), stBold)
-	r.set(epKind, orDash(clean(e.Type)), stInherit)
+	r.set(epName, clean(e.Name), style.Bold)
+	r.set(epKind, orDash(clean(e.Type)), style.Inherit)
 	health, hs := healthCell(e.Health)
 	r.set(epHealth, health, hs)
-	r.set(epVersion, orDash(clean(e.Version)), stInherit)
-	r.set(epCluster, orDash(clean(e.ClusterName)), stInherit)
-	r.set(epMode, orDash(clean(e.Mode)), stInherit)
-	r.num(epNodes, itoa(e.NodeCount), int64(e.NodeCount), stInherit)
-	r.num(epGuests, itoa(e.GuestCount), int64(e.GuestCount), stInherit)
+	r.set(epVersion, orDash(clean(e.Version)), style.Inherit)
+	r.set(epCluster, orDash(clean(e.ClusterName)), style.Inherit)
+	r.set(epMode, orDash(clean(e.Mode)), style.Inherit)
+	r.num(epNodes, itoa(e.NodeCount), int64(e.NodeCount), style.Inherit)
+	r.num(epGuests, itoa(e.GuestCount), int64(e.GuestCount), style.Inherit)
 	if e.LastSuccess == nil {
-		r.set(epRefreshed, "never", stDim)
+		r.set(epRefreshed, "never", style.Dim)
 	} else {
 		r.nums[epRefreshed] = e.LastSuccess.Unix()
 		if stale {
-			r.styles[epRefreshed] = stWarn
+			r.styles[epRefreshed] = style.Warn
 		}
 	}
 	if lastPush.IsZero() {
-		r.set(epPushed, "never", stDim)
+		r.set(epPushed, "never", style.Dim)
 	} else {
 		r.nums[epPushed] = lastPush.Unix()
 	}
@@ -95,16 +96,16 @@ func endpointRow(e *store.Endpoint, lastPush time.Time, stale bool, r *rowBuf) {
 		errText = e.HealthReason
 	}
 	// A healthy endpoint's last error is history, not an alarm.
-	errStyle := stError
+	errStyle := style.Error
 	if e.Health == store.HealthOK {
-		errStyle = stDim
+		errStyle = style.Dim
 	}
 	r.set(epError, clean(errText), errStyle)
 	switch {
 	case e.Health == store.HealthDown:
-		r.row = stDown
+		r.row = style.Down
 	case stale:
-		r.row = stStale
+		r.row = style.Stale
 	}
 }
 
@@ -151,7 +152,7 @@ func endpointDetail(env loadEnv, ref rowRef) (doc, error) {
 	}
 	d := doc{title: "Endpoint " + clean(ref.key)}
 	if !ok {
-		d.text("This endpoint has not been refreshed yet: nothing is cached for it.", stDim)
+		d.text("This endpoint has not been refreshed yet: nothing is cached for it.", style.Dim)
 		return d, nil
 	}
 	health, hs := healthCell(e.Health)
@@ -187,23 +188,23 @@ func endpointDetail(env loadEnv, ref rowRef) (doc, error) {
 	d.kv("requests", fmt.Sprint(e.Requests))
 	switch {
 	case e.LastError != "" && e.Health == store.HealthOK:
-		d.kvs("last error", e.LastError+" (resolved since)", stDim)
+		d.kvs("last error", e.LastError+" (resolved since)", style.Dim)
 	case e.LastError != "":
-		d.kvs("last error", e.LastError, stError)
+		d.kvs("last error", e.LastError, style.Error)
 	}
 
 	if e.Type == "netbox" {
 		d.heading("Push settings")
 		rows := make([][]string, 0, len(e.Settings))
-		sts := make([]styleID, 0, len(e.Settings))
+		sts := make([]style.ID, 0, len(e.Settings))
 		for _, s := range e.Settings {
 			rows = append(rows, []string{orDash(s.Endpoint), s.Key, s.Value, s.Source})
-			st := stPlain
+			st := style.Plain
 			switch {
 			case s.Key == "warning":
-				st = stWarn
+				st = style.Warn
 			case s.Source == "default":
-				st = stDim
+				st = style.Dim
 			}
 			sts = append(sts, st)
 		}
@@ -216,11 +217,11 @@ func endpointDetail(env loadEnv, ref rowRef) (doc, error) {
 	}
 	d.heading(fmt.Sprintf("Nodes (%d)", len(nodes)))
 	var rows [][]string
-	var sts []styleID
+	var sts []style.ID
 	for _, n := range nodes {
-		state, st := "online", stPlain
+		state, st := "online", style.Plain
 		if !n.Online {
-			state, st = "offline", stOffline
+			state, st = "offline", style.Offline
 		}
 		rows = append(rows, []string{n.Name, state, orDash(n.IPAddress),
 			fmt.Sprintf("%.0f%% of %d", n.CPUUsage*100, n.MaxCPU),
@@ -242,7 +243,7 @@ func endpointDetail(env loadEnv, ref rowRef) (doc, error) {
 	if len(e.NotBackedUp) > 0 {
 		d.heading(fmt.Sprintf("Guests no backup job covers (%d)", len(e.NotBackedUp)))
 		for _, g := range e.NotBackedUp {
-			d.text("  "+g, stWarn)
+			d.text("  "+g, style.Warn)
 		}
 	}
 	return d, recentRuns(&d, env, e.Name)
@@ -259,18 +260,18 @@ func recentRuns(d *doc, env loadEnv, ep string) error {
 	runs = runs[:min(len(runs), shown)]
 	d.heading("Recent runs")
 	var rows [][]string
-	var sts []styleID
+	var sts []style.ID
 	for _, r := range runs {
 		took := "—"
 		if r.End != nil {
 			took = elapsed(r.End.Sub(r.Start))
 		}
-		st := stPlain
+		st := style.Plain
 		switch r.Result {
 		case "failed":
-			st = stError
+			st = style.Error
 		case "partial":
-			st = stWarn
+			st = style.Warn
 		}
 		note := ""
 		if len(r.Errors) > 0 {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/proxbox-tui/proxbox-tui/store"
+	"github.com/proxbox-tui/proxbox-tui/tui/style"
 )
 
 const (
@@ -54,64 +55,64 @@ func replicationTab() *tabSpec {
 
 func replicationRow(j *store.Replication, guest string, invalid, stale bool, loc *time.Location, r *rowBuf) {
 	r.endpoint, r.key = j.Endpoint, j.ReplicationID
-	r.set(rpEndpoint, clean(j.Endpoint), stInherit)
-	r.set(rpJob, clean(j.ReplicationID), stBold)
+	r.set(rpEndpoint, clean(j.Endpoint), style.Inherit)
+	r.set(rpJob, clean(j.ReplicationID), style.Bold)
 	if guest == "" {
 		guest = itoa(j.Guest)
 	}
-	r.set(rpGuest, guest, stInherit)
+	r.set(rpGuest, guest, style.Inherit)
 	src := j.Source
 	if src == "" {
 		src = "?"
 	}
-	r.set(rpRoute, clean(src)+" → "+clean(j.Target), stInherit)
+	r.set(rpRoute, clean(src)+" → "+clean(j.Target), style.Inherit)
 	if invalid {
-		r.set(rpSchedule, "✖ "+clean(j.Schedule), stError)
+		r.set(rpSchedule, "✖ "+clean(j.Schedule), style.Error)
 	} else {
-		r.set(rpSchedule, clean(j.Schedule), stInherit)
+		r.set(rpSchedule, clean(j.Schedule), style.Inherit)
 	}
 	switch {
 	case j.Disable:
-		r.set(rpNext, "disabled", stDisabled)
+		r.set(rpNext, "disabled", style.Disabled)
 	case j.NextSync != nil:
-		r.num(rpNext, stamp(*j.NextSync, loc), j.NextSync.Unix(), stInherit)
+		r.num(rpNext, stamp(*j.NextSync, loc), j.NextSync.Unix(), style.Inherit)
 	default:
-		r.set(rpNext, "—", stDim)
+		r.set(rpNext, "—", style.Dim)
 	}
 	if j.LastSync != nil && j.LastSync.Unix() > 0 {
 		r.nums[rpLast] = j.LastSync.Unix()
 	} else {
-		r.set(rpLast, "never", stDim)
+		r.set(rpLast, "never", style.Dim)
 	}
 	d := j.Duration.Std()
-	r.num(rpDuration, elapsed(d), int64(d), stInherit)
+	r.num(rpDuration, elapsed(d), int64(d), style.Inherit)
 	failed := j.FailCount > 0 || j.Error != ""
 	if failed {
-		r.num(rpFails, itoa(j.FailCount), int64(j.FailCount), stError)
+		r.num(rpFails, itoa(j.FailCount), int64(j.FailCount), style.Error)
 	} else {
-		r.num(rpFails, "0", 0, stInherit)
+		r.num(rpFails, "0", 0, style.Inherit)
 	}
-	r.set(rpError, firstLine(j.Error), stError)
+	r.set(rpError, firstLine(j.Error), style.Error)
 	if j.Rate != nil {
-		r.set(rpRate, strconv.FormatFloat(*j.Rate, 'f', -1, 64)+" MB/s", stInherit)
+		r.set(rpRate, strconv.FormatFloat(*j.Rate, 'f', -1, 64)+" MB/s", style.Inherit)
 	} else {
-		r.set(rpRate, "unlimited", stDim)
+		r.set(rpRate, "unlimited", style.Dim)
 	}
 	switch {
 	case j.Status == store.StatusStale:
-		r.set(rpEnabled, "stale", stStale)
+		r.set(rpEnabled, "stale", style.Stale)
 	case j.Disable:
-		r.set(rpEnabled, "no", stDisabled)
+		r.set(rpEnabled, "no", style.Disabled)
 	default:
-		r.set(rpEnabled, "yes", stOK)
+		r.set(rpEnabled, "yes", style.OK)
 	}
 	switch {
 	case j.Disable:
-		r.row = stDisabled
+		r.row = style.Disabled
 	case failed:
-		r.row = stError
+		r.row = style.Error
 	case stale || j.Status == store.StatusStale:
-		r.row = stStale
+		r.row = style.Stale
 	}
 }
 
@@ -159,7 +160,7 @@ func replicationDetail(env loadEnv, ref rowRef) (doc, error) {
 	d.kv("type", j.JobType)
 	d.kv("schedule", j.Schedule)
 	if runs, errText := nextRuns(j.Schedule, env.now, loc, 3); errText != "" {
-		d.kvs("next runs", errText, stError)
+		d.kvs("next runs", errText, style.Error)
 	} else {
 		for i, t := range runs {
 			label := ""
@@ -186,20 +187,20 @@ func replicationDetail(env loadEnv, ref rowRef) (doc, error) {
 	d.kv("last try", at(j.LastTry))
 	d.kv("next sync", at(j.NextSync))
 	d.kv("duration", elapsed(j.Duration.Std()))
-	st := stPlain
+	st := style.Plain
 	if j.FailCount > 0 {
-		st = stError
+		st = style.Error
 	}
 	d.kvs("fail count", fmt.Sprint(j.FailCount), st)
 	if j.Error != "" {
 		d.heading("Error")
-		d.para(j.Error, stError)
+		d.para(j.Error, style.Error)
 	}
 	if len(j.RawConfig) > 0 {
 		d.heading("Raw config")
 		var buf bytes.Buffer
 		if json.Indent(&buf, j.RawConfig, "  ", "  ") == nil {
-			d.para("  "+buf.String(), stPlain)
+			d.para("  "+buf.String(), style.Plain)
 		}
 	}
 	return d, nil

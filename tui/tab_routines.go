@@ -7,6 +7,7 @@ import (
 
 	"github.com/proxbox-tui/proxbox-tui/proxmox/prune"
 	"github.com/proxbox-tui/proxbox-tui/store"
+	"github.com/proxbox-tui/proxbox-tui/tui/style"
 )
 
 const (
@@ -67,49 +68,49 @@ func selectionText(r *store.BackupRoutine) string {
 // does not parse, zero alone when it has no next run (disabled, never).
 func routineRow(r *store.BackupRoutine, next time.Time, invalid bool, stale bool, loc *time.Location, b *rowBuf) {
 	b.endpoint, b.key = r.Endpoint, r.JobID
-	b.set(rtEndpoint, clean(r.Endpoint), stInherit)
-	b.set(rtJob, clean(r.JobID), stBold)
+	b.set(rtEndpoint, clean(r.Endpoint), style.Inherit)
+	b.set(rtJob, clean(r.JobID), style.Bold)
 	if r.Enabled {
-		b.set(rtEnabled, "yes", stOK)
+		b.set(rtEnabled, "yes", style.OK)
 	} else {
-		b.set(rtEnabled, "no", stDisabled)
+		b.set(rtEnabled, "no", style.Disabled)
 	}
 	switch {
 	case invalid:
-		b.set(rtSchedule, "✖ "+clean(r.Schedule), stError)
-		b.set(rtNext, "invalid schedule", stError)
+		b.set(rtSchedule, "✖ "+clean(r.Schedule), style.Error)
+		b.set(rtNext, "invalid schedule", style.Error)
 	case !r.Enabled:
-		b.set(rtSchedule, clean(r.Schedule), stInherit)
-		b.set(rtNext, "disabled", stDisabled)
+		b.set(rtSchedule, clean(r.Schedule), style.Inherit)
+		b.set(rtNext, "disabled", style.Disabled)
 	case next.IsZero():
-		b.set(rtSchedule, clean(r.Schedule), stInherit)
-		b.set(rtNext, "never", stDim)
+		b.set(rtSchedule, clean(r.Schedule), style.Inherit)
+		b.set(rtNext, "never", style.Dim)
 	default:
-		b.set(rtSchedule, clean(r.Schedule), stInherit)
-		b.num(rtNext, stamp(next, loc), next.Unix(), stInherit)
+		b.set(rtSchedule, clean(r.Schedule), style.Inherit)
+		b.num(rtNext, stamp(next, loc), next.Unix(), style.Inherit)
 	}
-	b.set(rtStorage, clean(r.Storage), stInherit)
-	b.set(rtNode, orDash(clean(r.Node)), stInherit)
-	b.set(rtSelection, selectionText(r), stInherit)
-	b.set(rtMode, orDash(clean(r.Mode)), stInherit)
+	b.set(rtStorage, clean(r.Storage), style.Inherit)
+	b.set(rtNode, orDash(clean(r.Node)), style.Inherit)
+	b.set(rtSelection, selectionText(r), style.Inherit)
+	b.set(rtMode, orDash(clean(r.Mode)), style.Inherit)
 	ret := policySummary(routinePolicy(r))
 	if r.RetentionSource != "" && r.RetentionSource != string(prune.SourceJob) {
 		ret += " (" + clean(r.RetentionSource) + ")"
 	}
-	b.set(rtRetention, ret, stInherit)
+	b.set(rtRetention, ret, style.Inherit)
 	status := orDash(clean(r.Status))
 	switch {
 	case r.Status == store.StatusStale:
-		b.set(rtStatus, status, stStale)
-		b.row = stStale
+		b.set(rtStatus, status, style.Stale)
+		b.row = style.Stale
 	case stale:
-		b.set(rtStatus, status, stStale)
-		b.row = stStale
+		b.set(rtStatus, status, style.Stale)
+		b.row = style.Stale
 	default:
-		b.set(rtStatus, status, stInherit)
+		b.set(rtStatus, status, style.Inherit)
 	}
 	if !r.Enabled {
-		b.row = stDisabled
+		b.row = style.Disabled
 	}
 }
 
@@ -185,9 +186,9 @@ func routineDetail(env loadEnv, ref rowRef) (doc, error) {
 func inspectorDoc(r *store.BackupRoutine, in inspection, now time.Time, loc *time.Location) doc {
 	d := doc{title: "Retention inspector · job " + clean(r.JobID) + " on " + clean(r.Endpoint)}
 	d.heading("Job")
-	state, st := "enabled", stOK
+	state, st := "enabled", style.OK
 	if !r.Enabled {
-		state, st = "disabled (the schedule below is what it would follow)", stDisabled
+		state, st = "disabled (the schedule below is what it would follow)", style.Disabled
 	}
 	d.kvs("state", state, st)
 	d.kv("storage", r.Storage)
@@ -200,19 +201,19 @@ func inspectorDoc(r *store.BackupRoutine, in inspection, now time.Time, loc *tim
 		d.kv("comment", r.Comment)
 	}
 	if r.Status == store.StatusStale {
-		d.kvs("status", "stale: no longer defined in Proxmox", stStale)
+		d.kvs("status", "stale: no longer defined in Proxmox", style.Stale)
 	}
 
 	d.heading("Next runs (" + loc.String() + ")")
 	switch {
 	case in.schedErr != "":
-		d.add(span{"  ✖ " + clean(in.schedErr), stError})
+		d.add(span{"  ✖ " + clean(in.schedErr), style.Error})
 	case len(in.next) == 0:
-		d.text("  "+clean(r.Schedule)+": no run in the foreseeable future", stDim)
+		d.text("  "+clean(r.Schedule)+": no run in the foreseeable future", style.Dim)
 	default:
-		d.text("  schedule "+clean(r.Schedule), stDim)
+		d.text("  schedule "+clean(r.Schedule), style.Dim)
 		for _, t := range in.next {
-			d.text("  "+t.In(loc).Format("Mon 2006-01-02 15:04 MST")+"  ("+relative(t, now)+")", stPlain)
+			d.text("  "+t.In(loc).Format("Mon 2006-01-02 15:04 MST")+"  ("+relative(t, now)+")", style.Plain)
 		}
 	}
 
@@ -231,7 +232,7 @@ func inspectorDoc(r *store.BackupRoutine, in inspection, now time.Time, loc *tim
 	if in.storageFound {
 		d.kv("storage policy", orDash(in.storagePolicy))
 	} else {
-		d.kvs("storage", "storage "+r.Storage+" is not in the cache", stWarn)
+		d.kvs("storage", "storage "+r.Storage+" is not in the cache", style.Warn)
 	}
 
 	keep, remove, prot := 0, 0, 0
@@ -250,19 +251,19 @@ func inspectorDoc(r *store.BackupRoutine, in inspection, now time.Time, loc *tim
 	d.heading(fmt.Sprintf("Covered guests (%d) · backups on %s: %d keep, %d remove, %d protected",
 		len(in.guests), r.Storage, keep, remove, prot))
 	if len(in.guests) == 0 {
-		d.text("  no guest matches the selection", stWarn)
+		d.text("  no guest matches the selection", style.Warn)
 	}
 	for _, g := range in.guests {
-		st := stBold
+		st := style.Bold
 		if g.missing {
-			st = stWarn
+			st = style.Warn
 		}
-		d.add(span{"  " + g.label, st}, span{fmt.Sprintf("  %d backups", len(g.backups)), stDim})
+		d.add(span{"  " + g.label, st}, span{fmt.Sprintf("  %d backups", len(g.backups)), style.Dim})
 		for _, b := range g.backups {
 			mark, ms := markCell(b.mark)
-			d.add(span{"    ", stPlain}, span{fitCell(mark, 11, false), ms},
-				span{stamp(b.ctime, loc) + "  " + fitCell(bytesIEC(b.size), 9, true) + "  ", stPlain},
-				span{fitCell(clean(b.reason), 34, false), ms}, span{"  " + clean(b.volid), stDim})
+			d.add(span{"    ", style.Plain}, span{fitCell(mark, 11, false), ms},
+				span{stamp(b.ctime, loc) + "  " + fitCell(bytesIEC(b.size), 9, true) + "  ", style.Plain},
+				span{fitCell(clean(b.reason), 34, false), ms}, span{"  " + clean(b.volid), style.Dim})
 		}
 	}
 
@@ -272,22 +273,22 @@ func inspectorDoc(r *store.BackupRoutine, in inspection, now time.Time, loc *tim
 	}
 	d.heading(fmt.Sprintf("Guests no job covers (%d, %s)", len(in.uncovered), from))
 	if len(in.uncovered) == 0 {
-		d.text("  none", stOK)
+		d.text("  none", style.OK)
 	}
 	for _, g := range in.uncovered {
-		d.text("  "+g, stWarn)
+		d.text("  "+g, style.Warn)
 	}
 	return d
 }
 
-func markCell(m prune.Mark) (string, styleID) {
+func markCell(m prune.Mark) (string, style.ID) {
 	switch m {
 	case prune.Keep:
-		return "✔ keep", stKeep
+		return "✔ keep", style.Keep
 	case prune.Remove:
-		return "✖ remove", stRemove
+		return "✖ remove", style.Remove
 	case prune.Protected:
-		return "◆ protected", stProtected
+		return "◆ protected", style.Protected
 	}
-	return strings.ToLower(string(m)), stDim
+	return strings.ToLower(string(m)), style.Dim
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/proxbox-tui/proxbox-tui/store"
+	"github.com/proxbox-tui/proxbox-tui/tui/style"
 )
 
 const (
@@ -43,26 +44,26 @@ func snapshotsTab() *tabSpec {
 
 func snapshotRow(sn *store.Snapshot, guest string, stale bool, loc locFunc, r *rowBuf) {
 	r.endpoint, r.key = sn.Endpoint, sn.RecordKey()
-	r.set(snEndpoint, clean(sn.Endpoint), stInherit)
+	r.set(snEndpoint, clean(sn.Endpoint), style.Inherit)
 	if guest == "" {
 		guest = itoa(sn.VMID)
 	}
-	r.set(snGuest, guest, stBold)
-	r.set(snName, clean(sn.Name), stInherit)
+	r.set(snGuest, guest, style.Bold)
+	r.set(snName, clean(sn.Name), style.Inherit)
 	if sn.Snaptime != nil {
-		r.num(snCreated, stamp(*sn.Snaptime, loc(sn.Endpoint)), sn.Snaptime.Unix(), stInherit)
+		r.num(snCreated, stamp(*sn.Snaptime, loc(sn.Endpoint)), sn.Snaptime.Unix(), style.Inherit)
 	} else {
-		r.set(snCreated, "—", stDim)
+		r.set(snCreated, "—", style.Dim)
 	}
-	r.set(snParent, orDash(clean(sn.Parent)), stInherit)
-	r.set(snDescription, firstLine(sn.Description), stInherit)
+	r.set(snParent, orDash(clean(sn.Parent)), style.Inherit)
+	r.set(snDescription, firstLine(sn.Description), style.Inherit)
 	if sn.VMState {
-		r.set(snRAM, "yes", stInherit)
+		r.set(snRAM, "yes", style.Inherit)
 	} else {
-		r.set(snRAM, "no", stDim)
+		r.set(snRAM, "no", style.Dim)
 	}
 	if stale {
-		r.row = stStale
+		r.row = style.Stale
 	}
 }
 
@@ -105,7 +106,7 @@ func snapshotDetail(env loadEnv, ref rowRef) (doc, error) {
 	d.kv("RAM state", yesNo(sn.VMState))
 	if strings.TrimSpace(sn.Description) != "" {
 		d.heading("Description")
-		d.para(sn.Description, stPlain)
+		d.para(sn.Description, style.Plain)
 	}
 
 	var all []store.Snapshot
@@ -168,11 +169,11 @@ func snapshotTree(snaps []store.Snapshot, current string, loc *time.Location) []
 			if c.Snaptime != nil {
 				when = "  " + stamp(*c.Snaptime, loc)
 			}
-			st := stPlain
+			st := style.Plain
 			if c.Name == current {
-				st = stBold
+				st = style.Bold
 			}
-			out = append(out, []span{{"  " + prefix + branch, stDim}, {clean(c.Name), st}, {when + "  " + firstLine(c.Description), stDim}})
+			out = append(out, []span{{"  " + prefix + branch, style.Dim}, {clean(c.Name), st}, {when + "  " + firstLine(c.Description), style.Dim}})
 			walk(c.Name, prefix+next)
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/proxbox-tui/proxbox-tui/store"
+	"github.com/proxbox-tui/proxbox-tui/tui/style"
 )
 
 const (
@@ -62,49 +63,49 @@ func storageUsage(s *store.Storage) (used, total int64) {
 }
 
 // usageBar draws "███████░░░  70%" ten cells wide.
-func usageBar(used, total int64) (string, int64, styleID) {
+func usageBar(used, total int64) (string, int64, style.ID) {
 	if total <= 0 {
-		return "—", -1, stDim
+		return "—", -1, style.Dim
 	}
 	pct := float64(used) / float64(total) * 100
 	filled := min(max(int(pct/10+0.5), 0), 10)
-	st := stOK
+	st := style.OK
 	switch {
 	case pct >= 90:
-		st = stError
+		st = style.Error
 	case pct >= 75:
-		st = stWarn
+		st = style.Warn
 	}
 	return strings.Repeat("█", filled) + strings.Repeat("░", 10-filled) + fmt.Sprintf(" %3.0f%%", pct), int64(pct * 10), st
 }
 
 func storageRow(s *store.Storage, stale bool, r *rowBuf) {
 	r.endpoint, r.key = s.Endpoint, s.Name
-	r.set(stoEndpoint, clean(s.Endpoint), stInherit)
-	r.set(stoName, clean(s.Name), stBold)
-	r.set(stoType, clean(s.StorageType), stInherit)
-	r.set(stoContent, clean(s.Content), stInherit)
-	r.set(stoShared, yesNo(s.Shared), stInherit)
+	r.set(stoEndpoint, clean(s.Endpoint), style.Inherit)
+	r.set(stoName, clean(s.Name), style.Bold)
+	r.set(stoType, clean(s.StorageType), style.Inherit)
+	r.set(stoContent, clean(s.Content), style.Inherit)
+	r.set(stoShared, yesNo(s.Shared), style.Inherit)
 	nodes := s.Nodes
 	if nodes == "" {
 		nodes = "all"
 	}
-	r.set(stoNodes, clean(nodes), stInherit)
+	r.set(stoNodes, clean(nodes), style.Inherit)
 	bar, v, st := usageBar(storageUsage(s))
 	r.num(stoUsage, bar, v, st)
 	if s.Enabled {
-		r.set(stoEnabled, "yes", stInherit)
+		r.set(stoEnabled, "yes", style.Inherit)
 	} else {
-		r.set(stoEnabled, "no", stDisabled)
-		r.row = stDisabled
+		r.set(stoEnabled, "no", style.Disabled)
+		r.row = style.Disabled
 	}
 	prune := s.PruneBackups
 	if prune == "" {
 		prune = "—"
 	}
-	r.set(stoPrune, clean(prune), stInherit)
+	r.set(stoPrune, clean(prune), style.Inherit)
 	if stale {
-		r.row = stStale
+		r.row = style.Stale
 	}
 }
 
@@ -144,12 +145,12 @@ func storageDetail(env loadEnv, ref rowRef) (doc, error) {
 
 	d.heading("Usage per node")
 	var rows [][]string
-	var sts []styleID
+	var sts []style.ID
 	for _, u := range s.Usage {
 		bar, _, st := usageBar(u.Used, u.Total)
 		state := "active"
 		if !u.Active {
-			state, st = "inactive", stDim
+			state, st = "inactive", style.Dim
 		}
 		rows = append(rows, []string{u.Node, state, bytesIEC(u.Used), bytesIEC(u.Total), bar})
 		sts = append(sts, st)
@@ -178,7 +179,7 @@ func storageDetail(env loadEnv, ref rowRef) (doc, error) {
 		d.heading("Raw config")
 		var buf bytes.Buffer
 		if json.Indent(&buf, s.RawConfig, "  ", "  ") == nil {
-			d.para("  "+buf.String(), stPlain)
+			d.para("  "+buf.String(), style.Plain)
 		}
 	}
 	return d, nil

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/proxbox-tui/proxbox-tui/store"
+	"github.com/proxbox-tui/proxbox-tui/tui/style"
 )
 
 const (
@@ -43,48 +44,48 @@ func tasksTab() *tabSpec {
 
 // taskStatusCell shows a task's outcome; the exit status text is kept so
 // "status:error" and the message itself both filter.
-func taskStatusCell(t *store.Task) (string, styleID) {
+func taskStatusCell(t *store.Task) (string, style.ID) {
 	switch t.State {
 	case store.TaskOK:
-		return "✔ OK", stOK
+		return "✔ OK", style.OK
 	case store.TaskWarning:
-		return "⚠ " + clean(t.Status), stWarn
+		return "⚠ " + clean(t.Status), style.Warn
 	case store.TaskRunning:
-		return "⟳ running", stRunning
+		return "⟳ running", style.Running
 	case store.TaskError:
-		return "✖ error: " + clean(t.ExitStatus), stError
+		return "✖ error: " + clean(t.ExitStatus), style.Error
 	}
-	return "? " + clean(t.Status), stDim
+	return "? " + clean(t.Status), style.Dim
 }
 
 func taskRow(t *store.Task, guest string, stale bool, loc *time.Location, r *rowBuf) {
 	r.endpoint, r.key = t.Endpoint, t.UPID
-	r.set(tkEndpoint, clean(t.Endpoint), stInherit)
-	r.set(tkNode, clean(t.Node), stInherit)
-	r.set(tkType, clean(t.TaskType), stInherit)
+	r.set(tkEndpoint, clean(t.Endpoint), style.Inherit)
+	r.set(tkNode, clean(t.Node), style.Inherit)
+	r.set(tkType, clean(t.TaskType), style.Inherit)
 	switch {
 	case t.VMID > 0 && guest != "":
-		r.set(tkGuest, guest, stInherit)
+		r.set(tkGuest, guest, style.Inherit)
 	case t.VMID > 0:
-		r.set(tkGuest, itoa(t.VMID), stInherit)
+		r.set(tkGuest, itoa(t.VMID), style.Inherit)
 	default:
-		r.set(tkGuest, clean(t.TaskID), stDim)
+		r.set(tkGuest, clean(t.TaskID), style.Dim)
 	}
 	user := t.Username
 	if t.TokenID != "" {
 		user += "!" + t.TokenID
 	}
-	r.set(tkUser, clean(user), stInherit)
-	r.num(tkStart, stamp(t.StartTime, loc), t.StartTime.Unix(), stInherit)
+	r.set(tkUser, clean(user), style.Inherit)
+	r.num(tkStart, stamp(t.StartTime, loc), t.StartTime.Unix(), style.Inherit)
 	d := t.Duration.Std()
-	r.num(tkDuration, elapsed(d), int64(d), stInherit)
+	r.num(tkDuration, elapsed(d), int64(d), style.Inherit)
 	text, st := taskStatusCell(t)
 	r.set(tkStatus, text, st)
 	switch {
 	case t.State == store.TaskError:
-		r.row = stError
+		r.row = style.Error
 	case stale:
-		r.row = stStale
+		r.row = style.Stale
 	}
 }
 
@@ -149,17 +150,17 @@ func taskDetail(env loadEnv, ref rowRef) (doc, error) {
 func taskLogLines(lines []string) []docLine {
 	out := make([]docLine, 0, len(lines))
 	for _, l := range lines {
-		st := stPlain
+		st := style.Plain
 		switch {
 		case containsFold(l, "error"):
-			st = stError
+			st = style.Error
 		case containsFold(l, "warn"):
-			st = stWarn
+			st = style.Warn
 		}
 		out = append(out, docLine{spans: []span{{"  " + clean(l), st}}, wrap: true})
 	}
 	if len(out) == 0 {
-		out = append(out, docLine{spans: []span{{"  (empty log)", stDim}}})
+		out = append(out, docLine{spans: []span{{"  (empty log)", style.Dim}}})
 	}
 	return out
 }

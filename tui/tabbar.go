@@ -47,9 +47,9 @@ func (m *Model) tabBarView() string {
 		}
 		if l.id == m.active {
 			// Brackets mark the open tab where colours are off.
-			b.WriteString(st.tabActive.Render("[" + l.text[1:len(l.text)-1] + "]"))
+			b.WriteString(st.TabActive.Render("[" + l.text[1:len(l.text)-1] + "]"))
 		} else {
-			b.WriteString(st.tabInactive.Render(l.text))
+			b.WriteString(st.TabInactive.Render(l.text))
 		}
 		used = l.x1
 	}

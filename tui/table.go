@@ -7,6 +7,8 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/proxbox-tui/proxbox-tui/tui/style"
 )
 
 // table is our virtualised table: it keeps the whole dataset but renders
@@ -391,7 +393,7 @@ func (t *table) View() string {
 			if t.ds.n > 0 {
 				msg = " no rows match the filter"
 			}
-			lines = append(lines, t.c.st.render(stDim, fitCell(msg, t.w, false)))
+			lines = append(lines, t.c.st.Render(style.Dim, fitCell(msg, t.w, false)))
 		}
 	}
 	for len(lines) < t.h {
@@ -404,7 +406,7 @@ func (t *table) header(first int, widths []int) string {
 	st := t.c.st
 	var b strings.Builder
 	if first > 0 {
-		b.WriteString(st.render(stDim, "‹"))
+		b.WriteString(st.Render(style.Dim, "‹"))
 	} else {
 		b.WriteByte(' ')
 	}
@@ -425,9 +427,9 @@ func (t *table) header(first int, widths []int) string {
 		}
 		text := fitCell(title, w, t.ds.cols[c].right)
 		if c == t.focus {
-			b.WriteString(st.headerFocused.Render(text))
+			b.WriteString(st.HeaderFocused.Render(text))
 		} else {
-			b.WriteString(st.header.Render(text))
+			b.WriteString(st.Header.Render(text))
 		}
 		used += w
 	}
@@ -439,14 +441,14 @@ func (t *table) header(first int, widths []int) string {
 
 func (t *table) row(i int, selected bool, first int, widths []int) string {
 	st := t.c.st
-	seqs := &st.seq
+	seqs := &st.Seq
 	if selected {
-		seqs = &st.selSeq
+		seqs = &st.SelSeq
 	}
 	var b strings.Builder
 	b.Grow(t.w + 64)
 	if selected {
-		b.WriteString(seqs[stAccent].wrap(st.selectedGutter))
+		b.WriteString(seqs[style.Accent].Wrap(st.SelectedGutter))
 	} else {
 		b.WriteByte(' ')
 	}
@@ -455,21 +457,21 @@ func (t *table) row(i int, selected bool, first int, widths []int) string {
 	for j, w := range widths {
 		c := first + j
 		if j > 0 {
-			b.WriteString(seqs[stPlain].wrap(" "))
+			b.WriteString(seqs[style.Plain].Wrap(" "))
 			used++
 		}
 		id := t.ds.styles[c][i]
-		if id == stInherit {
+		if id == style.Inherit {
 			id = rowSt
 		}
-		if id == stInherit {
-			id = stPlain
+		if id == style.Inherit {
+			id = style.Plain
 		}
-		b.WriteString(seqs[id].wrap(fitCell(t.cellText(c, i), w, t.ds.cols[c].right)))
+		b.WriteString(seqs[id].Wrap(fitCell(t.cellText(c, i), w, t.ds.cols[c].right)))
 		used += w
 	}
 	if used < t.w {
-		b.WriteString(seqs[stPlain].wrap(strings.Repeat(" ", t.w-used)))
+		b.WriteString(seqs[style.Plain].Wrap(strings.Repeat(" ", t.w-used)))
 	}
 	return b.String()
 }

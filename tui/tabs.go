@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/proxbox-tui/proxbox-tui/store"
+	"github.com/proxbox-tui/proxbox-tui/tui/style"
 )
 
 // tabID names the seven tabs in their display order.
@@ -85,9 +86,9 @@ func (gi guestIndex) label(ep string, vmid int) string {
 }
 
 // rowStyleFor picks the row style from the states the design colours.
-func staleStyle(stale bool) styleID {
+func staleStyle(stale bool) style.ID {
 	if stale {
-		return stStale
+		return style.Stale
 	}
-	return stInherit
+	return style.Inherit
 }

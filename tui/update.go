@@ -3,6 +3,8 @@ package tui
 import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/proxbox-tui/proxbox-tui/tui/style"
 )
 
 // handleKey routes a key by focus: a write dialog over everything, then
@@ -24,7 +26,7 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 	// While typing a filter every key is text, write keys included.
 	if m.focus != focusFilter {
 		if b, ok := k.forbidden(msg, m.active); ok {
-			m.setFlash(b.Help().Desc+": not available to a viewer session (read-only)", stWarn)
+			m.setFlash(b.Help().Desc+": not available to a viewer session (read-only)", style.Warn)
 			return m.reportRefused(b.Action)
 		}
 	}
