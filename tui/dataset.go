@@ -223,17 +223,6 @@ func measure(s string) (width int, plain bool) {
 	return width, plain
 }
 
-// textWidth is the display width of a cleaned cell; ASCII is the common
-// case and costs no decoding.
-func textWidth(s string) int {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= utf8.RuneSelf {
-			return ansi.StringWidth(s)
-		}
-	}
-	return len(s)
-}
-
 // parallel runs fn(0..n-1) over GOMAXPROCS goroutines and waits.
 func parallel(n int, fn func(i int)) {
 	workers := min(runtime.GOMAXPROCS(0), n)

@@ -7,6 +7,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/proxbox-tui/proxbox-tui/tui/layout"
 	"github.com/proxbox-tui/proxbox-tui/tui/style"
 )
 
@@ -98,13 +99,13 @@ func (d *detail) View() string {
 		title += "  (" + itoa(d.offset+1) + "–" + itoa(last) + " of " + itoa(n) + ")"
 	}
 	out := make([]string, 0, d.h)
-	out = append(out, st.Title.Render(fitCell(title, d.w, false)))
+	out = append(out, st.Title.Render(layout.Fit(title, d.w, false)))
 	body := d.lines
 	switch {
 	case d.err != nil:
 		body = (&doc{lines: []docLine{{spans: []span{{clean("error: " + d.err.Error()), style.Error}}, wrap: true}}}).layout(st, d.w)
 	case d.loading && len(body) == 0:
-		body = []string{st.Render(style.Dim, fitCell(" loading…", d.w, false))}
+		body = []string{st.Render(style.Dim, layout.Fit(" loading…", d.w, false))}
 	}
 	for i := d.offset; i < len(body) && len(out) < d.h; i++ {
 		out = append(out, body[i])

@@ -5,6 +5,7 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/proxbox-tui/proxbox-tui/tui/layout"
 	"github.com/proxbox-tui/proxbox-tui/tui/style"
 )
 
@@ -49,19 +50,19 @@ func (d *doc) para(s string, st style.ID) {
 func (d *doc) kv(k, v string) { d.kvs(k, v, style.Plain) }
 
 func (d *doc) kvs(k, v string, st style.ID) {
-	d.add(span{fitCell(clean(k), 16, false) + " ", style.Dim}, span{clean(v), st})
+	d.add(span{layout.Fit(clean(k), 16, false) + " ", style.Dim}, span{clean(v), st})
 }
 
 // table adds aligned columns; each row's style applies to all its cells.
 func (d *doc) table(header []string, rows [][]string, st []style.ID) {
 	widths := make([]int, len(header))
 	for i, h := range header {
-		widths[i] = textWidth(h)
+		widths[i] = layout.Width(h)
 	}
 	for _, r := range rows {
 		for i := range widths {
 			if i < len(r) {
-				widths[i] = min(max(widths[i], textWidth(clean(r[i]))), 60)
+				widths[i] = min(max(widths[i], layout.Width(clean(r[i]))), 60)
 			}
 		}
 	}
@@ -79,7 +80,7 @@ func (d *doc) table(header []string, rows [][]string, st []style.ID) {
 			if i == len(widths)-1 {
 				b.WriteString(ansi.Truncate(v, w, "…"))
 			} else {
-				b.WriteString(fitCell(v, w, false))
+				b.WriteString(layout.Fit(v, w, false))
 			}
 		}
 		return b.String()
@@ -106,7 +107,7 @@ func (d *doc) layout(s *style.Styles, w int) []string {
 			text := l.spans[0].text
 			wrapped := ansi.Hardwrap(ansi.Wordwrap(text, w, ""), w, true)
 			for _, part := range strings.Split(wrapped, "\n") {
-				out = append(out, s.Render(l.spans[0].st, fitCell(part, w, false)))
+				out = append(out, s.Render(l.spans[0].st, layout.Fit(part, w, false)))
 			}
 			continue
 		}
@@ -116,9 +117,9 @@ func (d *doc) layout(s *style.Styles, w int) []string {
 			if used >= w {
 				break
 			}
-			text := fitCell(sp.text, min(textWidth(sp.text), w-used), false)
+			text := layout.Fit(sp.text, min(layout.Width(sp.text), w-used), false)
 			b.WriteString(s.Render(sp.st, text))
-			used += textWidth(text)
+			used += layout.Width(text)
 		}
 		if used < w {
 			b.WriteString(strings.Repeat(" ", w-used))

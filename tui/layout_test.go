@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/proxbox-tui/proxbox-tui/store"
+	"github.com/proxbox-tui/proxbox-tui/tui/layout"
 )
 
 // layoutSizes runs from 20x5 to 400x120, with the edges of the minimum.
@@ -53,7 +54,7 @@ func TestLayoutMatrix(t *testing.T) {
 				continue
 			}
 			t.Run(fmt.Sprintf("%s/%dx%d", sc.name, w, h), func(t *testing.T) { checkFrame(t, view, w, h) })
-			if w < minWidth || h < minHeight {
+			if w < layout.MinWidth || h < layout.MinHeight {
 				if !strings.Contains(view, "too small") && w >= 20 {
 					t.Fatalf("%s at %dx%d: no notice", sc.name, w, h)
 				}

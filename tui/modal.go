@@ -7,6 +7,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/proxbox-tui/proxbox-tui/tui/layout"
 	"github.com/proxbox-tui/proxbox-tui/tui/style"
 )
 
@@ -95,11 +96,11 @@ func (d *modal) scroll(delta int) {
 // innerWidth is the text width inside the border and padding: what the
 // content needs, within the terminal and maxModalWidth.
 func (d *modal) innerWidth() int {
-	need := textWidth(clean(d.title)) + len("  (10–20 of 30)")
+	need := layout.Width(clean(d.title)) + len("  (10–20 of 30)")
 	width := func(spans []span) int {
 		n := 0
 		for _, sp := range spans {
-			n += textWidth(sp.text)
+			n += layout.Width(sp.text)
 		}
 		return n
 	}
@@ -107,9 +108,9 @@ func (d *modal) innerWidth() int {
 		need = max(need, width(l.spans))
 	}
 	for _, c := range d.menu {
-		need = max(need, textWidth(clean(c))+2)
+		need = max(need, layout.Width(clean(c))+2)
 	}
-	need = max(need, width(d.prompt), textWidth(d.hintText()))
+	need = max(need, width(d.prompt), layout.Width(d.hintText()))
 	if d.bar != nil {
 		need = max(need, 60)
 	}
@@ -143,9 +144,9 @@ func (d *modal) content() []string {
 	out := (&doc{lines: d.lines}).layout(st, iw)
 	for i, choice := range d.menu {
 		if i == d.cursor {
-			out = append(out, st.SelSeq[style.Bold].Wrap(fitCell(st.SelectedGutter+" "+clean(choice), iw, false)))
+			out = append(out, st.SelSeq[style.Bold].Wrap(layout.Fit(st.SelectedGutter+" "+clean(choice), iw, false)))
 		} else {
-			out = append(out, fitCell("  "+clean(choice), iw, false))
+			out = append(out, layout.Fit("  "+clean(choice), iw, false))
 		}
 	}
 	if d.bar != nil {
@@ -171,17 +172,17 @@ func (d *modal) Over(bg string) string {
 	if len(content) > rows && rows > 0 {
 		title += "  (" + itoa(off+1) + "–" + itoa(min(off+rows, len(content))) + " of " + itoa(len(content)) + ")"
 	}
-	inner := []string{st.Title.Render(fitCell(title, iw, false))}
+	inner := []string{st.Title.Render(layout.Fit(title, iw, false))}
 	for i := off; i < len(content) && i < off+rows; i++ {
 		inner = append(inner, content[i])
 	}
 	if len(d.prompt) > 0 {
 		inner = append(inner, (&doc{lines: []docLine{{spans: d.prompt}}}).layout(st, iw)...)
 	}
-	inner = append(inner, st.Render(style.Dim, fitCell(d.hintText(), iw, false)))
+	inner = append(inner, st.Render(style.Dim, layout.Fit(d.hintText(), iw, false)))
 
 	box := strings.Split(st.Dialog.Render(strings.Join(inner, "\n")), "\n")
-	bw := textWidthStyled(box[0])
+	bw := layout.WidthStyled(box[0])
 	x0, y0 := max((d.w-bw)/2, 0), max((d.h-len(box))/2, 0)
 	lines := strings.Split(bg, "\n")
 	for len(lines) < d.h {
@@ -200,7 +201,7 @@ func (d *modal) Over(bg string) string {
 		lines[y] = left + b + ansi.TruncateLeft(lines[y], x0+bw, "")
 	}
 	for i := range lines {
-		lines[i] = fitStyled(lines[i], d.w)
+		lines[i] = layout.FitStyled(lines[i], d.w)
 	}
 	return strings.Join(lines, "\n")
 }
@@ -217,7 +218,7 @@ func progressBar(st *style.Styles, p PushProgress, w int) string {
 		filled = min(barW*min(p.Done, p.Total)/p.Total, barW)
 	}
 	bar := "[" + st.Render(style.Running, strings.Repeat("█", filled)) + st.Render(style.Dim, strings.Repeat("░", barW-filled)) + "] " + count
-	return fitStyled(bar, w)
+	return layout.FitStyled(bar, w)
 }
 
 // relabel is a registry binding with the short text a dialog shows for it.

@@ -9,6 +9,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 
 	"github.com/proxbox-tui/proxbox-tui/store"
+	"github.com/proxbox-tui/proxbox-tui/tui/layout"
 	"github.com/proxbox-tui/proxbox-tui/tui/style"
 )
 
@@ -220,8 +221,8 @@ func (m *Model) bodyHeight() int { return max(m.h-3, 0) }
 func (m *Model) activeTable() *table { return m.tabs[m.active].table }
 
 func (m *Model) View() string {
-	if m.w < minWidth || m.h < minHeight {
-		return tooSmall(m.w, m.h)
+	if m.w < layout.MinWidth || m.h < layout.MinHeight {
+		return layout.TooSmall(m.w, m.h)
 	}
 	var body string
 	switch {
@@ -277,11 +278,11 @@ func (m *Model) infoView() string {
 		hints = append(hints, st.FooterKey.Render(h.Key)+" "+st.FooterDesc.Render(h.Desc))
 	}
 	right := strings.Join(hints, "  ") + " "
-	lw, rw := textWidthStyled(left), textWidthStyled(right)
+	lw, rw := layout.WidthStyled(left), layout.WidthStyled(right)
 	if lw+rw+2 <= m.w {
 		return left + strings.Repeat(" ", m.w-lw-rw) + right
 	}
-	return fitStyled(left, m.w)
+	return layout.FitStyled(left, m.w)
 }
 
 func (m *Model) countText() string {

@@ -9,6 +9,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/proxbox-tui/proxbox-tui/tui/layout"
 	"github.com/proxbox-tui/proxbox-tui/tui/style"
 )
 
@@ -348,8 +349,8 @@ func planLines(p *PushPlan) []docLine {
 	if p.Plugin {
 		plugin, pst = "yes: its models are pushed too", style.OK
 	}
-	add(span{fitCell("NetBox", 9, false), style.Dim}, span{orDash(clean(p.NetBoxVersion)), style.Plain})
-	add(span{fitCell("plugin", 9, false), style.Dim}, span{"netbox-proxbox " + plugin, pst})
+	add(span{layout.Fit("NetBox", 9, false), style.Dim}, span{orDash(clean(p.NetBoxVersion)), style.Plain})
+	add(span{layout.Fit("plugin", 9, false), style.Dim}, span{"netbox-proxbox " + plugin, pst})
 	add()
 	rows := make([][]string, 0, len(p.Kinds)+1)
 	sts := make([]style.ID, 0, len(p.Kinds)+1)
@@ -386,8 +387,8 @@ func progressLines(p PushProgress) []docLine {
 		stage = "starting…"
 	}
 	return []docLine{
-		{spans: []span{{fitCell("stage", 7, false), style.Dim}, {clean(stage), style.Running}}},
-		{spans: []span{{fitCell("done", 7, false), style.Dim}, {itoa(p.Done) + " of " + itoa(p.Total), style.Plain}}},
+		{spans: []span{{layout.Fit("stage", 7, false), style.Dim}, {clean(stage), style.Running}}},
+		{spans: []span{{layout.Fit("done", 7, false), style.Dim}, {itoa(p.Done) + " of " + itoa(p.Total), style.Plain}}},
 		{},
 	}
 }
@@ -430,11 +431,11 @@ func summaryLines(res *PushResult, err error) []docLine {
 func countTable(header []string, rows [][]string, sts []style.ID) []docLine {
 	widths := make([]int, len(header))
 	for i, h := range header {
-		widths[i] = textWidth(h)
+		widths[i] = layout.Width(h)
 	}
 	for _, r := range rows {
 		for i, c := range r {
-			widths[i] = max(widths[i], min(textWidth(clean(c)), 40))
+			widths[i] = max(widths[i], min(layout.Width(clean(c)), 40))
 		}
 	}
 	line := func(cells []string) string {
@@ -443,7 +444,7 @@ func countTable(header []string, rows [][]string, sts []style.ID) []docLine {
 			if i > 0 {
 				b.WriteString("  ")
 			}
-			b.WriteString(fitCell(clean(c), widths[i], i > 0))
+			b.WriteString(layout.Fit(clean(c), widths[i], i > 0))
 		}
 		return b.String()
 	}

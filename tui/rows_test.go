@@ -1,7 +1,6 @@
 package tui
 
 import (
-	"strings"
 	"testing"
 	"time"
 
@@ -182,11 +181,5 @@ func TestFormatting(t *testing.T) {
 	}
 	if got := stamp(time.Date(2026, 1, 2, 3, 4, 0, 0, time.UTC), time.UTC); got != "2026-01-02 03:04" {
 		t.Errorf("stamp: %q", got)
-	}
-	if got := fitCell("abcdef", 4, false); got != "abc…" {
-		t.Errorf("fit: %q", got)
-	}
-	if got := fitCell("日本語テキスト", 5, false); !strings.HasSuffix(got, "…") || textWidth(got) != 5 {
-		t.Errorf("fit wide: %q (%d)", got, textWidth(got))
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/proxbox-tui/proxbox-tui/store"
+	"github.com/proxbox-tui/proxbox-tui/tui/layout"
 	"github.com/proxbox-tui/proxbox-tui/tui/style"
 )
 
@@ -93,10 +94,10 @@ func (m *Model) statusView() string {
 	answers := m.flash.text != "" || m.pushStatus() != "" || len(m.pending) > 0
 	if len(fresh) > 0 && answers {
 		head, tail := strings.Join(fresh, "  "), strings.Join(parts, "  ")
-		if hw, tw := textWidthStyled(head), textWidthStyled(tail); 1+hw+2+tw > m.w {
+		if hw, tw := layout.WidthStyled(head), layout.WidthStyled(tail); 1+hw+2+tw > m.w {
 			// Freshness keeps at least a third of the line.
-			fresh = []string{fitStyled(head, max(m.w-tw-3, min(hw, m.w/3)))}
+			fresh = []string{layout.FitStyled(head, max(m.w-tw-3, min(hw, m.w/3)))}
 		}
 	}
-	return fitStyled(" "+strings.Join(append(fresh, parts...), "  "), m.w)
+	return layout.FitStyled(" "+strings.Join(append(fresh, parts...), "  "), m.w)
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/proxbox-tui/proxbox-tui/proxmox/prune"
 	"github.com/proxbox-tui/proxbox-tui/store"
+	"github.com/proxbox-tui/proxbox-tui/tui/layout"
 	"github.com/proxbox-tui/proxbox-tui/tui/style"
 )
 
@@ -261,9 +262,9 @@ func inspectorDoc(r *store.BackupRoutine, in inspection, now time.Time, loc *tim
 		d.add(span{"  " + g.label, st}, span{fmt.Sprintf("  %d backups", len(g.backups)), style.Dim})
 		for _, b := range g.backups {
 			mark, ms := markCell(b.mark)
-			d.add(span{"    ", style.Plain}, span{fitCell(mark, 11, false), ms},
-				span{stamp(b.ctime, loc) + "  " + fitCell(bytesIEC(b.size), 9, true) + "  ", style.Plain},
-				span{fitCell(clean(b.reason), 34, false), ms}, span{"  " + clean(b.volid), style.Dim})
+			d.add(span{"    ", style.Plain}, span{layout.Fit(mark, 11, false), ms},
+				span{stamp(b.ctime, loc) + "  " + layout.Fit(bytesIEC(b.size), 9, true) + "  ", style.Plain},
+				span{layout.Fit(clean(b.reason), 34, false), ms}, span{"  " + clean(b.volid), style.Dim})
 		}
 	}
 

@@ -1,6 +1,10 @@
 package tui
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/proxbox-tui/proxbox-tui/tui/layout"
+)
 
 // tabLabel is one tab's place in the tab bar, for drawing and for clicks.
 type tabLabel struct {
@@ -26,7 +30,7 @@ func tabBarLayout(specs [tabCount]*tabSpec, active tabID, w int) []tabLabel {
 				text = strings.TrimSpace(text)
 			}
 			text = " " + text + " "
-			wd := textWidth(text)
+			wd := layout.Width(text)
 			labels = append(labels, tabLabel{id: s.id, text: text, x0: x, x1: x + wd})
 			x += wd
 		}

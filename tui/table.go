@@ -6,8 +6,8 @@ import (
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/x/ansi"
 
+	"github.com/proxbox-tui/proxbox-tui/tui/layout"
 	"github.com/proxbox-tui/proxbox-tui/tui/style"
 )
 
@@ -288,7 +288,7 @@ func (t *table) focusColumn(c int) {
 // natural is a column's width before spare room is shared out.
 func (t *table) natural(c int) int {
 	col := t.ds.cols[c]
-	title := textWidth(col.title) + 1 // room for the sort arrow
+	title := layout.Width(col.title) + 1 // room for the sort arrow
 	w := max(t.ds.widths[c], title, col.min)
 	if col.max > 0 {
 		w = min(w, max(col.max, title))
@@ -375,7 +375,7 @@ func (t *table) View() string {
 	blank := strings.Repeat(" ", t.w)
 	switch {
 	case t.ds == nil:
-		lines = append(lines, fitCell(" loading from the cache…", t.w, false))
+		lines = append(lines, layout.Fit(" loading from the cache…", t.w, false))
 	case len(t.ds.cols) == 0:
 	default:
 		first, widths := t.layout()
@@ -393,7 +393,7 @@ func (t *table) View() string {
 			if t.ds.n > 0 {
 				msg = " no rows match the filter"
 			}
-			lines = append(lines, t.c.st.Render(style.Dim, fitCell(msg, t.w, false)))
+			lines = append(lines, t.c.st.Render(style.Dim, layout.Fit(msg, t.w, false)))
 		}
 	}
 	for len(lines) < t.h {
@@ -425,7 +425,7 @@ func (t *table) header(first int, widths []int) string {
 				title += "▲"
 			}
 		}
-		text := fitCell(title, w, t.ds.cols[c].right)
+		text := layout.Fit(title, w, t.ds.cols[c].right)
 		if c == t.focus {
 			b.WriteString(st.HeaderFocused.Render(text))
 		} else {
@@ -467,7 +467,7 @@ func (t *table) row(i int, selected bool, first int, widths []int) string {
 		if id == style.Inherit {
 			id = style.Plain
 		}
-		b.WriteString(seqs[id].Wrap(fitCell(t.cellText(c, i), w, t.ds.cols[c].right)))
+		b.WriteString(seqs[id].Wrap(layout.Fit(t.cellText(c, i), w, t.ds.cols[c].right)))
 		used += w
 	}
 	if used < t.w {
@@ -494,24 +494,4 @@ func (t *table) cellText(c, i int) string {
 		return rel + " · " + text
 	}
 	return text + " (" + rel + ")"
-}
-
-// fitCell truncates or pads a plain, cleaned text to exactly w cells.
-func fitCell(s string, w int, right bool) string {
-	if w <= 0 {
-		return ""
-	}
-	sw := textWidth(s)
-	if sw > w {
-		s = ansi.Truncate(s, w, "…")
-		sw = textWidth(s)
-	}
-	if sw == w {
-		return s
-	}
-	pad := strings.Repeat(" ", w-sw)
-	if right {
-		return pad + s
-	}
-	return s + pad
 }

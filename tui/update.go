@@ -4,6 +4,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/proxbox-tui/proxbox-tui/tui/layout"
 	"github.com/proxbox-tui/proxbox-tui/tui/style"
 )
 
@@ -195,7 +196,7 @@ func (m *Model) shortHelp() []key.Binding {
 // handleMouse scrolls with the wheel, opens a clicked tab, selects a
 // clicked row and opens the detail of a clicked selected row.
 func (m *Model) handleMouse(msg tea.MouseMsg) tea.Cmd {
-	if m.w < minWidth || m.h < minHeight {
+	if m.w < layout.MinWidth || m.h < layout.MinHeight {
 		return nil
 	}
 	if d := m.openModal(); d != nil {

@@ -13,6 +13,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/proxbox-tui/proxbox-tui/store"
+	"github.com/proxbox-tui/proxbox-tui/tui/layout"
 )
 
 // fakeWrites records every call. ApplyPush sends its progress list, then
@@ -587,7 +588,7 @@ func TestDialogLayout(t *testing.T) {
 				continue
 			}
 			checkFrame(t, view, wd, h)
-			if wd < minWidth || h < minHeight {
+			if wd < layout.MinWidth || h < layout.MinHeight {
 				continue
 			}
 			for _, corner := range []string{"╭", "╮", "╰", "╯"} {
