@@ -1,12 +1,14 @@
 package tui
 
 import (
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/proxbox-tui/proxbox-tui/tui/format"
 	"github.com/proxbox-tui/proxbox-tui/tui/layout"
 	"github.com/proxbox-tui/proxbox-tui/tui/style"
 )
@@ -93,17 +95,17 @@ func (d *detail) View() string {
 		return ""
 	}
 	st := d.c.st
-	title := " " + clean(d.doc.title)
+	title := " " + format.Clean(d.doc.title)
 	if n := len(d.lines); n > d.bodyHeight() && d.bodyHeight() > 0 {
 		last := min(d.offset+d.bodyHeight(), n)
-		title += "  (" + itoa(d.offset+1) + "–" + itoa(last) + " of " + itoa(n) + ")"
+		title += "  (" + strconv.Itoa(d.offset+1) + "–" + strconv.Itoa(last) + " of " + strconv.Itoa(n) + ")"
 	}
 	out := make([]string, 0, d.h)
 	out = append(out, st.Title.Render(layout.Fit(title, d.w, false)))
 	body := d.lines
 	switch {
 	case d.err != nil:
-		body = (&doc{lines: []docLine{{spans: []span{{clean("error: " + d.err.Error()), style.Error}}, wrap: true}}}).layout(st, d.w)
+		body = (&doc{lines: []docLine{{spans: []span{{format.Clean("error: " + d.err.Error()), style.Error}}, wrap: true}}}).layout(st, d.w)
 	case d.loading && len(body) == 0:
 		body = []string{st.Render(style.Dim, layout.Fit(" loading…", d.w, false))}
 	}

@@ -5,6 +5,7 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/proxbox-tui/proxbox-tui/tui/format"
 	"github.com/proxbox-tui/proxbox-tui/tui/layout"
 	"github.com/proxbox-tui/proxbox-tui/tui/style"
 )
@@ -34,15 +35,15 @@ func (d *doc) heading(s string) {
 	if len(d.lines) > 0 {
 		d.blank()
 	}
-	d.add(span{clean(s), style.Accent})
+	d.add(span{format.Clean(s), style.Accent})
 }
 
-func (d *doc) text(s string, st style.ID) { d.add(span{clean(s), st}) }
+func (d *doc) text(s string, st style.ID) { d.add(span{format.Clean(s), st}) }
 
 // para adds text that may hold several lines; each wraps.
 func (d *doc) para(s string, st style.ID) {
 	for _, l := range strings.Split(strings.TrimRight(s, "\n"), "\n") {
-		d.lines = append(d.lines, docLine{spans: []span{{clean(l), st}}, wrap: true})
+		d.lines = append(d.lines, docLine{spans: []span{{format.Clean(l), st}}, wrap: true})
 	}
 }
 
@@ -50,7 +51,7 @@ func (d *doc) para(s string, st style.ID) {
 func (d *doc) kv(k, v string) { d.kvs(k, v, style.Plain) }
 
 func (d *doc) kvs(k, v string, st style.ID) {
-	d.add(span{layout.Fit(clean(k), 16, false) + " ", style.Dim}, span{clean(v), st})
+	d.add(span{layout.Fit(format.Clean(k), 16, false) + " ", style.Dim}, span{format.Clean(v), st})
 }
 
 // table adds aligned columns; each row's style applies to all its cells.
@@ -62,7 +63,7 @@ func (d *doc) table(header []string, rows [][]string, st []style.ID) {
 	for _, r := range rows {
 		for i := range widths {
 			if i < len(r) {
-				widths[i] = min(max(widths[i], layout.Width(clean(r[i]))), 60)
+				widths[i] = min(max(widths[i], layout.Width(format.Clean(r[i]))), 60)
 			}
 		}
 	}
@@ -75,7 +76,7 @@ func (d *doc) table(header []string, rows [][]string, st []style.ID) {
 			}
 			v := ""
 			if i < len(cells) {
-				v = clean(cells[i])
+				v = format.Clean(cells[i])
 			}
 			if i == len(widths)-1 {
 				b.WriteString(ansi.Truncate(v, w, "…"))

@@ -6,6 +6,8 @@ import (
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/proxbox-tui/proxbox-tui/tui/format"
 )
 
 // filterInput is the one-line editor of the filter prompt. It is small on
@@ -62,5 +64,5 @@ func (f *filterInput) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 
 // View draws the prompt with a block cursor; the root adds the counts.
 func (f *filterInput) View() string {
-	return "/" + clean(string(f.value)) + "█"
+	return "/" + format.Clean(string(f.value)) + "█"
 }

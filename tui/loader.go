@@ -13,6 +13,7 @@ import (
 
 	"github.com/proxbox-tui/proxbox-tui/store"
 	"github.com/proxbox-tui/proxbox-tui/textsafe"
+	"github.com/proxbox-tui/proxbox-tui/tui/format"
 	"github.com/proxbox-tui/proxbox-tui/tui/style"
 )
 
@@ -213,7 +214,7 @@ func (m *Model) openDetail() tea.Cmd {
 	}
 	seq := m.nextSeq()
 	m.closeDetail()
-	m.detail = newDetail(m.c, ts.spec.title+" · "+clean(ref.key), seq)
+	m.detail = newDetail(m.c, ts.spec.title+" · "+format.Clean(ref.key), seq)
 	m.detail.SetSize(m.w, m.bodyHeight())
 	m.focus = focusDetail
 	fn := ts.spec.detail
@@ -253,7 +254,7 @@ func (m *Model) openRaw() tea.Cmd {
 	}
 	seq := m.nextSeq()
 	m.closeDetail()
-	m.detail = newDetail(m.c, "Raw JSON · "+clean(ref.key), seq)
+	m.detail = newDetail(m.c, "Raw JSON · "+format.Clean(ref.key), seq)
 	m.detail.SetSize(m.w, m.bodyHeight())
 	m.focus = focusDetail
 	s, raw := m.c.store, ts.spec.raw

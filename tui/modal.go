@@ -1,12 +1,14 @@
 package tui
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/proxbox-tui/proxbox-tui/tui/format"
 	"github.com/proxbox-tui/proxbox-tui/tui/layout"
 	"github.com/proxbox-tui/proxbox-tui/tui/style"
 )
@@ -96,7 +98,7 @@ func (d *modal) scroll(delta int) {
 // innerWidth is the text width inside the border and padding: what the
 // content needs, within the terminal and maxModalWidth.
 func (d *modal) innerWidth() int {
-	need := layout.Width(clean(d.title)) + len("  (10–20 of 30)")
+	need := layout.Width(format.Clean(d.title)) + len("  (10–20 of 30)")
 	width := func(spans []span) int {
 		n := 0
 		for _, sp := range spans {
@@ -108,7 +110,7 @@ func (d *modal) innerWidth() int {
 		need = max(need, width(l.spans))
 	}
 	for _, c := range d.menu {
-		need = max(need, layout.Width(clean(c))+2)
+		need = max(need, layout.Width(format.Clean(c))+2)
 	}
 	need = max(need, width(d.prompt), layout.Width(d.hintText()))
 	if d.bar != nil {
@@ -144,9 +146,9 @@ func (d *modal) content() []string {
 	out := (&doc{lines: d.lines}).layout(st, iw)
 	for i, choice := range d.menu {
 		if i == d.cursor {
-			out = append(out, st.SelSeq[style.Bold].Wrap(layout.Fit(st.SelectedGutter+" "+clean(choice), iw, false)))
+			out = append(out, st.SelSeq[style.Bold].Wrap(layout.Fit(st.SelectedGutter+" "+format.Clean(choice), iw, false)))
 		} else {
-			out = append(out, layout.Fit("  "+clean(choice), iw, false))
+			out = append(out, layout.Fit("  "+format.Clean(choice), iw, false))
 		}
 	}
 	if d.bar != nil {
@@ -168,9 +170,9 @@ func (d *modal) Over(bg string) string {
 	content := d.content()
 	rows := d.bodyRows()
 	off := d.visibleOffset(len(content), rows)
-	title := clean(d.title)
+	title := format.Clean(d.title)
 	if len(content) > rows && rows > 0 {
-		title += "  (" + itoa(off+1) + "–" + itoa(min(off+rows, len(content))) + " of " + itoa(len(content)) + ")"
+		title += "  (" + strconv.Itoa(off+1) + "–" + strconv.Itoa(min(off+rows, len(content))) + " of " + strconv.Itoa(len(content)) + ")"
 	}
 	inner := []string{st.Title.Render(layout.Fit(title, iw, false))}
 	for i := off; i < len(content) && i < off+rows; i++ {
@@ -208,9 +210,9 @@ func (d *modal) Over(bg string) string {
 
 // progressBar is "[█████░░░░░] 40/120 stage" fitted to w cells.
 func progressBar(st *style.Styles, p PushProgress, w int) string {
-	count := itoa(p.Done) + "/" + itoa(p.Total)
+	count := strconv.Itoa(p.Done) + "/" + strconv.Itoa(p.Total)
 	if p.Total <= 0 {
-		count = itoa(p.Done)
+		count = strconv.Itoa(p.Done)
 	}
 	barW := max(min(w-len(count)-3, 40), 0)
 	filled := 0

@@ -9,6 +9,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 
 	"github.com/proxbox-tui/proxbox-tui/store"
+	"github.com/proxbox-tui/proxbox-tui/tui/format"
 	"github.com/proxbox-tui/proxbox-tui/tui/layout"
 	"github.com/proxbox-tui/proxbox-tui/tui/style"
 )
@@ -160,7 +161,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case taskLogMsg:
 		if m.detail != nil && m.detail.seq == msg.seq {
 			if msg.err != nil {
-				m.detail.setTail([]docLine{{spans: []span{{"  task log unavailable: " + clean(msg.err.Error()), style.Error}}, wrap: true}})
+				m.detail.setTail([]docLine{{spans: []span{{"  task log unavailable: " + format.Clean(msg.err.Error()), style.Error}}, wrap: true}})
 			} else {
 				m.detail.setTail(taskLogLines(msg.lines))
 			}
@@ -253,7 +254,7 @@ func (m *Model) infoView() string {
 	case m.focus == focusFilter:
 		left = " " + m.filter.View() + st.Render(style.Dim, "  "+m.countText())
 	case ts.err != nil:
-		left = st.Render(style.Error, " "+clean(ts.spec.title+": "+ts.err.Error()))
+		left = st.Render(style.Error, " "+format.Clean(ts.spec.title+": "+ts.err.Error()))
 	case t.ds != nil:
 		left = " " + st.Render(style.Bold, ts.spec.title) + " " + m.countText()
 		if t.spec.col >= 0 && t.spec.col < len(t.ds.cols) {
@@ -264,7 +265,7 @@ func (m *Model) infoView() string {
 			left += st.Render(style.Dim, " · sort "+t.ds.cols[t.spec.col].title+dir)
 		}
 		if !t.q.empty() || t.q.raw != "" {
-			left += st.Render(style.Dim, " · filter ") + clean(t.q.raw)
+			left += st.Render(style.Dim, " · filter ") + format.Clean(t.q.raw)
 		}
 		if ts.loading {
 			left += st.Render(style.Running, " · reloading")
@@ -291,7 +292,7 @@ func (m *Model) countText() string {
 		return ""
 	}
 	if len(t.view) == t.ds.n {
-		return formatCount(t.ds.n) + " rows"
+		return format.Count(t.ds.n) + " rows"
 	}
-	return formatCount(len(t.view)) + " of " + formatCount(t.ds.n) + " rows"
+	return format.Count(len(t.view)) + " of " + format.Count(t.ds.n) + " rows"
 }

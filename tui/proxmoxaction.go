@@ -7,6 +7,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/proxbox-tui/proxbox-tui/tui/format"
 	"github.com/proxbox-tui/proxbox-tui/tui/style"
 )
 
@@ -30,17 +31,17 @@ const proxmoxActionTimeout = time.Minute
 
 func (a proxmoxAction) question() string {
 	if a.op == opScheduleReplication {
-		return "Schedule replication " + clean(a.job) + " on " + clean(a.endpoint) + " now? "
+		return "Schedule replication " + format.Clean(a.job) + " on " + format.Clean(a.endpoint) + " now? "
 	}
-	return "Run backup job " + clean(a.job) + " on " + clean(a.endpoint) + " now? "
+	return "Run backup job " + format.Clean(a.job) + " on " + format.Clean(a.endpoint) + " now? "
 }
 
 // doing names the action while it runs, for the status line.
 func (a proxmoxAction) doing() string {
 	if a.op == opScheduleReplication {
-		return "scheduling replication " + clean(a.job) + " on " + clean(a.endpoint)
+		return "scheduling replication " + format.Clean(a.job) + " on " + format.Clean(a.endpoint)
 	}
-	return "running backup job " + clean(a.job) + " on " + clean(a.endpoint)
+	return "running backup job " + format.Clean(a.job) + " on " + format.Clean(a.endpoint)
 }
 
 func (a proxmoxAction) call(ctx context.Context, w Writes) (string, error) {

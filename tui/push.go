@@ -3,12 +3,14 @@ package tui
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/proxbox-tui/proxbox-tui/tui/format"
 	"github.com/proxbox-tui/proxbox-tui/tui/layout"
 	"github.com/proxbox-tui/proxbox-tui/tui/style"
 )
@@ -102,14 +104,14 @@ func pushChoices(spec *tabSpec, t *table, ref rowRef, selected bool) []pushChoic
 	kind := spec.kinds[0]
 	out := []pushChoice{{"Everything: every endpoint, every kind", PushScope{All: true}}}
 	if selected {
-		out = append(out, pushChoice{"Endpoint " + clean(ref.endpoint) + ": every kind", PushScope{Endpoint: ref.endpoint}})
+		out = append(out, pushChoice{"Endpoint " + format.Clean(ref.endpoint) + ": every kind", PushScope{Endpoint: ref.endpoint}})
 	}
 	out = append(out, pushChoice{"This tab's kind, on every endpoint: " + string(kind), PushScope{Kind: kind}})
 	if !selected {
 		return out
 	}
 	keys := []string{ref.key}
-	label := "Selected row: " + string(kind) + " " + clean(ref.key) + " on " + clean(ref.endpoint)
+	label := "Selected row: " + string(kind) + " " + format.Clean(ref.key) + " on " + format.Clean(ref.endpoint)
 	if t.ds != nil && len(t.view) < t.ds.n {
 		keys = keys[:0]
 		for _, i := range t.view {
@@ -117,7 +119,7 @@ func pushChoices(spec *tabSpec, t *table, ref rowRef, selected bool) []pushChoic
 				keys = append(keys, t.ds.keys[i])
 			}
 		}
-		label = fmt.Sprintf("Selected rows: the %s %s the filter shows on %s", formatCount(len(keys)), string(kind), clean(ref.endpoint))
+		label = fmt.Sprintf("Selected rows: the %s %s the filter shows on %s", format.Count(len(keys)), string(kind), format.Clean(ref.endpoint))
 	}
 	return append(out, pushChoice{label, PushScope{Endpoint: ref.endpoint, Kind: kind, Keys: keys}})
 }
@@ -130,7 +132,7 @@ func scopeText(s PushScope) string {
 	case len(s.Keys) == 1:
 		return string(s.Kind) + " " + s.Keys[0] + " on " + s.Endpoint
 	case len(s.Keys) > 1:
-		return formatCount(len(s.Keys)) + " " + string(s.Kind) + " on " + s.Endpoint
+		return format.Count(len(s.Keys)) + " " + string(s.Kind) + " on " + s.Endpoint
 	case s.Kind != "" && s.Endpoint != "":
 		return string(s.Kind) + " on " + s.Endpoint
 	case s.Kind != "":
@@ -312,7 +314,7 @@ func (m *Model) showPushChoosing() {
 func (m *Model) showPushStage() {
 	f, k, d := m.push, m.c.keys, m.push.modal
 	d.menu, d.bar = nil, nil
-	scope := clean(scopeText(f.chosen.scope))
+	scope := format.Clean(scopeText(f.chosen.scope))
 	switch f.stage {
 	case pushChoosing:
 		m.showPushChoosing()
@@ -349,14 +351,14 @@ func planLines(p *PushPlan) []docLine {
 	if p.Plugin {
 		plugin, pst = "yes: its models are pushed too", style.OK
 	}
-	add(span{layout.Fit("NetBox", 9, false), style.Dim}, span{orDash(clean(p.NetBoxVersion)), style.Plain})
+	add(span{layout.Fit("NetBox", 9, false), style.Dim}, span{format.OrDash(format.Clean(p.NetBoxVersion)), style.Plain})
 	add(span{layout.Fit("plugin", 9, false), style.Dim}, span{"netbox-proxbox " + plugin, pst})
 	add()
 	rows := make([][]string, 0, len(p.Kinds)+1)
 	sts := make([]style.ID, 0, len(p.Kinds)+1)
 	var total PushKindPlan
 	for _, k := range p.Kinds {
-		rows = append(rows, []string{k.Kind, itoa(k.Create), itoa(k.Update), itoa(k.Stale), itoa(k.Unchanged)})
+		rows = append(rows, []string{k.Kind, strconv.Itoa(k.Create), strconv.Itoa(k.Update), strconv.Itoa(k.Stale), strconv.Itoa(k.Unchanged)})
 		st := style.Dim
 		if k.Create+k.Update+k.Stale > 0 {
 			st = style.Plain
@@ -367,13 +369,13 @@ func planLines(p *PushPlan) []docLine {
 		total.Unchanged += k.Unchanged
 		total.Stale += k.Stale
 	}
-	rows = append(rows, []string{"total", itoa(total.Create), itoa(total.Update), itoa(total.Stale), itoa(total.Unchanged)})
+	rows = append(rows, []string{"total", strconv.Itoa(total.Create), strconv.Itoa(total.Update), strconv.Itoa(total.Stale), strconv.Itoa(total.Unchanged)})
 	sts = append(sts, style.Bold)
 	// Unchanged last: on a narrow terminal it is the column to lose.
 	lines = append(lines, countTable([]string{"kind", "create", "update", "stale", "unchanged"}, rows, sts)...)
 	lines = append(lines, docLine{})
 	for _, n := range p.Notes {
-		lines = append(lines, docLine{spans: []span{{clean(n), style.Warn}}, wrap: true})
+		lines = append(lines, docLine{spans: []span{{format.Clean(n), style.Warn}}, wrap: true})
 	}
 	if len(p.Notes) > 0 {
 		lines = append(lines, docLine{})
@@ -387,8 +389,8 @@ func progressLines(p PushProgress) []docLine {
 		stage = "starting…"
 	}
 	return []docLine{
-		{spans: []span{{layout.Fit("stage", 7, false), style.Dim}, {clean(stage), style.Running}}},
-		{spans: []span{{layout.Fit("done", 7, false), style.Dim}, {itoa(p.Done) + " of " + itoa(p.Total), style.Plain}}},
+		{spans: []span{{layout.Fit("stage", 7, false), style.Dim}, {format.Clean(stage), style.Running}}},
+		{spans: []span{{layout.Fit("done", 7, false), style.Dim}, {strconv.Itoa(p.Done) + " of " + strconv.Itoa(p.Total), style.Plain}}},
 		{},
 	}
 }
@@ -398,18 +400,18 @@ func summaryLines(res *PushResult, err error) []docLine {
 	var lines []docLine
 	add := func(spans ...span) { lines = append(lines, docLine{spans: spans}) }
 	if err != nil {
-		lines = append(lines, docLine{spans: []span{{clean(err.Error()), style.Error}}, wrap: true})
+		lines = append(lines, docLine{spans: []span{{format.Clean(err.Error()), style.Error}}, wrap: true})
 	}
 	if res == nil {
 		return lines
 	}
 	text, st := pushOutcome(res, nil)
-	add(span{text + " in " + elapsed(res.Duration), st})
+	add(span{text + " in " + format.Elapsed(res.Duration), st})
 	add()
 	rows := make([][]string, 0, len(res.Kinds))
 	sts := make([]style.ID, 0, len(res.Kinds))
 	for _, k := range res.Kinds {
-		rows = append(rows, []string{k.Kind, itoa(k.Created), itoa(k.Updated), itoa(k.Stale), itoa(k.Failed), itoa(k.Unchanged)})
+		rows = append(rows, []string{k.Kind, strconv.Itoa(k.Created), strconv.Itoa(k.Updated), strconv.Itoa(k.Stale), strconv.Itoa(k.Failed), strconv.Itoa(k.Unchanged)})
 		st := style.Plain
 		if k.Failed > 0 {
 			st = style.Error
@@ -421,7 +423,7 @@ func summaryLines(res *PushResult, err error) []docLine {
 		add()
 		add(span{fmt.Sprintf("Failures (%d)", len(res.Failures)), style.Accent})
 		for _, f := range res.Failures {
-			lines = append(lines, docLine{spans: []span{{"✖ " + clean(f.Kind) + " " + clean(f.Key) + ": " + clean(f.Message), style.Error}}, wrap: true})
+			lines = append(lines, docLine{spans: []span{{"✖ " + format.Clean(f.Kind) + " " + format.Clean(f.Key) + ": " + format.Clean(f.Message), style.Error}}, wrap: true})
 		}
 	}
 	return lines
@@ -435,7 +437,7 @@ func countTable(header []string, rows [][]string, sts []style.ID) []docLine {
 	}
 	for _, r := range rows {
 		for i, c := range r {
-			widths[i] = max(widths[i], min(layout.Width(clean(c)), 40))
+			widths[i] = max(widths[i], min(layout.Width(format.Clean(c)), 40))
 		}
 	}
 	line := func(cells []string) string {
@@ -444,7 +446,7 @@ func countTable(header []string, rows [][]string, sts []style.ID) []docLine {
 			if i > 0 {
 				b.WriteString("  ")
 			}
-			b.WriteString(layout.Fit(clean(c), widths[i], i > 0))
+			b.WriteString(layout.Fit(format.Clean(c), widths[i], i > 0))
 		}
 		return b.String()
 	}
@@ -510,14 +512,14 @@ func (m *Model) pollPush() tea.Cmd {
 // a push another session runs.
 func (m *Model) pushStatus() string {
 	if f := m.push; f != nil && f.stage == pushApplying {
-		s := "⇡ push " + itoa(f.prog.Done) + "/" + itoa(f.prog.Total)
+		s := "⇡ push " + strconv.Itoa(f.prog.Done) + "/" + strconv.Itoa(f.prog.Total)
 		if f.prog.Stage != "" {
-			s += " " + clean(f.prog.Stage)
+			s += " " + format.Clean(f.prog.Stage)
 		}
 		return s
 	}
 	if m.pushElsewhere.running {
-		return "⇡ push running " + clean(m.pushElsewhere.summary)
+		return "⇡ push running " + format.Clean(m.pushElsewhere.summary)
 	}
 	return ""
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/proxbox-tui/proxbox-tui/proxmox/prune"
 	"github.com/proxbox-tui/proxbox-tui/store"
+	"github.com/proxbox-tui/proxbox-tui/tui/format"
 	"github.com/proxbox-tui/proxbox-tui/tui/style"
 )
 
@@ -292,7 +293,7 @@ func inspectRoutine(r *store.BackupRoutine, guests []store.Guest, backups []stor
 	}
 	sort.Slice(covered, func(i, j int) bool { return covered[i].VMID < covered[j].VMID })
 	for _, g := range covered {
-		ig := inspectedGuest{label: store.GuestKey(g.Type, g.VMID) + " " + clean(g.Name) + " on " + clean(g.Node)}
+		ig := inspectedGuest{label: store.GuestKey(g.Type, g.VMID) + " " + format.Clean(g.Name) + " on " + format.Clean(g.Node)}
 		ig.backups = markGuestBackups(byVMID[g.VMID], g.Type, shared, pbs, in.policy, loc)
 		in.guests = append(in.guests, ig)
 	}
@@ -325,7 +326,7 @@ func inspectRoutine(r *store.BackupRoutine, guests []store.Guest, backups []stor
 	}
 	for i, key := range in.uncovered {
 		if n := names[key]; n != "" {
-			in.uncovered[i] = key + " " + clean(n)
+			in.uncovered[i] = key + " " + format.Clean(n)
 		}
 	}
 	return in

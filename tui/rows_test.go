@@ -150,36 +150,3 @@ func TestStorageAndBackupCells(t *testing.T) {
 		}
 	}
 }
-
-func TestFormatting(t *testing.T) {
-	now := estateNow
-	for _, c := range []struct {
-		t    time.Time
-		want string
-	}{
-		{now, "now"}, {now.Add(-12 * time.Second), "12s ago"}, {now.Add(-59 * time.Minute), "59m ago"},
-		{now.Add(-47 * time.Hour), "47h ago"}, {now.Add(-72 * time.Hour), "3d ago"}, {now.Add(3 * time.Hour), "in 3h"},
-		{now.Add(-400 * 24 * time.Hour), "13mo ago"}, {time.Time{}, "—"},
-	} {
-		if got := relative(c.t, now); got != c.want {
-			t.Errorf("relative %v: %q, want %q", now.Sub(c.t), got, c.want)
-		}
-	}
-	for in, want := range map[string]string{
-		"plain": "plain", "a\tb\nc": "a b c", "x\xffy": "x�y", "\x1b[31mred": "�[31mred", "rtl\u202eevil": "rtl�evil",
-		"iso\u2066late\u2069": "iso�late�", "osc52\x1b]52;c;eA==\x07": "osc52�]52;c;eA==�", "c1\u009b2J": "c1�2J",
-	} {
-		if got := clean(in); got != want {
-			t.Errorf("clean %q: %q, want %q", in, got, want)
-		}
-	}
-	if got := bytesIEC(3 << 30); got != "3.0 GiB" {
-		t.Errorf("bytes: %q", got)
-	}
-	if got := formatCount(100000); got != "100,000" {
-		t.Errorf("count: %q", got)
-	}
-	if got := stamp(time.Date(2026, 1, 2, 3, 4, 0, 0, time.UTC), time.UTC); got != "2026-01-02 03:04" {
-		t.Errorf("stamp: %q", got)
-	}
-}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/proxbox-tui/proxbox-tui/store"
+	"github.com/proxbox-tui/proxbox-tui/tui/format"
 	"github.com/proxbox-tui/proxbox-tui/tui/layout"
 	"github.com/proxbox-tui/proxbox-tui/tui/style"
 )
@@ -20,7 +21,7 @@ type freshness struct {
 // (amber when older than twice its interval), red with the reason when it
 // is down.
 func endpointFreshness(e *store.Endpoint, fast time.Duration, now time.Time) freshness {
-	name := clean(e.Name)
+	name := format.Clean(e.Name)
 	switch {
 	case e.Health == store.HealthDown:
 		reason := e.HealthReason
@@ -30,7 +31,7 @@ func endpointFreshness(e *store.Endpoint, fast time.Duration, now time.Time) fre
 		if reason == "" {
 			reason = "unreachable"
 		}
-		return freshness{name + " ✖ down: " + clean(reason), style.Down}
+		return freshness{name + " ✖ down: " + format.Clean(reason), style.Down}
 	case e.LastSuccess == nil:
 		return freshness{name + " ○ never refreshed", style.Dim}
 	}
@@ -38,7 +39,7 @@ func endpointFreshness(e *store.Endpoint, fast time.Duration, now time.Time) fre
 	if now.Sub(*e.LastSuccess) > 2*fast || e.Health == store.HealthDegraded {
 		st = style.Warn
 	}
-	return freshness{name + " ● " + relative(*e.LastSuccess, now), st}
+	return freshness{name + " ● " + format.Relative(*e.LastSuccess, now), st}
 }
 
 // statusView renders the status line: freshness per endpoint, then what
@@ -57,7 +58,7 @@ func (m *Model) statusView() string {
 	}
 	for _, name := range m.c.epNames {
 		if !seen[name] {
-			fresh = append(fresh, st.Render(style.Dim, clean(name)+" ○ never refreshed"))
+			fresh = append(fresh, st.Render(style.Dim, format.Clean(name)+" ○ never refreshed"))
 		}
 	}
 	running := []string{}
@@ -66,14 +67,14 @@ func (m *Model) statusView() string {
 	sort.Slice(states, func(i, j int) bool { return states[i].Endpoint < states[j].Endpoint })
 	for _, r := range states {
 		if r.Running {
-			s := "⟳ " + clean(r.Endpoint)
+			s := "⟳ " + format.Clean(r.Endpoint)
 			if !r.Started.IsZero() {
-				s += " " + shortDuration(m.now.Sub(r.Started))
+				s += " " + format.ShortDuration(m.now.Sub(r.Started))
 			}
 			running = append(running, s)
 		}
 		if r.LastError != "" {
-			lastErr = clean(r.Endpoint) + ": " + clean(r.LastError)
+			lastErr = format.Clean(r.Endpoint) + ": " + format.Clean(r.LastError)
 		}
 	}
 	if len(running) > 0 {
@@ -87,7 +88,7 @@ func (m *Model) statusView() string {
 	}
 	switch {
 	case m.flash.text != "":
-		parts = append(parts, st.Render(m.flash.st, clean(m.flash.text)))
+		parts = append(parts, st.Render(m.flash.st, format.Clean(m.flash.text)))
 	case lastErr != "":
 		parts = append(parts, st.Render(style.Error, "error: "+lastErr))
 	}

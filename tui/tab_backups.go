@@ -4,10 +4,12 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/proxbox-tui/proxbox-tui/store"
+	"github.com/proxbox-tui/proxbox-tui/tui/format"
 	"github.com/proxbox-tui/proxbox-tui/tui/style"
 )
 
@@ -60,21 +62,21 @@ func verifyCell(state string) (string, style.ID) {
 	case "failed":
 		return "✖ failed", style.Error
 	}
-	return clean(state), style.Warn
+	return format.Clean(state), style.Warn
 }
 
 func backupRow(b *store.Backup, guest string, v verdict, stale bool, loc *time.Location, r *rowBuf) {
 	r.endpoint, r.key = b.Endpoint, b.VolumeID
-	r.set(bkEndpoint, clean(b.Endpoint), style.Inherit)
+	r.set(bkEndpoint, format.Clean(b.Endpoint), style.Inherit)
 	if guest == "" {
-		guest = itoa(b.VMID)
+		guest = strconv.Itoa(b.VMID)
 	}
 	r.set(bkGuest, guest, style.Bold)
-	r.set(bkType, clean(b.Subtype), style.Inherit)
-	r.set(bkStorage, clean(b.Storage), style.Inherit)
-	r.num(bkCreated, stamp(b.CreationTime, loc), b.CreationTime.Unix(), style.Inherit)
-	r.num(bkSize, bytesIEC(b.Size), b.Size, style.Inherit)
-	r.set(bkFormat, clean(b.Format), style.Inherit)
+	r.set(bkType, format.Clean(b.Subtype), style.Inherit)
+	r.set(bkStorage, format.Clean(b.Storage), style.Inherit)
+	r.num(bkCreated, format.Stamp(b.CreationTime, loc), b.CreationTime.Unix(), style.Inherit)
+	r.num(bkSize, format.Bytes(b.Size), b.Size, style.Inherit)
+	r.set(bkFormat, format.Clean(b.Format), style.Inherit)
 	if b.Protected {
 		r.set(bkProtected, "yes", style.Protected)
 	} else {
@@ -84,7 +86,7 @@ func backupRow(b *store.Backup, guest string, v verdict, stale bool, loc *time.L
 	r.set(bkVerify, vt, vs)
 	rt, rs := verdictCell(v)
 	r.set(bkRetention, rt, rs)
-	r.set(bkNotes, firstLine(b.Notes), style.Inherit)
+	r.set(bkNotes, format.FirstLine(b.Notes), style.Inherit)
 	if stale {
 		r.row = style.Stale
 	}
@@ -160,17 +162,17 @@ func backupDetail(env loadEnv, ref rowRef) (doc, error) {
 	if err != nil {
 		return doc{}, err
 	}
-	d := doc{title: "Backup " + clean(b.VolumeID)}
+	d := doc{title: "Backup " + format.Clean(b.VolumeID)}
 	d.heading("Backup")
 	d.kv("volid", b.VolumeID)
 	d.kv("endpoint", b.Endpoint)
 	d.kv("guest", gi.label(b.Endpoint, b.VMID)+" ("+b.Subtype+")")
 	d.kv("storage", b.Storage+" (listed on "+b.Node+")")
-	d.kv("created", stamp(b.CreationTime, loc)+" ("+relative(b.CreationTime, env.now)+")")
-	d.kv("size", bytesIEC(b.Size))
+	d.kv("created", format.Stamp(b.CreationTime, loc)+" ("+format.Relative(b.CreationTime, env.now)+")")
+	d.kv("size", format.Bytes(b.Size))
 	d.kv("format", b.Format)
-	d.kv("protected", yesNo(b.Protected))
-	d.kv("encrypted", orDash(b.Encrypted))
+	d.kv("protected", format.YesNo(b.Protected))
+	d.kv("encrypted", format.OrDash(b.Encrypted))
 	vt, vs := verifyCell(b.VerificationState)
 	d.kvs("verification", vt, vs)
 	if b.VerificationUPID != "" {
@@ -257,7 +259,7 @@ func backupDetail(env loadEnv, ref rowRef) (doc, error) {
 		if o.VolumeID == b.VolumeID {
 			st = style.Bold
 		}
-		d.text("  "+stamp(o.CreationTime, loc)+"  "+bytesIEC(o.Size)+"  "+o.VolumeID, st)
+		d.text("  "+format.Stamp(o.CreationTime, loc)+"  "+format.Bytes(o.Size)+"  "+o.VolumeID, st)
 	}
 	return d, nil
 }

@@ -3,9 +3,11 @@ package tui
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"time"
 
 	"github.com/proxbox-tui/proxbox-tui/store"
+	"github.com/proxbox-tui/proxbox-tui/tui/format"
 	"github.com/proxbox-tui/proxbox-tui/tui/style"
 )
 
@@ -62,22 +64,22 @@ func healthCell(h string) (string, style.ID) {
 	case "", store.HealthUnknown:
 		return "? unknown", style.Dim
 	}
-	return "? " + clean(h), style.Dim
+	return "? " + format.Clean(h), style.Dim
 }
 
 // endpointRow formats one endpoint. lastPush is zero when it was never
 // pushed; stale says its last success is older than two refresh intervals.
 func endpointRow(e *store.Endpoint, lastPush time.Time, stale bool, r *rowBuf) {
 	r.endpoint, r.key = e.Name, e.Name
-	r.set(epName, clean(e.Name), style.Bold)
-	r.set(epKind, orDash(clean(e.Type)), style.Inherit)
+	r.set(epName, format.Clean(e.Name), style.Bold)
+	r.set(epKind, format.OrDash(format.Clean(e.Type)), style.Inherit)
 	health, hs := healthCell(e.Health)
 	r.set(epHealth, health, hs)
-	r.set(epVersion, orDash(clean(e.Version)), style.Inherit)
-	r.set(epCluster, orDash(clean(e.ClusterName)), style.Inherit)
-	r.set(epMode, orDash(clean(e.Mode)), style.Inherit)
-	r.num(epNodes, itoa(e.NodeCount), int64(e.NodeCount), style.Inherit)
-	r.num(epGuests, itoa(e.GuestCount), int64(e.GuestCount), style.Inherit)
+	r.set(epVersion, format.OrDash(format.Clean(e.Version)), style.Inherit)
+	r.set(epCluster, format.OrDash(format.Clean(e.ClusterName)), style.Inherit)
+	r.set(epMode, format.OrDash(format.Clean(e.Mode)), style.Inherit)
+	r.num(epNodes, strconv.Itoa(e.NodeCount), int64(e.NodeCount), style.Inherit)
+	r.num(epGuests, strconv.Itoa(e.GuestCount), int64(e.GuestCount), style.Inherit)
 	if e.LastSuccess == nil {
 		r.set(epRefreshed, "never", style.Dim)
 	} else {
@@ -100,7 +102,7 @@ func endpointRow(e *store.Endpoint, lastPush time.Time, stale bool, r *rowBuf) {
 	if e.Health == store.HealthOK {
 		errStyle = style.Dim
 	}
-	r.set(epError, clean(errText), errStyle)
+	r.set(epError, format.Clean(errText), errStyle)
 	switch {
 	case e.Health == store.HealthDown:
 		r.row = style.Down
@@ -150,7 +152,7 @@ func endpointDetail(env loadEnv, ref rowRef) (doc, error) {
 	if err != nil {
 		return doc{}, err
 	}
-	d := doc{title: "Endpoint " + clean(ref.key)}
+	d := doc{title: "Endpoint " + format.Clean(ref.key)}
 	if !ok {
 		d.text("This endpoint has not been refreshed yet: nothing is cached for it.", style.Dim)
 		return d, nil
@@ -161,13 +163,13 @@ func endpointDetail(env loadEnv, ref rowRef) (doc, error) {
 	d.kv("kind", e.Type)
 	d.kv("url", e.URL)
 	d.kvs("health", health+" "+e.HealthReason, hs)
-	d.kv("version", orDash(e.Version))
-	d.kv("cluster", orDash(e.ClusterName))
-	d.kv("mode", orDash(e.Mode))
+	d.kv("version", format.OrDash(e.Version))
+	d.kv("cluster", format.OrDash(e.ClusterName))
+	d.kv("mode", format.OrDash(e.Mode))
 	if e.Mode == "cluster" {
-		d.kv("quorate", yesNo(e.Quorate))
+		d.kv("quorate", format.YesNo(e.Quorate))
 	}
-	d.kv("tls", orDash(e.TLSMode))
+	d.kv("tls", format.OrDash(e.TLSMode))
 	auth := e.AuthKind
 	switch {
 	case e.TokenName != "":
@@ -175,16 +177,16 @@ func endpointDetail(env loadEnv, ref rowRef) (doc, error) {
 	case e.Username != "":
 		auth += " " + e.Username
 	}
-	d.kv("auth", orDash(auth))
+	d.kv("auth", format.OrDash(auth))
 	if e.Type == "netbox" {
 		d.kv("plugin", map[bool]string{true: "netbox-proxbox installed: its models are pushed too", false: "netbox-proxbox not installed: core objects only"}[e.Plugin])
 	}
 	if e.LastSuccess != nil {
-		d.kv("last success", stamp(*e.LastSuccess, env.c.loc(e.Name))+" ("+relative(*e.LastSuccess, env.now)+")")
+		d.kv("last success", format.Stamp(*e.LastSuccess, env.c.loc(e.Name))+" ("+format.Relative(*e.LastSuccess, env.now)+")")
 	} else {
 		d.kv("last success", "never")
 	}
-	d.kv("last duration", elapsed(e.LastDuration.Std()))
+	d.kv("last duration", format.Elapsed(e.LastDuration.Std()))
 	d.kv("requests", fmt.Sprint(e.Requests))
 	switch {
 	case e.LastError != "" && e.Health == store.HealthOK:
@@ -198,7 +200,7 @@ func endpointDetail(env loadEnv, ref rowRef) (doc, error) {
 		rows := make([][]string, 0, len(e.Settings))
 		sts := make([]style.ID, 0, len(e.Settings))
 		for _, s := range e.Settings {
-			rows = append(rows, []string{orDash(s.Endpoint), s.Key, s.Value, s.Source})
+			rows = append(rows, []string{format.OrDash(s.Endpoint), s.Key, s.Value, s.Source})
 			st := style.Plain
 			switch {
 			case s.Key == "warning":
@@ -223,10 +225,10 @@ func endpointDetail(env loadEnv, ref rowRef) (doc, error) {
 		if !n.Online {
 			state, st = "offline", style.Offline
 		}
-		rows = append(rows, []string{n.Name, state, orDash(n.IPAddress),
+		rows = append(rows, []string{n.Name, state, format.OrDash(n.IPAddress),
 			fmt.Sprintf("%.0f%% of %d", n.CPUUsage*100, n.MaxCPU),
-			bytesIEC(n.MemoryUsage) + " / " + bytesIEC(n.MaxMemory),
-			elapsed(time.Duration(n.Uptime) * time.Second), orDash(n.SupportLevel)})
+			format.Bytes(n.MemoryUsage) + " / " + format.Bytes(n.MaxMemory),
+			format.Elapsed(time.Duration(n.Uptime) * time.Second), format.OrDash(n.SupportLevel)})
 		sts = append(sts, st)
 	}
 	d.table([]string{"node", "state", "ip", "cpu", "memory", "uptime", "level"}, rows, sts)
@@ -238,7 +240,7 @@ func endpointDetail(env loadEnv, ref rowRef) (doc, error) {
 		if err != nil {
 			return d, err
 		}
-		d.kv(string(k), itoa(n))
+		d.kv(string(k), strconv.Itoa(n))
 	}
 	if len(e.NotBackedUp) > 0 {
 		d.heading(fmt.Sprintf("Guests no backup job covers (%d)", len(e.NotBackedUp)))
@@ -264,7 +266,7 @@ func recentRuns(d *doc, env loadEnv, ep string) error {
 	for _, r := range runs {
 		took := "—"
 		if r.End != nil {
-			took = elapsed(r.End.Sub(r.Start))
+			took = format.Elapsed(r.End.Sub(r.Start))
 		}
 		st := style.Plain
 		switch r.Result {
@@ -277,7 +279,7 @@ func recentRuns(d *doc, env loadEnv, ep string) error {
 		if len(r.Errors) > 0 {
 			note = r.Errors[0]
 		}
-		rows = append(rows, []string{stamp(r.Start, env.c.loc(ep)), r.Type + " " + r.Scope, r.Result, took, orDash(r.Trigger), note})
+		rows = append(rows, []string{format.Stamp(r.Start, env.c.loc(ep)), r.Type + " " + r.Scope, r.Result, took, format.OrDash(r.Trigger), note})
 		sts = append(sts, st)
 	}
 	d.table([]string{"started", "run", "result", "took", "trigger", "first error"}, rows, sts)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/proxbox-tui/proxbox-tui/store"
+	"github.com/proxbox-tui/proxbox-tui/tui/format"
 	"github.com/proxbox-tui/proxbox-tui/tui/style"
 )
 
@@ -55,27 +56,27 @@ func replicationTab() *tabSpec {
 
 func replicationRow(j *store.Replication, guest string, invalid, stale bool, loc *time.Location, r *rowBuf) {
 	r.endpoint, r.key = j.Endpoint, j.ReplicationID
-	r.set(rpEndpoint, clean(j.Endpoint), style.Inherit)
-	r.set(rpJob, clean(j.ReplicationID), style.Bold)
+	r.set(rpEndpoint, format.Clean(j.Endpoint), style.Inherit)
+	r.set(rpJob, format.Clean(j.ReplicationID), style.Bold)
 	if guest == "" {
-		guest = itoa(j.Guest)
+		guest = strconv.Itoa(j.Guest)
 	}
 	r.set(rpGuest, guest, style.Inherit)
 	src := j.Source
 	if src == "" {
 		src = "?"
 	}
-	r.set(rpRoute, clean(src)+" → "+clean(j.Target), style.Inherit)
+	r.set(rpRoute, format.Clean(src)+" → "+format.Clean(j.Target), style.Inherit)
 	if invalid {
-		r.set(rpSchedule, "✖ "+clean(j.Schedule), style.Error)
+		r.set(rpSchedule, "✖ "+format.Clean(j.Schedule), style.Error)
 	} else {
-		r.set(rpSchedule, clean(j.Schedule), style.Inherit)
+		r.set(rpSchedule, format.Clean(j.Schedule), style.Inherit)
 	}
 	switch {
 	case j.Disable:
 		r.set(rpNext, "disabled", style.Disabled)
 	case j.NextSync != nil:
-		r.num(rpNext, stamp(*j.NextSync, loc), j.NextSync.Unix(), style.Inherit)
+		r.num(rpNext, format.Stamp(*j.NextSync, loc), j.NextSync.Unix(), style.Inherit)
 	default:
 		r.set(rpNext, "—", style.Dim)
 	}
@@ -85,14 +86,14 @@ func replicationRow(j *store.Replication, guest string, invalid, stale bool, loc
 		r.set(rpLast, "never", style.Dim)
 	}
 	d := j.Duration.Std()
-	r.num(rpDuration, elapsed(d), int64(d), style.Inherit)
+	r.num(rpDuration, format.Elapsed(d), int64(d), style.Inherit)
 	failed := j.FailCount > 0 || j.Error != ""
 	if failed {
-		r.num(rpFails, itoa(j.FailCount), int64(j.FailCount), style.Error)
+		r.num(rpFails, strconv.Itoa(j.FailCount), int64(j.FailCount), style.Error)
 	} else {
 		r.num(rpFails, "0", 0, style.Inherit)
 	}
-	r.set(rpError, firstLine(j.Error), style.Error)
+	r.set(rpError, format.FirstLine(j.Error), style.Error)
 	if j.Rate != nil {
 		r.set(rpRate, strconv.FormatFloat(*j.Rate, 'f', -1, 64)+" MB/s", style.Inherit)
 	} else {
@@ -151,12 +152,12 @@ func replicationDetail(env loadEnv, ref rowRef) (doc, error) {
 		if t == nil || t.Unix() <= 0 {
 			return "—"
 		}
-		return stamp(*t, loc) + " (" + relative(*t, env.now) + ")"
+		return format.Stamp(*t, loc) + " (" + format.Relative(*t, env.now) + ")"
 	}
-	d := doc{title: "Replication " + clean(j.ReplicationID) + " on " + clean(j.Endpoint)}
+	d := doc{title: "Replication " + format.Clean(j.ReplicationID) + " on " + format.Clean(j.Endpoint)}
 	d.heading("Job")
 	d.kv("guest", gi.label(j.Endpoint, j.Guest))
-	d.kv("route", orDash(j.Source)+" → "+j.Target)
+	d.kv("route", format.OrDash(j.Source)+" → "+j.Target)
 	d.kv("type", j.JobType)
 	d.kv("schedule", j.Schedule)
 	if runs, errText := nextRuns(j.Schedule, env.now, loc, 3); errText != "" {
@@ -167,13 +168,13 @@ func replicationDetail(env loadEnv, ref rowRef) (doc, error) {
 			if i == 0 {
 				label = "next runs"
 			}
-			d.kv(label, stamp(t, loc)+" ("+relative(t, env.now)+")")
+			d.kv(label, format.Stamp(t, loc)+" ("+format.Relative(t, env.now)+")")
 		}
 	}
 	if j.Rate != nil {
 		d.kv("rate", strconv.FormatFloat(*j.Rate, 'f', -1, 64)+" MB/s")
 	}
-	d.kv("enabled", yesNo(!j.Disable))
+	d.kv("enabled", format.YesNo(!j.Disable))
 	d.kv("status", j.Status)
 	if j.Comment != "" {
 		d.kv("comment", j.Comment)
@@ -182,11 +183,11 @@ func replicationDetail(env loadEnv, ref rowRef) (doc, error) {
 		d.kv("remove job", j.RemoveJob)
 	}
 	d.heading("Runtime")
-	d.kv("state", orDash(j.State))
+	d.kv("state", format.OrDash(j.State))
 	d.kv("last sync", at(j.LastSync))
 	d.kv("last try", at(j.LastTry))
 	d.kv("next sync", at(j.NextSync))
-	d.kv("duration", elapsed(j.Duration.Std()))
+	d.kv("duration", format.Elapsed(j.Duration.Std()))
 	st := style.Plain
 	if j.FailCount > 0 {
 		st = style.Error

@@ -7,6 +7,7 @@ import (
 
 	"github.com/proxbox-tui/proxbox-tui/proxmox/prune"
 	"github.com/proxbox-tui/proxbox-tui/store"
+	"github.com/proxbox-tui/proxbox-tui/tui/format"
 	"github.com/proxbox-tui/proxbox-tui/tui/layout"
 	"github.com/proxbox-tui/proxbox-tui/tui/style"
 )
@@ -56,21 +57,21 @@ func routinesTab() *tabSpec {
 func selectionText(r *store.BackupRoutine) string {
 	switch {
 	case r.All && len(r.Exclude) > 0:
-		return "all except " + joinInts(r.Exclude)
+		return "all except " + format.Ints(r.Exclude)
 	case r.All:
 		return "all"
 	case r.Pool != "":
-		return "pool " + clean(r.Pool)
+		return "pool " + format.Clean(r.Pool)
 	}
-	return joinInts(r.Selection)
+	return format.Ints(r.Selection)
 }
 
 // next is the routine's next run: zero with invalid set when its schedule
 // does not parse, zero alone when it has no next run (disabled, never).
 func routineRow(r *store.BackupRoutine, next time.Time, invalid bool, stale bool, loc *time.Location, b *rowBuf) {
 	b.endpoint, b.key = r.Endpoint, r.JobID
-	b.set(rtEndpoint, clean(r.Endpoint), style.Inherit)
-	b.set(rtJob, clean(r.JobID), style.Bold)
+	b.set(rtEndpoint, format.Clean(r.Endpoint), style.Inherit)
+	b.set(rtJob, format.Clean(r.JobID), style.Bold)
 	if r.Enabled {
 		b.set(rtEnabled, "yes", style.OK)
 	} else {
@@ -78,28 +79,28 @@ func routineRow(r *store.BackupRoutine, next time.Time, invalid bool, stale bool
 	}
 	switch {
 	case invalid:
-		b.set(rtSchedule, "✖ "+clean(r.Schedule), style.Error)
+		b.set(rtSchedule, "✖ "+format.Clean(r.Schedule), style.Error)
 		b.set(rtNext, "invalid schedule", style.Error)
 	case !r.Enabled:
-		b.set(rtSchedule, clean(r.Schedule), style.Inherit)
+		b.set(rtSchedule, format.Clean(r.Schedule), style.Inherit)
 		b.set(rtNext, "disabled", style.Disabled)
 	case next.IsZero():
-		b.set(rtSchedule, clean(r.Schedule), style.Inherit)
+		b.set(rtSchedule, format.Clean(r.Schedule), style.Inherit)
 		b.set(rtNext, "never", style.Dim)
 	default:
-		b.set(rtSchedule, clean(r.Schedule), style.Inherit)
-		b.num(rtNext, stamp(next, loc), next.Unix(), style.Inherit)
+		b.set(rtSchedule, format.Clean(r.Schedule), style.Inherit)
+		b.num(rtNext, format.Stamp(next, loc), next.Unix(), style.Inherit)
 	}
-	b.set(rtStorage, clean(r.Storage), style.Inherit)
-	b.set(rtNode, orDash(clean(r.Node)), style.Inherit)
+	b.set(rtStorage, format.Clean(r.Storage), style.Inherit)
+	b.set(rtNode, format.OrDash(format.Clean(r.Node)), style.Inherit)
 	b.set(rtSelection, selectionText(r), style.Inherit)
-	b.set(rtMode, orDash(clean(r.Mode)), style.Inherit)
+	b.set(rtMode, format.OrDash(format.Clean(r.Mode)), style.Inherit)
 	ret := policySummary(routinePolicy(r))
 	if r.RetentionSource != "" && r.RetentionSource != string(prune.SourceJob) {
-		ret += " (" + clean(r.RetentionSource) + ")"
+		ret += " (" + format.Clean(r.RetentionSource) + ")"
 	}
 	b.set(rtRetention, ret, style.Inherit)
-	status := orDash(clean(r.Status))
+	status := format.OrDash(format.Clean(r.Status))
 	switch {
 	case r.Status == store.StatusStale:
 		b.set(rtStatus, status, style.Stale)
@@ -185,7 +186,7 @@ func routineDetail(env loadEnv, ref rowRef) (doc, error) {
 
 // inspectorDoc renders an inspection; pure, so goldens and tests can pin it.
 func inspectorDoc(r *store.BackupRoutine, in inspection, now time.Time, loc *time.Location) doc {
-	d := doc{title: "Retention inspector · job " + clean(r.JobID) + " on " + clean(r.Endpoint)}
+	d := doc{title: "Retention inspector · job " + format.Clean(r.JobID) + " on " + format.Clean(r.Endpoint)}
 	d.heading("Job")
 	state, st := "enabled", style.OK
 	if !r.Enabled {
@@ -197,7 +198,7 @@ func inspectorDoc(r *store.BackupRoutine, in inspection, now time.Time, loc *tim
 	if r.Node != "" {
 		d.kv("node", r.Node+" (only guests on this node)")
 	}
-	d.kv("mode", orDash(r.Mode))
+	d.kv("mode", format.OrDash(r.Mode))
 	if r.Comment != "" {
 		d.kv("comment", r.Comment)
 	}
@@ -208,18 +209,18 @@ func inspectorDoc(r *store.BackupRoutine, in inspection, now time.Time, loc *tim
 	d.heading("Next runs (" + loc.String() + ")")
 	switch {
 	case in.schedErr != "":
-		d.add(span{"  ✖ " + clean(in.schedErr), style.Error})
+		d.add(span{"  ✖ " + format.Clean(in.schedErr), style.Error})
 	case len(in.next) == 0:
-		d.text("  "+clean(r.Schedule)+": no run in the foreseeable future", style.Dim)
+		d.text("  "+format.Clean(r.Schedule)+": no run in the foreseeable future", style.Dim)
 	default:
-		d.text("  schedule "+clean(r.Schedule), style.Dim)
+		d.text("  schedule "+format.Clean(r.Schedule), style.Dim)
 		for _, t := range in.next {
-			d.text("  "+t.In(loc).Format("Mon 2006-01-02 15:04 MST")+"  ("+relative(t, now)+")", style.Plain)
+			d.text("  "+t.In(loc).Format("Mon 2006-01-02 15:04 MST")+"  ("+format.Relative(t, now)+")", style.Plain)
 		}
 	}
 
 	d.heading("Effective retention")
-	d.kv("policy", policySummary(in.policy)+"  ["+orDash(in.policy.Normalized().String())+"]")
+	d.kv("policy", policySummary(in.policy)+"  ["+format.OrDash(in.policy.Normalized().String())+"]")
 	switch in.source {
 	case string(prune.SourceJob):
 		d.kv("from", "the job's own prune-backups")
@@ -228,10 +229,10 @@ func inspectorDoc(r *store.BackupRoutine, in inspection, now time.Time, loc *tim
 	case string(prune.SourceDefault):
 		d.kv("from", "default: neither the job nor the storage sets one")
 	default:
-		d.kv("from", orDash(in.source))
+		d.kv("from", format.OrDash(in.source))
 	}
 	if in.storageFound {
-		d.kv("storage policy", orDash(in.storagePolicy))
+		d.kv("storage policy", format.OrDash(in.storagePolicy))
 	} else {
 		d.kvs("storage", "storage "+r.Storage+" is not in the cache", style.Warn)
 	}
@@ -263,8 +264,8 @@ func inspectorDoc(r *store.BackupRoutine, in inspection, now time.Time, loc *tim
 		for _, b := range g.backups {
 			mark, ms := markCell(b.mark)
 			d.add(span{"    ", style.Plain}, span{layout.Fit(mark, 11, false), ms},
-				span{stamp(b.ctime, loc) + "  " + layout.Fit(bytesIEC(b.size), 9, true) + "  ", style.Plain},
-				span{layout.Fit(clean(b.reason), 34, false), ms}, span{"  " + clean(b.volid), style.Dim})
+				span{format.Stamp(b.ctime, loc) + "  " + layout.Fit(format.Bytes(b.size), 9, true) + "  ", style.Plain},
+				span{layout.Fit(format.Clean(b.reason), 34, false), ms}, span{"  " + format.Clean(b.volid), style.Dim})
 		}
 	}
 

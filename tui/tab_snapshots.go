@@ -1,12 +1,13 @@
 package tui
 
 import (
+	"sort"
+	"strconv"
+	"strings"
 	"time"
 
-	"sort"
-	"strings"
-
 	"github.com/proxbox-tui/proxbox-tui/store"
+	"github.com/proxbox-tui/proxbox-tui/tui/format"
 	"github.com/proxbox-tui/proxbox-tui/tui/style"
 )
 
@@ -44,19 +45,19 @@ func snapshotsTab() *tabSpec {
 
 func snapshotRow(sn *store.Snapshot, guest string, stale bool, loc locFunc, r *rowBuf) {
 	r.endpoint, r.key = sn.Endpoint, sn.RecordKey()
-	r.set(snEndpoint, clean(sn.Endpoint), style.Inherit)
+	r.set(snEndpoint, format.Clean(sn.Endpoint), style.Inherit)
 	if guest == "" {
-		guest = itoa(sn.VMID)
+		guest = strconv.Itoa(sn.VMID)
 	}
 	r.set(snGuest, guest, style.Bold)
-	r.set(snName, clean(sn.Name), style.Inherit)
+	r.set(snName, format.Clean(sn.Name), style.Inherit)
 	if sn.Snaptime != nil {
-		r.num(snCreated, stamp(*sn.Snaptime, loc(sn.Endpoint)), sn.Snaptime.Unix(), style.Inherit)
+		r.num(snCreated, format.Stamp(*sn.Snaptime, loc(sn.Endpoint)), sn.Snaptime.Unix(), style.Inherit)
 	} else {
 		r.set(snCreated, "—", style.Dim)
 	}
-	r.set(snParent, orDash(clean(sn.Parent)), style.Inherit)
-	r.set(snDescription, firstLine(sn.Description), style.Inherit)
+	r.set(snParent, format.OrDash(format.Clean(sn.Parent)), style.Inherit)
+	r.set(snDescription, format.FirstLine(sn.Description), style.Inherit)
 	if sn.VMState {
 		r.set(snRAM, "yes", style.Inherit)
 	} else {
@@ -95,15 +96,15 @@ func snapshotDetail(env loadEnv, ref rowRef) (doc, error) {
 		return doc{}, err
 	}
 	loc := env.c.loc(sn.Endpoint)
-	d := doc{title: "Snapshot " + clean(sn.Name) + " of " + gi.label(sn.Endpoint, sn.VMID)}
+	d := doc{title: "Snapshot " + format.Clean(sn.Name) + " of " + gi.label(sn.Endpoint, sn.VMID)}
 	d.heading("Snapshot")
 	d.kv("name", sn.Name)
 	d.kv("guest", store.GuestKey(sn.Subtype, sn.VMID)+" on "+sn.Node)
 	if sn.Snaptime != nil {
-		d.kv("created", stamp(*sn.Snaptime, loc)+" ("+relative(*sn.Snaptime, env.now)+")")
+		d.kv("created", format.Stamp(*sn.Snaptime, loc)+" ("+format.Relative(*sn.Snaptime, env.now)+")")
 	}
-	d.kv("parent", orDash(sn.Parent))
-	d.kv("RAM state", yesNo(sn.VMState))
+	d.kv("parent", format.OrDash(sn.Parent))
+	d.kv("RAM state", format.YesNo(sn.VMState))
 	if strings.TrimSpace(sn.Description) != "" {
 		d.heading("Description")
 		d.para(sn.Description, style.Plain)
@@ -167,16 +168,23 @@ func snapshotTree(snaps []store.Snapshot, current string, loc *time.Location) []
 			}
 			when := ""
 			if c.Snaptime != nil {
-				when = "  " + stamp(*c.Snaptime, loc)
+				when = "  " + format.Stamp(*c.Snaptime, loc)
 			}
 			st := style.Plain
 			if c.Name == current {
 				st = style.Bold
 			}
-			out = append(out, []span{{"  " + prefix + branch, style.Dim}, {clean(c.Name), st}, {when + "  " + firstLine(c.Description), style.Dim}})
+			out = append(out, []span{{"  " + prefix + branch, style.Dim}, {format.Clean(c.Name), st}, {when + "  " + format.FirstLine(c.Description), style.Dim}})
 			walk(c.Name, prefix+next)
 		}
 	}
 	walk("", "")
 	return out
+}
+
+func unix(t *time.Time) int64 {
+	if t == nil || t.IsZero() {
+		return 0
+	}
+	return t.Unix()
 }

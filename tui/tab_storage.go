@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/proxbox-tui/proxbox-tui/store"
+	"github.com/proxbox-tui/proxbox-tui/tui/format"
 	"github.com/proxbox-tui/proxbox-tui/tui/style"
 )
 
@@ -81,16 +83,16 @@ func usageBar(used, total int64) (string, int64, style.ID) {
 
 func storageRow(s *store.Storage, stale bool, r *rowBuf) {
 	r.endpoint, r.key = s.Endpoint, s.Name
-	r.set(stoEndpoint, clean(s.Endpoint), style.Inherit)
-	r.set(stoName, clean(s.Name), style.Bold)
-	r.set(stoType, clean(s.StorageType), style.Inherit)
-	r.set(stoContent, clean(s.Content), style.Inherit)
-	r.set(stoShared, yesNo(s.Shared), style.Inherit)
+	r.set(stoEndpoint, format.Clean(s.Endpoint), style.Inherit)
+	r.set(stoName, format.Clean(s.Name), style.Bold)
+	r.set(stoType, format.Clean(s.StorageType), style.Inherit)
+	r.set(stoContent, format.Clean(s.Content), style.Inherit)
+	r.set(stoShared, format.YesNo(s.Shared), style.Inherit)
 	nodes := s.Nodes
 	if nodes == "" {
 		nodes = "all"
 	}
-	r.set(stoNodes, clean(nodes), style.Inherit)
+	r.set(stoNodes, format.Clean(nodes), style.Inherit)
 	bar, v, st := usageBar(storageUsage(s))
 	r.num(stoUsage, bar, v, st)
 	if s.Enabled {
@@ -103,7 +105,7 @@ func storageRow(s *store.Storage, stale bool, r *rowBuf) {
 	if prune == "" {
 		prune = "—"
 	}
-	r.set(stoPrune, clean(prune), style.Inherit)
+	r.set(stoPrune, format.Clean(prune), style.Inherit)
 	if stale {
 		r.row = style.Stale
 	}
@@ -125,16 +127,16 @@ func storageDetail(env loadEnv, ref rowRef) (doc, error) {
 	if err != nil || !ok {
 		return doc{}, notCached(err, ok)
 	}
-	d := doc{title: "Storage " + clean(s.Name) + " on " + clean(s.Endpoint)}
+	d := doc{title: "Storage " + format.Clean(s.Name) + " on " + format.Clean(s.Endpoint)}
 	d.heading("Storage")
 	d.kv("type", s.StorageType)
 	d.kv("content", s.Content)
-	d.kv("shared", yesNo(s.Shared))
-	d.kv("enabled", yesNo(s.Enabled))
-	d.kv("nodes", orDash(s.Nodes))
-	d.kv("prune-backups", orDash(s.PruneBackups))
+	d.kv("shared", format.YesNo(s.Shared))
+	d.kv("enabled", format.YesNo(s.Enabled))
+	d.kv("nodes", format.OrDash(s.Nodes))
+	d.kv("prune-backups", format.OrDash(s.PruneBackups))
 	if s.MaxProtectedBackups != nil {
-		d.kv("max protected", itoa(*s.MaxProtectedBackups))
+		d.kv("max protected", strconv.Itoa(*s.MaxProtectedBackups))
 	}
 	for _, kv := range [][2]string{{"path", s.Path}, {"server", s.Server}, {"export", s.Export}, {"share", s.Share},
 		{"pool", s.Pool}, {"datastore", s.Datastore}, {"namespace", s.Namespace}} {
@@ -152,7 +154,7 @@ func storageDetail(env loadEnv, ref rowRef) (doc, error) {
 		if !u.Active {
 			state, st = "inactive", style.Dim
 		}
-		rows = append(rows, []string{u.Node, state, bytesIEC(u.Used), bytesIEC(u.Total), bar})
+		rows = append(rows, []string{u.Node, state, format.Bytes(u.Used), format.Bytes(u.Total), bar})
 		sts = append(sts, st)
 	}
 	d.table([]string{"node", "state", "used", "total", "usage"}, rows, sts)
@@ -173,7 +175,7 @@ func storageDetail(env loadEnv, ref rowRef) (doc, error) {
 	}
 	d.heading("Backups on it")
 	d.kv("count", fmt.Sprintf("%d (%d protected)", count, protected))
-	d.kv("size", bytesIEC(size))
+	d.kv("size", format.Bytes(size))
 
 	if len(s.RawConfig) > 0 {
 		d.heading("Raw config")

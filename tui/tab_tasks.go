@@ -2,9 +2,11 @@ package tui
 
 import (
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/proxbox-tui/proxbox-tui/store"
+	"github.com/proxbox-tui/proxbox-tui/tui/format"
 	"github.com/proxbox-tui/proxbox-tui/tui/style"
 )
 
@@ -49,36 +51,36 @@ func taskStatusCell(t *store.Task) (string, style.ID) {
 	case store.TaskOK:
 		return "✔ OK", style.OK
 	case store.TaskWarning:
-		return "⚠ " + clean(t.Status), style.Warn
+		return "⚠ " + format.Clean(t.Status), style.Warn
 	case store.TaskRunning:
 		return "⟳ running", style.Running
 	case store.TaskError:
-		return "✖ error: " + clean(t.ExitStatus), style.Error
+		return "✖ error: " + format.Clean(t.ExitStatus), style.Error
 	}
-	return "? " + clean(t.Status), style.Dim
+	return "? " + format.Clean(t.Status), style.Dim
 }
 
 func taskRow(t *store.Task, guest string, stale bool, loc *time.Location, r *rowBuf) {
 	r.endpoint, r.key = t.Endpoint, t.UPID
-	r.set(tkEndpoint, clean(t.Endpoint), style.Inherit)
-	r.set(tkNode, clean(t.Node), style.Inherit)
-	r.set(tkType, clean(t.TaskType), style.Inherit)
+	r.set(tkEndpoint, format.Clean(t.Endpoint), style.Inherit)
+	r.set(tkNode, format.Clean(t.Node), style.Inherit)
+	r.set(tkType, format.Clean(t.TaskType), style.Inherit)
 	switch {
 	case t.VMID > 0 && guest != "":
 		r.set(tkGuest, guest, style.Inherit)
 	case t.VMID > 0:
-		r.set(tkGuest, itoa(t.VMID), style.Inherit)
+		r.set(tkGuest, strconv.Itoa(t.VMID), style.Inherit)
 	default:
-		r.set(tkGuest, clean(t.TaskID), style.Dim)
+		r.set(tkGuest, format.Clean(t.TaskID), style.Dim)
 	}
 	user := t.Username
 	if t.TokenID != "" {
 		user += "!" + t.TokenID
 	}
-	r.set(tkUser, clean(user), style.Inherit)
-	r.num(tkStart, stamp(t.StartTime, loc), t.StartTime.Unix(), style.Inherit)
+	r.set(tkUser, format.Clean(user), style.Inherit)
+	r.num(tkStart, format.Stamp(t.StartTime, loc), t.StartTime.Unix(), style.Inherit)
 	d := t.Duration.Std()
-	r.num(tkDuration, elapsed(d), int64(d), style.Inherit)
+	r.num(tkDuration, format.Elapsed(d), int64(d), style.Inherit)
 	text, st := taskStatusCell(t)
 	r.set(tkStatus, text, st)
 	switch {
@@ -122,24 +124,24 @@ func taskDetail(env loadEnv, ref rowRef) (doc, error) {
 		return doc{}, notCached(err, ok)
 	}
 	loc := env.c.loc(t.Endpoint)
-	d := doc{title: "Task " + clean(t.TaskType) + " " + clean(t.TaskID) + " on " + clean(t.Node)}
+	d := doc{title: "Task " + format.Clean(t.TaskType) + " " + format.Clean(t.TaskID) + " on " + format.Clean(t.Node)}
 	d.heading("Task")
 	d.kv("upid", t.UPID)
 	d.kv("endpoint", t.Endpoint)
 	d.kv("node", t.Node)
 	d.kv("type", t.TaskType)
-	d.kv("id", orDash(t.TaskID))
+	d.kv("id", format.OrDash(t.TaskID))
 	d.kv("user", t.Username)
 	if t.TokenID != "" {
 		d.kv("token", t.TokenID)
 	}
 	d.kv("pid", fmt.Sprint(t.PID))
 	d.kv("pstart", fmt.Sprint(t.PStart))
-	d.kv("start", stamp(t.StartTime, loc)+" ("+relative(t.StartTime, env.now)+")")
+	d.kv("start", format.Stamp(t.StartTime, loc)+" ("+format.Relative(t.StartTime, env.now)+")")
 	if t.EndTime != nil {
-		d.kv("end", stamp(*t.EndTime, loc))
+		d.kv("end", format.Stamp(*t.EndTime, loc))
 	}
-	d.kv("duration", elapsed(t.Duration.Std()))
+	d.kv("duration", format.Elapsed(t.Duration.Std()))
 	text, st := taskStatusCell(&t)
 	d.kvs("status", text, st)
 	d.heading("Log")
@@ -157,7 +159,7 @@ func taskLogLines(lines []string) []docLine {
 		case containsFold(l, "warn"):
 			st = style.Warn
 		}
-		out = append(out, docLine{spans: []span{{"  " + clean(l), st}}, wrap: true})
+		out = append(out, docLine{spans: []span{{"  " + format.Clean(l), st}}, wrap: true})
 	}
 	if len(out) == 0 {
 		out = append(out, docLine{spans: []span{{"  (empty log)", style.Dim}}})

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/proxbox-tui/proxbox-tui/tui/layout"
@@ -20,7 +21,7 @@ func tabBarLayout(specs [tabCount]*tabSpec, active tabID, w int) []tabLabel {
 		labels := make([]tabLabel, 0, tabCount)
 		x := 0
 		for _, s := range specs {
-			text := itoa(int(s.id)+1) + " "
+			text := strconv.Itoa(int(s.id)+1) + " "
 			switch {
 			case level == 0:
 				text += s.title

@@ -7,6 +7,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/proxbox-tui/proxbox-tui/tui/format"
 	"github.com/proxbox-tui/proxbox-tui/tui/layout"
 	"github.com/proxbox-tui/proxbox-tui/tui/style"
 )
@@ -484,9 +485,9 @@ func (t *table) cellText(c, i int) string {
 	}
 	v := t.ds.nums[c][i]
 	if v == 0 {
-		return orDash(text)
+		return format.OrDash(text)
 	}
-	rel := relative(time.Unix(v, 0), t.now)
+	rel := format.Relative(time.Unix(v, 0), t.now)
 	switch {
 	case text == "":
 		return rel

@@ -1,9 +1,11 @@
 package tui
 
 import (
+	"strconv"
 	"time"
 
 	"github.com/proxbox-tui/proxbox-tui/store"
+	"github.com/proxbox-tui/proxbox-tui/tui/format"
 	"github.com/proxbox-tui/proxbox-tui/tui/style"
 )
 
@@ -80,9 +82,9 @@ func (gi guestIndex) label(ep string, vmid int) string {
 		return ""
 	}
 	if g := gi[guestRef{ep, vmid}]; g != nil && g.Name != "" {
-		return itoa(vmid) + " " + clean(g.Name)
+		return strconv.Itoa(vmid) + " " + format.Clean(g.Name)
 	}
-	return itoa(vmid)
+	return strconv.Itoa(vmid)
 }
 
 // rowStyleFor picks the row style from the states the design colours.

@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -147,7 +148,7 @@ func buildTestEstate(s *store.Store, now time.Time) error {
 			}
 			add(&store.Guest{Meta: meta(set.ep, set.age), VMID: g.vmid, Type: g.typ, Name: g.name, Node: g.node,
 				Status: status, Template: g.template, Pool: g.pool, MaxCPU: 2, MaxMem: 4 << 30, MaxDisk: 32 << 30})
-			guestName[set.ep+"/"+itoa(g.vmid)] = g.name
+			guestName[set.ep+"/"+strconv.Itoa(g.vmid)] = g.name
 		}
 	}
 
@@ -376,9 +377,9 @@ func buildTestEstate(s *store.Store, now time.Time) error {
 			}
 			st := "OK"
 			if rng.IntN(25) == 0 {
-				st = "command 'qm start " + itoa(g.vmid) + "' failed: exit code 255"
+				st = "command 'qm start " + strconv.Itoa(g.vmid) + "' failed: exit code 255"
 			}
-			tasks = append(tasks, taskSpec{"lab", g.node, typ, itoa(g.vmid), []string{"root@pam", "admin@pve", "tui@pve!ro"}[rng.IntN(3)],
+			tasks = append(tasks, taskSpec{"lab", g.node, typ, strconv.Itoa(g.vmid), []string{"root@pam", "admin@pve", "tui@pve!ro"}[rng.IntN(3)],
 				at(day+1, 8+rng.IntN(12), rng.IntN(60)), time.Duration(1+rng.IntN(90)) * time.Second, st})
 		}
 		tasks = append(tasks, taskSpec{"lab", labNodes[day%3], "aptupdate", "", "root@pam", at(day+1, 5, 10), 14 * time.Second, "OK"})

@@ -1,4 +1,6 @@
-package tui
+// Package format turns values into the text of cells and documents:
+// outside text made safe, ages, durations, instants, sizes, counts.
+package format
 
 import (
 	"strconv"
@@ -8,24 +10,24 @@ import (
 	"github.com/proxbox-tui/proxbox-tui/textsafe"
 )
 
-// clean makes a value safe for one terminal cell run: valid UTF-8, no
+// Clean makes a value safe for one terminal cell run: valid UTF-8, no
 // control characters or escape sequences, on one line. Values come from
 // Proxmox and users (notes, descriptions) and may hold anything; the CLI's
 // text output cleans them the same way.
-func clean(s string) string { return textsafe.Line(s) }
+func Clean(s string) string { return textsafe.Line(s) }
 
-// firstLine is the first line of a multi-line note, cleaned, with a mark
+// FirstLine is the first line of a multi-line note, cleaned, with a mark
 // when more lines follow.
-func firstLine(s string) string {
+func FirstLine(s string) string {
 	s = strings.TrimSpace(s)
 	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		return clean(strings.TrimSpace(s[:i])) + " …"
+		return Clean(strings.TrimSpace(s[:i])) + " …"
 	}
-	return clean(s)
+	return Clean(s)
 }
 
-// relative says how far t is from now, compactly: "12s ago", "in 3h".
-func relative(t, now time.Time) string {
+// Relative says how far t is from now, compactly: "12s ago", "in 3h".
+func Relative(t, now time.Time) string {
 	if t.IsZero() {
 		return "—"
 	}
@@ -34,14 +36,14 @@ func relative(t, now time.Time) string {
 	case d > -time.Second && d < time.Second: // clocks a moment apart
 		return "now"
 	case d >= 0:
-		return shortDuration(d) + " ago"
+		return ShortDuration(d) + " ago"
 	}
-	return "in " + shortDuration(-d)
+	return "in " + ShortDuration(-d)
 }
 
-// shortDuration rounds down to the largest unit that keeps two significant
+// ShortDuration rounds down to the largest unit that keeps two significant
 // figures readable: 45s, 12m, 5h, 3d, 7w, 14mo, 2y.
-func shortDuration(d time.Duration) string {
+func ShortDuration(d time.Duration) string {
 	s := int64(d / time.Second)
 	switch {
 	case s < 60:
@@ -58,9 +60,9 @@ func shortDuration(d time.Duration) string {
 	return strconv.FormatInt(s/(365*86400), 10) + "y"
 }
 
-// elapsed formats a run time such as a task's duration: "0.4s", "12s",
+// Elapsed formats a run time such as a task's duration: "0.4s", "12s",
 // "3m05s", "2h10m".
-func elapsed(d time.Duration) string {
+func Elapsed(d time.Duration) string {
 	switch {
 	case d <= 0:
 		return "—"
@@ -83,9 +85,9 @@ func pad2(n int64) string {
 	return strconv.FormatInt(n, 10)
 }
 
-// stamp formats an instant in loc as "2006-01-02 15:04", cheaply: the
+// Stamp formats an instant in loc as "2006-01-02 15:04", cheaply: the
 // Backups and Tasks tabs format 100k of them per load.
-func stamp(t time.Time, loc *time.Location) string {
+func Stamp(t time.Time, loc *time.Location) string {
 	if t.IsZero() {
 		return "—"
 	}
@@ -107,8 +109,8 @@ func stamp(t time.Time, loc *time.Location) string {
 	return string(b[:])
 }
 
-// bytesIEC formats a size in binary units: "512 B", "3.2 GiB".
-func bytesIEC(n int64) string {
+// Bytes formats a size in binary units: "512 B", "3.2 GiB".
+func Bytes(n int64) string {
 	if n < 1024 {
 		if n < 0 {
 			return "—"
@@ -133,22 +135,24 @@ func bytesIEC(n int64) string {
 	return string(out)
 }
 
-func yesNo(b bool) string {
+// YesNo says a flag as "yes" or "no".
+func YesNo(b bool) string {
 	if b {
 		return "yes"
 	}
 	return "no"
 }
 
-func orDash(s string) string {
+// OrDash shows an empty value as a dash.
+func OrDash(s string) string {
 	if s == "" {
 		return "—"
 	}
 	return s
 }
 
-// joinInts lists VMIDs: "100,101,102".
-func joinInts(v []int) string {
+// Ints lists VMIDs: "100,101,102".
+func Ints(v []int) string {
 	var b strings.Builder
 	for i, n := range v {
 		if i > 0 {
@@ -159,17 +163,8 @@ func joinInts(v []int) string {
 	return b.String()
 }
 
-func unix(t *time.Time) int64 {
-	if t == nil || t.IsZero() {
-		return 0
-	}
-	return t.Unix()
-}
-
-func itoa(n int) string { return strconv.Itoa(n) }
-
-// formatCount groups thousands: 100000 → "100,000".
-func formatCount(n int) string {
+// Count groups thousands: 100000 → "100,000".
+func Count(n int) string {
 	s := strconv.Itoa(n)
 	if n < 1000 {
 		return s
