@@ -8,6 +8,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/proxbox-tui/proxbox-tui/tui/doc"
 	"github.com/proxbox-tui/proxbox-tui/tui/format"
 	"github.com/proxbox-tui/proxbox-tui/tui/layout"
 	"github.com/proxbox-tui/proxbox-tui/tui/style"
@@ -18,8 +19,8 @@ import (
 // request the pane waits for.
 type detail struct {
 	c       *common
-	doc     doc
-	tail    []docLine
+	doc     doc.Doc
+	tail    []doc.Line
 	lines   []string
 	seq     uint64
 	gen     uint64                                  // the latest load asked for
@@ -31,7 +32,7 @@ type detail struct {
 }
 
 func newDetail(c *common, title string, seq uint64) *detail {
-	return &detail{c: c, doc: doc{title: title}, seq: seq, loading: true}
+	return &detail{c: c, doc: doc.Doc{Title: title}, seq: seq, loading: true}
 }
 
 func (d *detail) Init() tea.Cmd { return nil }
@@ -46,17 +47,16 @@ func (d *detail) ShortHelp() []key.Binding {
 	return []key.Binding{k.Back.Binding, k.Up.Binding, k.Down.Binding}
 }
 
-func (d *detail) setDoc(doc doc, err error) {
-	if doc.title == "" {
-		doc.title = d.doc.title
+func (d *detail) setDoc(content doc.Doc, err error) {
+	if content.Title == "" {
+		content.Title = d.doc.Title
 	}
-	d.doc, d.err, d.loading = doc, err, false
+	d.doc, d.err, d.loading = content, err, false
 	d.relayout()
 }
 
 func (d *detail) relayout() {
-	full := doc{lines: append(append([]docLine(nil), d.doc.lines...), d.tail...)}
-	d.lines = full.layout(d.c.st, d.w)
+	d.lines = doc.Layout(d.c.st, append(append([]doc.Line(nil), d.doc.Lines...), d.tail...), d.w)
 	d.offset = min(d.offset, max(len(d.lines)-d.bodyHeight(), 0))
 }
 
@@ -95,7 +95,7 @@ func (d *detail) View() string {
 		return ""
 	}
 	st := d.c.st
-	title := " " + format.Clean(d.doc.title)
+	title := " " + format.Clean(d.doc.Title)
 	if n := len(d.lines); n > d.bodyHeight() && d.bodyHeight() > 0 {
 		last := min(d.offset+d.bodyHeight(), n)
 		title += "  (" + strconv.Itoa(d.offset+1) + "–" + strconv.Itoa(last) + " of " + strconv.Itoa(n) + ")"
@@ -105,7 +105,7 @@ func (d *detail) View() string {
 	body := d.lines
 	switch {
 	case d.err != nil:
-		body = (&doc{lines: []docLine{{spans: []span{{format.Clean("error: " + d.err.Error()), style.Error}}, wrap: true}}}).layout(st, d.w)
+		body = doc.Layout(st, []doc.Line{doc.WrapLine(format.Clean("error: "+d.err.Error()), style.Error)}, d.w)
 	case d.loading && len(body) == 0:
 		body = []string{st.Render(style.Dim, layout.Fit(" loading…", d.w, false))}
 	}
@@ -121,7 +121,7 @@ func (d *detail) View() string {
 
 // setTail sets lines shown below the doc, such as a task log that arrives
 // separately from the task's fields.
-func (d *detail) setTail(lines []docLine) {
+func (d *detail) setTail(lines []doc.Line) {
 	d.tail = lines
 	d.relayout()
 }

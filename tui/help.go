@@ -3,16 +3,17 @@ package tui
 import (
 	"strings"
 
+	"github.com/proxbox-tui/proxbox-tui/tui/doc"
 	"github.com/proxbox-tui/proxbox-tui/tui/style"
 )
 
 // helpDoc is the help pane, generated from the key registry so it lists
 // exactly the keys the handlers match; keys the session's role may not use
 // (push, Proxmox actions for a viewer) are left out, and a line says so.
-func helpDoc(k *keyMap, role Role, spec *tabSpec) doc {
-	d := doc{title: "Help · keys (esc to close)"}
+func helpDoc(k *keyMap, role Role, spec *tabSpec) doc.Doc {
+	d := doc.Doc{Title: "Help · keys (esc to close)"}
 	if role == RoleViewer {
-		d.text("  read-only (viewer) session: keys that write to NetBox or Proxmox are for operators", style.Dim)
+		d.Text("  read-only (viewer) session: keys that write to NetBox or Proxmox are for operators", style.Dim)
 	}
 	sections := []struct {
 		scope Scope
@@ -49,16 +50,16 @@ func helpDoc(k *keyMap, role Role, spec *tabSpec) doc {
 		if len(rows) == 0 {
 			continue
 		}
-		d.heading(s.title)
-		d.table([]string{"key", "action"}, rows, sts)
+		d.Heading(s.title)
+		d.Table([]string{"key", "action"}, rows, sts)
 	}
-	d.heading("Filter")
-	d.text("  words match anywhere in the row; field:value matches one column; ! negates; all must hold", style.Plain)
-	d.text("  example: node:pve2 !status:ok  ·  quote spaces: notes:\"before upgrade\"", style.Dim)
+	d.Heading("Filter")
+	d.Text("  words match anywhere in the row; field:value matches one column; ! negates; all must hold", style.Plain)
+	d.Text("  example: node:pve2 !status:ok  ·  quote spaces: notes:\"before upgrade\"", style.Dim)
 	if spec != nil {
-		d.text("  fields of "+spec.title+": "+strings.Join(fields(spec.cols), " "), style.Dim)
+		d.Text("  fields of "+spec.title+": "+strings.Join(fields(spec.cols), " "), style.Dim)
 	}
-	d.heading("Mouse")
-	d.text("  wheel scrolls; click a tab to open it, a row to select it, the selected row for its detail", style.Plain)
+	d.Heading("Mouse")
+	d.Text("  wheel scrolls; click a tab to open it, a row to select it, the selected row for its detail", style.Plain)
 	return d
 }

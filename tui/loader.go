@@ -13,6 +13,7 @@ import (
 
 	"github.com/proxbox-tui/proxbox-tui/store"
 	"github.com/proxbox-tui/proxbox-tui/textsafe"
+	"github.com/proxbox-tui/proxbox-tui/tui/doc"
 	"github.com/proxbox-tui/proxbox-tui/tui/format"
 	"github.com/proxbox-tui/proxbox-tui/tui/style"
 )
@@ -28,10 +29,10 @@ func safeLoad(load func(loadEnv) (*dataset, error), env loadEnv) (ds *dataset, e
 	return load(env)
 }
 
-func safeDetail(fn func(loadEnv, rowRef) (doc, error), env loadEnv, ref rowRef) (d doc, err error) {
+func safeDetail(fn func(loadEnv, rowRef) (doc.Doc, error), env loadEnv, ref rowRef) (d doc.Doc, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			d, err = doc{}, fmt.Errorf("internal error while building the detail: %v", r)
+			d, err = doc.Doc{}, fmt.Errorf("internal error while building the detail: %v", r)
 		}
 	}()
 	return fn(env, ref)
@@ -229,9 +230,9 @@ func (m *Model) openDetail() tea.Cmd {
 	cmds := []tea.Cmd{m.detail.reload(0, m.now)}
 	if m.active == tabTasks {
 		if m.c.actions == nil {
-			m.detail.setTail([]docLine{{spans: []span{{"  task logs are not available in this session", style.Dim}}}})
+			m.detail.setTail([]doc.Line{doc.TextLine("  task logs are not available in this session", style.Dim)})
 		} else {
-			m.detail.setTail([]docLine{{spans: []span{{"  fetching the task log…", style.Dim}}}})
+			m.detail.setTail([]doc.Line{doc.TextLine("  fetching the task log…", style.Dim)})
 			ctx, cancel := context.WithTimeout(m.ctx, 30*time.Second)
 			m.detailCancel = cancel
 			a := m.c.actions
@@ -271,8 +272,8 @@ func (m *Model) openRaw() tea.Cmd {
 			// 1e30) reads "invalid" instead of failing the whole view.
 			var b bytes.Buffer
 			err = json.Indent(&b, textsafe.Marshal(v), "", "  ")
-			var d doc
-			d.para(b.String(), style.Plain)
+			var d doc.Doc
+			d.Para(b.String(), style.Plain)
 			return detailLoadedMsg{seq: seq, gen: gen, doc: d, err: err}
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/proxbox-tui/proxbox-tui/store"
+	"github.com/proxbox-tui/proxbox-tui/tui/doc"
 )
 
 // Asynchronous results carry the sequence number of their request; a
@@ -37,7 +38,7 @@ type tickMsg time.Time
 type detailLoadedMsg struct {
 	seq uint64 // the pane
 	gen uint64 // its load: 0 on opening, then one per reload
-	doc doc
+	doc doc.Doc
 	err error
 }
 

@@ -8,6 +8,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/proxbox-tui/proxbox-tui/tui/doc"
 	"github.com/proxbox-tui/proxbox-tui/tui/format"
 	"github.com/proxbox-tui/proxbox-tui/tui/layout"
 	"github.com/proxbox-tui/proxbox-tui/tui/style"
@@ -19,11 +20,11 @@ import (
 type modal struct {
 	c      *common
 	title  string
-	lines  []docLine
+	lines  []doc.Line
 	menu   []string // choices; the cursor picks one
 	cursor int
 	bar    *PushProgress // drawn as a bar below the lines when set
-	prompt []span
+	prompt []doc.Span
 	hints  []key.Binding
 	offset int
 	w, h   int // the body the box is centred in
@@ -41,7 +42,7 @@ func (d *modal) SetSize(w, h int) { d.w, d.h = max(w, 0), max(h, 0) }
 func (d *modal) ShortHelp() []key.Binding { return d.hints }
 
 // set replaces the content, keeping the menu cursor, and scrolls to the top.
-func (d *modal) set(title string, lines []docLine, prompt []span, hints ...key.Binding) {
+func (d *modal) set(title string, lines []doc.Line, prompt []doc.Span, hints ...key.Binding) {
 	d.title, d.lines, d.prompt, d.hints, d.offset = title, lines, prompt, hints, 0
 }
 
@@ -99,15 +100,15 @@ func (d *modal) scroll(delta int) {
 // content needs, within the terminal and maxModalWidth.
 func (d *modal) innerWidth() int {
 	need := layout.Width(format.Clean(d.title)) + len("  (10–20 of 30)")
-	width := func(spans []span) int {
+	width := func(spans []doc.Span) int {
 		n := 0
 		for _, sp := range spans {
-			n += layout.Width(sp.text)
+			n += layout.Width(sp.Text)
 		}
 		return n
 	}
 	for _, l := range d.lines {
-		need = max(need, width(l.spans))
+		need = max(need, width(l.Spans))
 	}
 	for _, c := range d.menu {
 		need = max(need, layout.Width(format.Clean(c))+2)
@@ -143,7 +144,7 @@ func (d *modal) bodyRows() int { return max(d.h-2-d.fixedRows(), 0) }
 // content lays out the scrolling part: lines, menu, bar.
 func (d *modal) content() []string {
 	st, iw := d.c.st, d.innerWidth()
-	out := (&doc{lines: d.lines}).layout(st, iw)
+	out := doc.Layout(st, d.lines, iw)
 	for i, choice := range d.menu {
 		if i == d.cursor {
 			out = append(out, st.SelSeq[style.Bold].Wrap(layout.Fit(st.SelectedGutter+" "+format.Clean(choice), iw, false)))
@@ -179,7 +180,7 @@ func (d *modal) Over(bg string) string {
 		inner = append(inner, content[i])
 	}
 	if len(d.prompt) > 0 {
-		inner = append(inner, (&doc{lines: []docLine{{spans: d.prompt}}}).layout(st, iw)...)
+		inner = append(inner, doc.Layout(st, []doc.Line{{Spans: d.prompt}}, iw)...)
 	}
 	inner = append(inner, st.Render(style.Dim, layout.Fit(d.hintText(), iw, false)))
 

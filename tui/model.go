@@ -9,6 +9,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 
 	"github.com/proxbox-tui/proxbox-tui/store"
+	"github.com/proxbox-tui/proxbox-tui/tui/doc"
 	"github.com/proxbox-tui/proxbox-tui/tui/format"
 	"github.com/proxbox-tui/proxbox-tui/tui/layout"
 	"github.com/proxbox-tui/proxbox-tui/tui/style"
@@ -161,7 +162,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case taskLogMsg:
 		if m.detail != nil && m.detail.seq == msg.seq {
 			if msg.err != nil {
-				m.detail.setTail([]docLine{{spans: []span{{"  task log unavailable: " + format.Clean(msg.err.Error()), style.Error}}, wrap: true}})
+				m.detail.setTail([]doc.Line{doc.WrapLine("  task log unavailable: "+format.Clean(msg.err.Error()), style.Error)})
 			} else {
 				m.detail.setTail(taskLogLines(msg.lines))
 			}

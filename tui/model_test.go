@@ -10,6 +10,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/proxbox-tui/proxbox-tui/store"
+	"github.com/proxbox-tui/proxbox-tui/tui/doc"
 	"github.com/proxbox-tui/proxbox-tui/tui/style"
 )
 
@@ -268,8 +269,8 @@ func TestLateResultsAreDropped(t *testing.T) {
 	}
 	press(m, "enter")
 	seq := m.detail.seq
-	m.Update(detailLoadedMsg{seq: seq - 1, doc: doc{title: "wrong"}})
-	if m.detail.doc.title == "wrong" {
+	m.Update(detailLoadedMsg{seq: seq - 1, doc: doc.Doc{Title: "wrong"}})
+	if m.detail.doc.Title == "wrong" {
 		t.Fatal("a late detail landed on the open pane")
 	}
 }
@@ -278,9 +279,9 @@ func TestHelpListsEveryKey(t *testing.T) {
 	km := newKeyMap()
 	d := helpDoc(km, RoleOperator, endpointsTab())
 	var text strings.Builder
-	for _, l := range d.lines {
-		for _, s := range l.spans {
-			text.WriteString(s.text + "\n")
+	for _, l := range d.Lines {
+		for _, s := range l.Spans {
+			text.WriteString(s.Text + "\n")
 		}
 	}
 	table := KeyTable(RoleOperator)
@@ -442,8 +443,8 @@ func TestOpenDetailFollowsTheCache(t *testing.T) {
 	}
 
 	// A reload that lands after a newer one is dropped.
-	m.Update(detailLoadedMsg{seq: m.detail.seq, gen: m.detail.gen - 1, doc: doc{title: "older"}})
-	if m.detail.doc.title == "older" {
+	m.Update(detailLoadedMsg{seq: m.detail.seq, gen: m.detail.gen - 1, doc: doc.Doc{Title: "older"}})
+	if m.detail.doc.Title == "older" {
 		t.Fatal("an older reload replaced a newer one")
 	}
 

@@ -7,6 +7,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/proxbox-tui/proxbox-tui/tui/doc"
 	"github.com/proxbox-tui/proxbox-tui/tui/format"
 	"github.com/proxbox-tui/proxbox-tui/tui/style"
 )
@@ -110,8 +111,8 @@ func (m *Model) onWritesChecked(msg writesCheckedMsg) {
 	k := m.c.keys
 	d := newModal(m.c, "Proxmox · "+msg.act.endpoint)
 	d.SetSize(m.w, m.bodyHeight())
-	note := []docLine{{spans: []span{{"The Tasks tab shows its tasks after the refresh that follows.", style.Dim}}, wrap: true}, {}}
-	d.set(d.title, note, []span{{msg.act.question(), style.Bold}, {"[y/N]", style.Accent}},
+	note := []doc.Line{doc.WrapLine("The Tasks tab shows its tasks after the refresh that follows.", style.Dim), {}}
+	d.set(d.title, note, []doc.Span{{Text: msg.act.question(), Style: style.Bold}, {Text: "[y/N]", Style: style.Accent}},
 		relabel(k.Confirm, "yes"), relabel(k.Choose, "no"), relabel(k.Cancel, "cancel"))
 	m.confirm = &confirmDialog{act: msg.act, modal: d}
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/proxbox-tui/proxbox-tui/tui/doc"
 	"github.com/proxbox-tui/proxbox-tui/tui/format"
 	"github.com/proxbox-tui/proxbox-tui/tui/layout"
 	"github.com/proxbox-tui/proxbox-tui/tui/style"
@@ -295,12 +296,12 @@ func pushOutcome(res *PushResult, err error) (string, style.ID) {
 
 func (m *Model) showPushChoosing() {
 	f := m.push
-	var lines []docLine
-	lines = append(lines, docLine{spans: []span{{"Push the cached inventory to NetBox. What should it cover?", style.Plain}}})
+	var lines []doc.Line
+	lines = append(lines, doc.TextLine("Push the cached inventory to NetBox. What should it cover?", style.Plain))
 	if m.pushElsewhere.running {
-		lines = append(lines, docLine{spans: []span{{"A push is already running: " + m.pushElsewhere.summary, style.Warn}}, wrap: true})
+		lines = append(lines, doc.WrapLine("A push is already running: "+m.pushElsewhere.summary, style.Warn))
 	}
-	lines = append(lines, docLine{})
+	lines = append(lines, doc.Line{})
 	f.modal.menu = nil
 	for _, c := range f.scopes {
 		f.modal.menu = append(f.modal.menu, c.label)
@@ -319,14 +320,14 @@ func (m *Model) showPushStage() {
 	case pushChoosing:
 		m.showPushChoosing()
 	case pushPlanning:
-		d.set("Push to NetBox · "+scope, []docLine{{spans: []span{{"planning: reading NetBox and comparing…", style.Running}}}},
+		d.set("Push to NetBox · "+scope, []doc.Line{doc.TextLine("planning: reading NetBox and comparing…", style.Running)},
 			nil, relabel(k.Cancel, "cancel"))
 	case pushConfirming:
 		n := f.plan.writes()
-		prompt := []span{{fmt.Sprintf("Push %d changes to NetBox? ", n), style.Bold}, {"[y/N]", style.Accent}}
+		prompt := []doc.Span{{Text: fmt.Sprintf("Push %d changes to NetBox? ", n), Style: style.Bold}, {Text: "[y/N]", Style: style.Accent}}
 		hints := []key.Binding{relabel(k.Confirm, "push"), relabel(k.Choose, "no"), relabel(k.Cancel, "cancel")}
 		if n == 0 {
-			prompt = []span{{"Nothing to push: NetBox is up to date.", style.OK}}
+			prompt = []doc.Span{{Text: "Nothing to push: NetBox is up to date.", Style: style.OK}}
 			hints = []key.Binding{relabel(k.Cancel, "close")}
 		}
 		d.set("Push plan · "+scope, planLines(f.plan), prompt, hints...)
@@ -344,15 +345,15 @@ func (m *Model) showPushStage() {
 }
 
 // planLines renders a plan: NetBox, the plugin, counts per kind.
-func planLines(p *PushPlan) []docLine {
-	var lines []docLine
-	add := func(spans ...span) { lines = append(lines, docLine{spans: spans}) }
+func planLines(p *PushPlan) []doc.Line {
+	var lines []doc.Line
+	add := func(spans ...doc.Span) { lines = append(lines, doc.Line{Spans: spans}) }
 	plugin, pst := "no: only core objects (clusters, devices, VMs) are pushed", style.Warn
 	if p.Plugin {
 		plugin, pst = "yes: its models are pushed too", style.OK
 	}
-	add(span{layout.Fit("NetBox", 9, false), style.Dim}, span{format.OrDash(format.Clean(p.NetBoxVersion)), style.Plain})
-	add(span{layout.Fit("plugin", 9, false), style.Dim}, span{"netbox-proxbox " + plugin, pst})
+	add(doc.Span{Text: layout.Fit("NetBox", 9, false), Style: style.Dim}, doc.Span{Text: format.OrDash(format.Clean(p.NetBoxVersion)), Style: style.Plain})
+	add(doc.Span{Text: layout.Fit("plugin", 9, false), Style: style.Dim}, doc.Span{Text: "netbox-proxbox " + plugin, Style: pst})
 	add()
 	rows := make([][]string, 0, len(p.Kinds)+1)
 	sts := make([]style.ID, 0, len(p.Kinds)+1)
@@ -373,40 +374,40 @@ func planLines(p *PushPlan) []docLine {
 	sts = append(sts, style.Bold)
 	// Unchanged last: on a narrow terminal it is the column to lose.
 	lines = append(lines, countTable([]string{"kind", "create", "update", "stale", "unchanged"}, rows, sts)...)
-	lines = append(lines, docLine{})
+	lines = append(lines, doc.Line{})
 	for _, n := range p.Notes {
-		lines = append(lines, docLine{spans: []span{{format.Clean(n), style.Warn}}, wrap: true})
+		lines = append(lines, doc.WrapLine(format.Clean(n), style.Warn))
 	}
 	if len(p.Notes) > 0 {
-		lines = append(lines, docLine{})
+		lines = append(lines, doc.Line{})
 	}
 	return lines
 }
 
-func progressLines(p PushProgress) []docLine {
+func progressLines(p PushProgress) []doc.Line {
 	stage := p.Stage
 	if stage == "" {
 		stage = "starting…"
 	}
-	return []docLine{
-		{spans: []span{{layout.Fit("stage", 7, false), style.Dim}, {format.Clean(stage), style.Running}}},
-		{spans: []span{{layout.Fit("done", 7, false), style.Dim}, {strconv.Itoa(p.Done) + " of " + strconv.Itoa(p.Total), style.Plain}}},
+	return []doc.Line{
+		{Spans: []doc.Span{{Text: layout.Fit("stage", 7, false), Style: style.Dim}, {Text: format.Clean(stage), Style: style.Running}}},
+		{Spans: []doc.Span{{Text: layout.Fit("done", 7, false), Style: style.Dim}, {Text: strconv.Itoa(p.Done) + " of " + strconv.Itoa(p.Total), Style: style.Plain}}},
 		{},
 	}
 }
 
 // summaryLines renders what a push did and, by name, what failed.
-func summaryLines(res *PushResult, err error) []docLine {
-	var lines []docLine
-	add := func(spans ...span) { lines = append(lines, docLine{spans: spans}) }
+func summaryLines(res *PushResult, err error) []doc.Line {
+	var lines []doc.Line
+	add := func(spans ...doc.Span) { lines = append(lines, doc.Line{Spans: spans}) }
 	if err != nil {
-		lines = append(lines, docLine{spans: []span{{format.Clean(err.Error()), style.Error}}, wrap: true})
+		lines = append(lines, doc.WrapLine(format.Clean(err.Error()), style.Error))
 	}
 	if res == nil {
 		return lines
 	}
 	text, st := pushOutcome(res, nil)
-	add(span{text + " in " + format.Elapsed(res.Duration), st})
+	add(doc.Span{Text: text + " in " + format.Elapsed(res.Duration), Style: st})
 	add()
 	rows := make([][]string, 0, len(res.Kinds))
 	sts := make([]style.ID, 0, len(res.Kinds))
@@ -421,16 +422,16 @@ func summaryLines(res *PushResult, err error) []docLine {
 	lines = append(lines, countTable([]string{"kind", "created", "updated", "stale", "failed", "unchanged"}, rows, sts)...)
 	if len(res.Failures) > 0 {
 		add()
-		add(span{fmt.Sprintf("Failures (%d)", len(res.Failures)), style.Accent})
+		add(doc.Span{Text: fmt.Sprintf("Failures (%d)", len(res.Failures)), Style: style.Accent})
 		for _, f := range res.Failures {
-			lines = append(lines, docLine{spans: []span{{"✖ " + format.Clean(f.Kind) + " " + format.Clean(f.Key) + ": " + format.Clean(f.Message), style.Error}}, wrap: true})
+			lines = append(lines, doc.WrapLine("✖ "+format.Clean(f.Kind)+" "+format.Clean(f.Key)+": "+format.Clean(f.Message), style.Error))
 		}
 	}
 	return lines
 }
 
 // countTable lays out a name column and right-aligned count columns.
-func countTable(header []string, rows [][]string, sts []style.ID) []docLine {
+func countTable(header []string, rows [][]string, sts []style.ID) []doc.Line {
 	widths := make([]int, len(header))
 	for i, h := range header {
 		widths[i] = layout.Width(h)
@@ -450,9 +451,9 @@ func countTable(header []string, rows [][]string, sts []style.ID) []docLine {
 		}
 		return b.String()
 	}
-	out := []docLine{{spans: []span{{line(header), style.Dim}}}}
+	out := []doc.Line{doc.TextLine(line(header), style.Dim)}
 	for i, r := range rows {
-		out = append(out, docLine{spans: []span{{line(r), sts[i]}}})
+		out = append(out, doc.TextLine(line(r), sts[i]))
 	}
 	return out
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/proxbox-tui/proxbox-tui/store"
+	"github.com/proxbox-tui/proxbox-tui/tui/doc"
 	"github.com/proxbox-tui/proxbox-tui/tui/format"
 	"github.com/proxbox-tui/proxbox-tui/tui/style"
 )
@@ -151,32 +152,32 @@ func storageIndex(s *store.Store) (map[storageRef]*store.Storage, error) {
 	return out, nil
 }
 
-func backupDetail(env loadEnv, ref rowRef) (doc, error) {
+func backupDetail(env loadEnv, ref rowRef) (doc.Doc, error) {
 	s := env.c.store
 	b, ok, err := store.Get[store.Backup](s, ref.endpoint, ref.key)
 	if err != nil || !ok {
-		return doc{}, notCached(err, ok)
+		return doc.Doc{}, notCached(err, ok)
 	}
 	loc := env.c.loc(b.Endpoint)
 	gi, guests, err := loadGuests(s)
 	if err != nil {
-		return doc{}, err
+		return doc.Doc{}, err
 	}
-	d := doc{title: "Backup " + format.Clean(b.VolumeID)}
-	d.heading("Backup")
-	d.kv("volid", b.VolumeID)
-	d.kv("endpoint", b.Endpoint)
-	d.kv("guest", gi.label(b.Endpoint, b.VMID)+" ("+b.Subtype+")")
-	d.kv("storage", b.Storage+" (listed on "+b.Node+")")
-	d.kv("created", format.Stamp(b.CreationTime, loc)+" ("+format.Relative(b.CreationTime, env.now)+")")
-	d.kv("size", format.Bytes(b.Size))
-	d.kv("format", b.Format)
-	d.kv("protected", format.YesNo(b.Protected))
-	d.kv("encrypted", format.OrDash(b.Encrypted))
+	d := doc.Doc{Title: "Backup " + format.Clean(b.VolumeID)}
+	d.Heading("Backup")
+	d.KV("volid", b.VolumeID)
+	d.KV("endpoint", b.Endpoint)
+	d.KV("guest", gi.label(b.Endpoint, b.VMID)+" ("+b.Subtype+")")
+	d.KV("storage", b.Storage+" (listed on "+b.Node+")")
+	d.KV("created", format.Stamp(b.CreationTime, loc)+" ("+format.Relative(b.CreationTime, env.now)+")")
+	d.KV("size", format.Bytes(b.Size))
+	d.KV("format", b.Format)
+	d.KV("protected", format.YesNo(b.Protected))
+	d.KV("encrypted", format.OrDash(b.Encrypted))
 	vt, vs := verifyCell(b.VerificationState)
-	d.kvs("verification", vt, vs)
+	d.KVStyle("verification", vt, vs)
 	if b.VerificationUPID != "" {
-		d.kv("verify task", b.VerificationUPID)
+		d.KV("verify task", b.VerificationUPID)
 	}
 
 	// The verdict needs the guest's other backups on the same storage.
@@ -203,20 +204,20 @@ func backupDetail(env loadEnv, ref rowRef) (doc, error) {
 		if same[i].VolumeID == b.VolumeID {
 			v := verdicts[i]
 			text, st := verdictCell(v)
-			d.heading("Retention")
-			d.kvs("verdict", text, st)
+			d.Heading("Retention")
+			d.KVStyle("verdict", text, st)
 			switch v.by {
 			case "storage":
-				d.kv("policy", "storage "+b.Storage+": "+storages[storageRef{b.Endpoint, b.Storage}].PruneBackups)
+				d.KV("policy", "storage "+b.Storage+": "+storages[storageRef{b.Endpoint, b.Storage}].PruneBackups)
 			case "default":
-				d.kv("policy", "none configured: keep all")
+				d.KV("policy", "none configured: keep all")
 			default:
-				d.kv("policy", "job "+v.by)
+				d.KV("policy", "job "+v.by)
 			}
 		}
 	}
 
-	d.heading("Jobs covering this guest")
+	d.Heading("Jobs covering this guest")
 	g := gi[guestRef{b.Endpoint, b.VMID}]
 	var rows [][]string
 	var sts []style.ID
@@ -244,22 +245,22 @@ func backupDetail(env loadEnv, ref rowRef) (doc, error) {
 		sts = append(sts, st)
 	}
 	if len(rows) == 0 {
-		d.text("  none: no backup job includes this guest", style.Warn)
+		d.Text("  none: no backup job includes this guest", style.Warn)
 	} else {
-		d.table([]string{"job", "state", "schedule", "storage", "retention"}, rows, sts)
+		d.Table([]string{"job", "state", "schedule", "storage", "retention"}, rows, sts)
 	}
 	if strings.TrimSpace(b.Notes) != "" {
-		d.heading("Notes")
-		d.para(b.Notes, style.Plain)
+		d.Heading("Notes")
+		d.Para(b.Notes, style.Plain)
 	}
 	slices.SortFunc(same, func(x, y store.Backup) int { return cmp.Compare(y.CreationTime.Unix(), x.CreationTime.Unix()) })
-	d.heading(fmt.Sprintf("All backups of this guest on %s (%d)", b.Storage, len(same)))
+	d.Heading(fmt.Sprintf("All backups of this guest on %s (%d)", b.Storage, len(same)))
 	for _, o := range same {
 		st := style.Plain
 		if o.VolumeID == b.VolumeID {
 			st = style.Bold
 		}
-		d.text("  "+format.Stamp(o.CreationTime, loc)+"  "+format.Bytes(o.Size)+"  "+o.VolumeID, st)
+		d.Text("  "+format.Stamp(o.CreationTime, loc)+"  "+format.Bytes(o.Size)+"  "+o.VolumeID, st)
 	}
 	return d, nil
 }

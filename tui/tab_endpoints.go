@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/proxbox-tui/proxbox-tui/store"
+	"github.com/proxbox-tui/proxbox-tui/tui/doc"
 	"github.com/proxbox-tui/proxbox-tui/tui/format"
 	"github.com/proxbox-tui/proxbox-tui/tui/style"
 )
@@ -146,30 +147,30 @@ func loadEndpoints(env loadEnv) (*dataset, error) {
 	}), nil
 }
 
-func endpointDetail(env loadEnv, ref rowRef) (doc, error) {
+func endpointDetail(env loadEnv, ref rowRef) (doc.Doc, error) {
 	s := env.c.store
 	e, ok, err := store.Get[store.Endpoint](s, ref.endpoint, ref.key)
 	if err != nil {
-		return doc{}, err
+		return doc.Doc{}, err
 	}
-	d := doc{title: "Endpoint " + format.Clean(ref.key)}
+	d := doc.Doc{Title: "Endpoint " + format.Clean(ref.key)}
 	if !ok {
-		d.text("This endpoint has not been refreshed yet: nothing is cached for it.", style.Dim)
+		d.Text("This endpoint has not been refreshed yet: nothing is cached for it.", style.Dim)
 		return d, nil
 	}
 	health, hs := healthCell(e.Health)
-	d.heading("Endpoint")
-	d.kv("name", e.Name)
-	d.kv("kind", e.Type)
-	d.kv("url", e.URL)
-	d.kvs("health", health+" "+e.HealthReason, hs)
-	d.kv("version", format.OrDash(e.Version))
-	d.kv("cluster", format.OrDash(e.ClusterName))
-	d.kv("mode", format.OrDash(e.Mode))
+	d.Heading("Endpoint")
+	d.KV("name", e.Name)
+	d.KV("kind", e.Type)
+	d.KV("url", e.URL)
+	d.KVStyle("health", health+" "+e.HealthReason, hs)
+	d.KV("version", format.OrDash(e.Version))
+	d.KV("cluster", format.OrDash(e.ClusterName))
+	d.KV("mode", format.OrDash(e.Mode))
 	if e.Mode == "cluster" {
-		d.kv("quorate", format.YesNo(e.Quorate))
+		d.KV("quorate", format.YesNo(e.Quorate))
 	}
-	d.kv("tls", format.OrDash(e.TLSMode))
+	d.KV("tls", format.OrDash(e.TLSMode))
 	auth := e.AuthKind
 	switch {
 	case e.TokenName != "":
@@ -177,26 +178,26 @@ func endpointDetail(env loadEnv, ref rowRef) (doc, error) {
 	case e.Username != "":
 		auth += " " + e.Username
 	}
-	d.kv("auth", format.OrDash(auth))
+	d.KV("auth", format.OrDash(auth))
 	if e.Type == "netbox" {
-		d.kv("plugin", map[bool]string{true: "netbox-proxbox installed: its models are pushed too", false: "netbox-proxbox not installed: core objects only"}[e.Plugin])
+		d.KV("plugin", map[bool]string{true: "netbox-proxbox installed: its models are pushed too", false: "netbox-proxbox not installed: core objects only"}[e.Plugin])
 	}
 	if e.LastSuccess != nil {
-		d.kv("last success", format.Stamp(*e.LastSuccess, env.c.loc(e.Name))+" ("+format.Relative(*e.LastSuccess, env.now)+")")
+		d.KV("last success", format.Stamp(*e.LastSuccess, env.c.loc(e.Name))+" ("+format.Relative(*e.LastSuccess, env.now)+")")
 	} else {
-		d.kv("last success", "never")
+		d.KV("last success", "never")
 	}
-	d.kv("last duration", format.Elapsed(e.LastDuration.Std()))
-	d.kv("requests", fmt.Sprint(e.Requests))
+	d.KV("last duration", format.Elapsed(e.LastDuration.Std()))
+	d.KV("requests", fmt.Sprint(e.Requests))
 	switch {
 	case e.LastError != "" && e.Health == store.HealthOK:
-		d.kvs("last error", e.LastError+" (resolved since)", style.Dim)
+		d.KVStyle("last error", e.LastError+" (resolved since)", style.Dim)
 	case e.LastError != "":
-		d.kvs("last error", e.LastError, style.Error)
+		d.KVStyle("last error", e.LastError, style.Error)
 	}
 
 	if e.Type == "netbox" {
-		d.heading("Push settings")
+		d.Heading("Push settings")
 		rows := make([][]string, 0, len(e.Settings))
 		sts := make([]style.ID, 0, len(e.Settings))
 		for _, s := range e.Settings {
@@ -210,14 +211,14 @@ func endpointDetail(env loadEnv, ref rowRef) (doc, error) {
 			}
 			sts = append(sts, st)
 		}
-		d.table([]string{"endpoint", "setting", "value", "source"}, rows, sts)
+		d.Table([]string{"endpoint", "setting", "value", "source"}, rows, sts)
 		return d, nil
 	}
 	nodes, err := store.List[store.Node](s, e.Name)
 	if err != nil {
 		return d, err
 	}
-	d.heading(fmt.Sprintf("Nodes (%d)", len(nodes)))
+	d.Heading(fmt.Sprintf("Nodes (%d)", len(nodes)))
 	var rows [][]string
 	var sts []style.ID
 	for _, n := range nodes {
@@ -231,28 +232,28 @@ func endpointDetail(env loadEnv, ref rowRef) (doc, error) {
 			format.Elapsed(time.Duration(n.Uptime) * time.Second), format.OrDash(n.SupportLevel)})
 		sts = append(sts, st)
 	}
-	d.table([]string{"node", "state", "ip", "cpu", "memory", "uptime", "level"}, rows, sts)
+	d.Table([]string{"node", "state", "ip", "cpu", "memory", "uptime", "level"}, rows, sts)
 
-	d.heading("Cached records")
+	d.Heading("Cached records")
 	for _, k := range []store.Kind{store.KindGuest, store.KindStorage, store.KindBackup, store.KindSnapshot,
 		store.KindTask, store.KindBackupRoutine, store.KindReplication} {
 		n, err := s.Count(k, e.Name)
 		if err != nil {
 			return d, err
 		}
-		d.kv(string(k), strconv.Itoa(n))
+		d.KV(string(k), strconv.Itoa(n))
 	}
 	if len(e.NotBackedUp) > 0 {
-		d.heading(fmt.Sprintf("Guests no backup job covers (%d)", len(e.NotBackedUp)))
+		d.Heading(fmt.Sprintf("Guests no backup job covers (%d)", len(e.NotBackedUp)))
 		for _, g := range e.NotBackedUp {
-			d.text("  "+g, style.Warn)
+			d.Text("  "+g, style.Warn)
 		}
 	}
 	return d, recentRuns(&d, env, e.Name)
 }
 
 // recentRuns lists the endpoint's latest refresh and push runs.
-func recentRuns(d *doc, env loadEnv, ep string) error {
+func recentRuns(d *doc.Doc, env loadEnv, ep string) error {
 	const shown = 8
 	runs, err := store.List[store.SyncRun](env.c.store, ep)
 	if err != nil || len(runs) == 0 {
@@ -260,7 +261,7 @@ func recentRuns(d *doc, env loadEnv, ep string) error {
 	}
 	sort.Slice(runs, func(i, j int) bool { return runs[i].Start.After(runs[j].Start) })
 	runs = runs[:min(len(runs), shown)]
-	d.heading("Recent runs")
+	d.Heading("Recent runs")
 	var rows [][]string
 	var sts []style.ID
 	for _, r := range runs {
@@ -282,6 +283,6 @@ func recentRuns(d *doc, env loadEnv, ep string) error {
 		rows = append(rows, []string{format.Stamp(r.Start, env.c.loc(ep)), r.Type + " " + r.Scope, r.Result, took, format.OrDash(r.Trigger), note})
 		sts = append(sts, st)
 	}
-	d.table([]string{"started", "run", "result", "took", "trigger", "first error"}, rows, sts)
+	d.Table([]string{"started", "run", "result", "took", "trigger", "first error"}, rows, sts)
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/proxbox-tui/proxbox-tui/store"
+	"github.com/proxbox-tui/proxbox-tui/tui/doc"
 	"github.com/proxbox-tui/proxbox-tui/tui/format"
 	"github.com/proxbox-tui/proxbox-tui/tui/style"
 )
@@ -138,14 +139,14 @@ func loadReplication(env loadEnv) (*dataset, error) {
 	}), nil
 }
 
-func replicationDetail(env loadEnv, ref rowRef) (doc, error) {
+func replicationDetail(env loadEnv, ref rowRef) (doc.Doc, error) {
 	j, ok, err := store.Get[store.Replication](env.c.store, ref.endpoint, ref.key)
 	if err != nil || !ok {
-		return doc{}, notCached(err, ok)
+		return doc.Doc{}, notCached(err, ok)
 	}
 	gi, _, err := loadGuests(env.c.store)
 	if err != nil {
-		return doc{}, err
+		return doc.Doc{}, err
 	}
 	loc := env.c.loc(j.Endpoint)
 	at := func(t *time.Time) string {
@@ -154,54 +155,54 @@ func replicationDetail(env loadEnv, ref rowRef) (doc, error) {
 		}
 		return format.Stamp(*t, loc) + " (" + format.Relative(*t, env.now) + ")"
 	}
-	d := doc{title: "Replication " + format.Clean(j.ReplicationID) + " on " + format.Clean(j.Endpoint)}
-	d.heading("Job")
-	d.kv("guest", gi.label(j.Endpoint, j.Guest))
-	d.kv("route", format.OrDash(j.Source)+" → "+j.Target)
-	d.kv("type", j.JobType)
-	d.kv("schedule", j.Schedule)
+	d := doc.Doc{Title: "Replication " + format.Clean(j.ReplicationID) + " on " + format.Clean(j.Endpoint)}
+	d.Heading("Job")
+	d.KV("guest", gi.label(j.Endpoint, j.Guest))
+	d.KV("route", format.OrDash(j.Source)+" → "+j.Target)
+	d.KV("type", j.JobType)
+	d.KV("schedule", j.Schedule)
 	if runs, errText := nextRuns(j.Schedule, env.now, loc, 3); errText != "" {
-		d.kvs("next runs", errText, style.Error)
+		d.KVStyle("next runs", errText, style.Error)
 	} else {
 		for i, t := range runs {
 			label := ""
 			if i == 0 {
 				label = "next runs"
 			}
-			d.kv(label, format.Stamp(t, loc)+" ("+format.Relative(t, env.now)+")")
+			d.KV(label, format.Stamp(t, loc)+" ("+format.Relative(t, env.now)+")")
 		}
 	}
 	if j.Rate != nil {
-		d.kv("rate", strconv.FormatFloat(*j.Rate, 'f', -1, 64)+" MB/s")
+		d.KV("rate", strconv.FormatFloat(*j.Rate, 'f', -1, 64)+" MB/s")
 	}
-	d.kv("enabled", format.YesNo(!j.Disable))
-	d.kv("status", j.Status)
+	d.KV("enabled", format.YesNo(!j.Disable))
+	d.KV("status", j.Status)
 	if j.Comment != "" {
-		d.kv("comment", j.Comment)
+		d.KV("comment", j.Comment)
 	}
 	if j.RemoveJob != "" {
-		d.kv("remove job", j.RemoveJob)
+		d.KV("remove job", j.RemoveJob)
 	}
-	d.heading("Runtime")
-	d.kv("state", format.OrDash(j.State))
-	d.kv("last sync", at(j.LastSync))
-	d.kv("last try", at(j.LastTry))
-	d.kv("next sync", at(j.NextSync))
-	d.kv("duration", format.Elapsed(j.Duration.Std()))
+	d.Heading("Runtime")
+	d.KV("state", format.OrDash(j.State))
+	d.KV("last sync", at(j.LastSync))
+	d.KV("last try", at(j.LastTry))
+	d.KV("next sync", at(j.NextSync))
+	d.KV("duration", format.Elapsed(j.Duration.Std()))
 	st := style.Plain
 	if j.FailCount > 0 {
 		st = style.Error
 	}
-	d.kvs("fail count", fmt.Sprint(j.FailCount), st)
+	d.KVStyle("fail count", fmt.Sprint(j.FailCount), st)
 	if j.Error != "" {
-		d.heading("Error")
-		d.para(j.Error, style.Error)
+		d.Heading("Error")
+		d.Para(j.Error, style.Error)
 	}
 	if len(j.RawConfig) > 0 {
-		d.heading("Raw config")
+		d.Heading("Raw config")
 		var buf bytes.Buffer
 		if json.Indent(&buf, j.RawConfig, "  ", "  ") == nil {
-			d.para("  "+buf.String(), style.Plain)
+			d.Para("  "+buf.String(), style.Plain)
 		}
 	}
 	return d, nil

@@ -7,6 +7,7 @@ import (
 
 	"github.com/proxbox-tui/proxbox-tui/proxmox/prune"
 	"github.com/proxbox-tui/proxbox-tui/store"
+	"github.com/proxbox-tui/proxbox-tui/tui/doc"
 	"github.com/proxbox-tui/proxbox-tui/tui/format"
 	"github.com/proxbox-tui/proxbox-tui/tui/layout"
 	"github.com/proxbox-tui/proxbox-tui/tui/style"
@@ -139,15 +140,15 @@ func loadRoutines(env loadEnv) (*dataset, error) {
 }
 
 // routineDetail is the retention inspector.
-func routineDetail(env loadEnv, ref rowRef) (doc, error) {
+func routineDetail(env loadEnv, ref rowRef) (doc.Doc, error) {
 	s := env.c.store
 	r, ok, err := store.Get[store.BackupRoutine](s, ref.endpoint, ref.key)
 	if err != nil || !ok {
-		return doc{}, notCached(err, ok)
+		return doc.Doc{}, notCached(err, ok)
 	}
 	guests, err := store.List[store.Guest](s, r.Endpoint)
 	if err != nil {
-		return doc{}, err
+		return doc.Doc{}, err
 	}
 	var backups []store.Backup
 	err = store.Each[store.Backup](s, r.Endpoint, func(b *store.Backup) bool {
@@ -157,19 +158,19 @@ func routineDetail(env loadEnv, ref rowRef) (doc, error) {
 		return true
 	})
 	if err != nil {
-		return doc{}, err
+		return doc.Doc{}, err
 	}
 	routines, err := store.List[store.BackupRoutine](s, r.Endpoint)
 	if err != nil {
-		return doc{}, err
+		return doc.Doc{}, err
 	}
 	st, stFound, err := store.Get[store.Storage](s, r.Endpoint, r.Storage)
 	if err != nil {
-		return doc{}, err
+		return doc.Doc{}, err
 	}
 	ep, epFound, err := store.Get[store.Endpoint](s, r.Endpoint, r.Endpoint)
 	if err != nil {
-		return doc{}, err
+		return doc.Doc{}, err
 	}
 	var stp *store.Storage
 	if stFound {
@@ -185,56 +186,56 @@ func routineDetail(env loadEnv, ref rowRef) (doc, error) {
 }
 
 // inspectorDoc renders an inspection; pure, so goldens and tests can pin it.
-func inspectorDoc(r *store.BackupRoutine, in inspection, now time.Time, loc *time.Location) doc {
-	d := doc{title: "Retention inspector · job " + format.Clean(r.JobID) + " on " + format.Clean(r.Endpoint)}
-	d.heading("Job")
+func inspectorDoc(r *store.BackupRoutine, in inspection, now time.Time, loc *time.Location) doc.Doc {
+	d := doc.Doc{Title: "Retention inspector · job " + format.Clean(r.JobID) + " on " + format.Clean(r.Endpoint)}
+	d.Heading("Job")
 	state, st := "enabled", style.OK
 	if !r.Enabled {
 		state, st = "disabled (the schedule below is what it would follow)", style.Disabled
 	}
-	d.kvs("state", state, st)
-	d.kv("storage", r.Storage)
-	d.kv("selection", selectionText(r))
+	d.KVStyle("state", state, st)
+	d.KV("storage", r.Storage)
+	d.KV("selection", selectionText(r))
 	if r.Node != "" {
-		d.kv("node", r.Node+" (only guests on this node)")
+		d.KV("node", r.Node+" (only guests on this node)")
 	}
-	d.kv("mode", format.OrDash(r.Mode))
+	d.KV("mode", format.OrDash(r.Mode))
 	if r.Comment != "" {
-		d.kv("comment", r.Comment)
+		d.KV("comment", r.Comment)
 	}
 	if r.Status == store.StatusStale {
-		d.kvs("status", "stale: no longer defined in Proxmox", style.Stale)
+		d.KVStyle("status", "stale: no longer defined in Proxmox", style.Stale)
 	}
 
-	d.heading("Next runs (" + loc.String() + ")")
+	d.Heading("Next runs (" + loc.String() + ")")
 	switch {
 	case in.schedErr != "":
-		d.add(span{"  ✖ " + format.Clean(in.schedErr), style.Error})
+		d.Add(doc.Span{Text: "  ✖ " + format.Clean(in.schedErr), Style: style.Error})
 	case len(in.next) == 0:
-		d.text("  "+format.Clean(r.Schedule)+": no run in the foreseeable future", style.Dim)
+		d.Text("  "+format.Clean(r.Schedule)+": no run in the foreseeable future", style.Dim)
 	default:
-		d.text("  schedule "+format.Clean(r.Schedule), style.Dim)
+		d.Text("  schedule "+format.Clean(r.Schedule), style.Dim)
 		for _, t := range in.next {
-			d.text("  "+t.In(loc).Format("Mon 2006-01-02 15:04 MST")+"  ("+format.Relative(t, now)+")", style.Plain)
+			d.Text("  "+t.In(loc).Format("Mon 2006-01-02 15:04 MST")+"  ("+format.Relative(t, now)+")", style.Plain)
 		}
 	}
 
-	d.heading("Effective retention")
-	d.kv("policy", policySummary(in.policy)+"  ["+format.OrDash(in.policy.Normalized().String())+"]")
+	d.Heading("Effective retention")
+	d.KV("policy", policySummary(in.policy)+"  ["+format.OrDash(in.policy.Normalized().String())+"]")
 	switch in.source {
 	case string(prune.SourceJob):
-		d.kv("from", "the job's own prune-backups")
+		d.KV("from", "the job's own prune-backups")
 	case string(prune.SourceStorage):
-		d.kv("from", "storage "+r.Storage+" (the job sets none)")
+		d.KV("from", "storage "+r.Storage+" (the job sets none)")
 	case string(prune.SourceDefault):
-		d.kv("from", "default: neither the job nor the storage sets one")
+		d.KV("from", "default: neither the job nor the storage sets one")
 	default:
-		d.kv("from", format.OrDash(in.source))
+		d.KV("from", format.OrDash(in.source))
 	}
 	if in.storageFound {
-		d.kv("storage policy", format.OrDash(in.storagePolicy))
+		d.KV("storage policy", format.OrDash(in.storagePolicy))
 	} else {
-		d.kvs("storage", "storage "+r.Storage+" is not in the cache", style.Warn)
+		d.KVStyle("storage", "storage "+r.Storage+" is not in the cache", style.Warn)
 	}
 
 	keep, remove, prot := 0, 0, 0
@@ -250,22 +251,22 @@ func inspectorDoc(r *store.BackupRoutine, in inspection, now time.Time, loc *tim
 			}
 		}
 	}
-	d.heading(fmt.Sprintf("Covered guests (%d) · backups on %s: %d keep, %d remove, %d protected",
+	d.Heading(fmt.Sprintf("Covered guests (%d) · backups on %s: %d keep, %d remove, %d protected",
 		len(in.guests), r.Storage, keep, remove, prot))
 	if len(in.guests) == 0 {
-		d.text("  no guest matches the selection", style.Warn)
+		d.Text("  no guest matches the selection", style.Warn)
 	}
 	for _, g := range in.guests {
 		st := style.Bold
 		if g.missing {
 			st = style.Warn
 		}
-		d.add(span{"  " + g.label, st}, span{fmt.Sprintf("  %d backups", len(g.backups)), style.Dim})
+		d.Add(doc.Span{Text: "  " + g.label, Style: st}, doc.Span{Text: fmt.Sprintf("  %d backups", len(g.backups)), Style: style.Dim})
 		for _, b := range g.backups {
 			mark, ms := markCell(b.mark)
-			d.add(span{"    ", style.Plain}, span{layout.Fit(mark, 11, false), ms},
-				span{format.Stamp(b.ctime, loc) + "  " + layout.Fit(format.Bytes(b.size), 9, true) + "  ", style.Plain},
-				span{layout.Fit(format.Clean(b.reason), 34, false), ms}, span{"  " + format.Clean(b.volid), style.Dim})
+			d.Add(doc.Span{Text: "    ", Style: style.Plain}, doc.Span{Text: layout.Fit(mark, 11, false), Style: ms},
+				doc.Span{Text: format.Stamp(b.ctime, loc) + "  " + layout.Fit(format.Bytes(b.size), 9, true) + "  ", Style: style.Plain},
+				doc.Span{Text: layout.Fit(format.Clean(b.reason), 34, false), Style: ms}, doc.Span{Text: "  " + format.Clean(b.volid), Style: style.Dim})
 		}
 	}
 
@@ -273,12 +274,12 @@ func inspectorDoc(r *store.BackupRoutine, in inspection, now time.Time, loc *tim
 	if in.uncoveredFrom == "computed" {
 		from = "computed from the cached jobs"
 	}
-	d.heading(fmt.Sprintf("Guests no job covers (%d, %s)", len(in.uncovered), from))
+	d.Heading(fmt.Sprintf("Guests no job covers (%d, %s)", len(in.uncovered), from))
 	if len(in.uncovered) == 0 {
-		d.text("  none", style.OK)
+		d.Text("  none", style.OK)
 	}
 	for _, g := range in.uncovered {
-		d.text("  "+g, style.Warn)
+		d.Text("  "+g, style.Warn)
 	}
 	return d
 }

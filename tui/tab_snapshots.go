@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/proxbox-tui/proxbox-tui/store"
+	"github.com/proxbox-tui/proxbox-tui/tui/doc"
 	"github.com/proxbox-tui/proxbox-tui/tui/format"
 	"github.com/proxbox-tui/proxbox-tui/tui/style"
 )
@@ -85,29 +86,29 @@ func loadSnapshots(env loadEnv) (*dataset, error) {
 	}), nil
 }
 
-func snapshotDetail(env loadEnv, ref rowRef) (doc, error) {
+func snapshotDetail(env loadEnv, ref rowRef) (doc.Doc, error) {
 	s := env.c.store
 	sn, ok, err := store.Get[store.Snapshot](s, ref.endpoint, ref.key)
 	if err != nil || !ok {
-		return doc{}, notCached(err, ok)
+		return doc.Doc{}, notCached(err, ok)
 	}
 	gi, _, err := loadGuests(s)
 	if err != nil {
-		return doc{}, err
+		return doc.Doc{}, err
 	}
 	loc := env.c.loc(sn.Endpoint)
-	d := doc{title: "Snapshot " + format.Clean(sn.Name) + " of " + gi.label(sn.Endpoint, sn.VMID)}
-	d.heading("Snapshot")
-	d.kv("name", sn.Name)
-	d.kv("guest", store.GuestKey(sn.Subtype, sn.VMID)+" on "+sn.Node)
+	d := doc.Doc{Title: "Snapshot " + format.Clean(sn.Name) + " of " + gi.label(sn.Endpoint, sn.VMID)}
+	d.Heading("Snapshot")
+	d.KV("name", sn.Name)
+	d.KV("guest", store.GuestKey(sn.Subtype, sn.VMID)+" on "+sn.Node)
 	if sn.Snaptime != nil {
-		d.kv("created", format.Stamp(*sn.Snaptime, loc)+" ("+format.Relative(*sn.Snaptime, env.now)+")")
+		d.KV("created", format.Stamp(*sn.Snaptime, loc)+" ("+format.Relative(*sn.Snaptime, env.now)+")")
 	}
-	d.kv("parent", format.OrDash(sn.Parent))
-	d.kv("RAM state", format.YesNo(sn.VMState))
+	d.KV("parent", format.OrDash(sn.Parent))
+	d.KV("RAM state", format.YesNo(sn.VMState))
 	if strings.TrimSpace(sn.Description) != "" {
-		d.heading("Description")
-		d.para(sn.Description, style.Plain)
+		d.Heading("Description")
+		d.Para(sn.Description, style.Plain)
 	}
 
 	var all []store.Snapshot
@@ -120,9 +121,9 @@ func snapshotDetail(env loadEnv, ref rowRef) (doc, error) {
 	if err != nil {
 		return d, err
 	}
-	d.heading("Snapshot tree of " + store.GuestKey(sn.Subtype, sn.VMID))
+	d.Heading("Snapshot tree of " + store.GuestKey(sn.Subtype, sn.VMID))
 	for _, l := range snapshotTree(all, sn.Name, loc) {
-		d.add(l...)
+		d.Add(l...)
 	}
 	return d, nil
 }
@@ -130,7 +131,7 @@ func snapshotDetail(env loadEnv, ref rowRef) (doc, error) {
 // snapshotTree draws a guest's snapshots as a tree by parent, oldest
 // first, the current one marked; snapshots whose parent is missing are
 // roots. Cycles (corrupt configs) are cut.
-func snapshotTree(snaps []store.Snapshot, current string, loc *time.Location) [][]span {
+func snapshotTree(snaps []store.Snapshot, current string, loc *time.Location) [][]doc.Span {
 	children := map[string][]*store.Snapshot{}
 	names := map[string]bool{}
 	for i := range snaps {
@@ -152,7 +153,7 @@ func snapshotTree(snaps []store.Snapshot, current string, loc *time.Location) []
 			return c[i].Name < c[j].Name
 		})
 	}
-	var out [][]span
+	var out [][]doc.Span
 	seen := map[string]bool{}
 	var walk func(parent, prefix string)
 	walk = func(parent, prefix string) {
@@ -174,7 +175,7 @@ func snapshotTree(snaps []store.Snapshot, current string, loc *time.Location) []
 			if c.Name == current {
 				st = style.Bold
 			}
-			out = append(out, []span{{"  " + prefix + branch, style.Dim}, {format.Clean(c.Name), st}, {when + "  " + format.FirstLine(c.Description), style.Dim}})
+			out = append(out, []doc.Span{{Text: "  " + prefix + branch, Style: style.Dim}, {Text: format.Clean(c.Name), Style: st}, {Text: when + "  " + format.FirstLine(c.Description), Style: style.Dim}})
 			walk(c.Name, prefix+next)
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/proxbox-tui/proxbox-tui/store"
+	"github.com/proxbox-tui/proxbox-tui/tui/doc"
 	"github.com/proxbox-tui/proxbox-tui/tui/format"
 	"github.com/proxbox-tui/proxbox-tui/tui/style"
 )
@@ -122,30 +123,30 @@ func loadStorage(env loadEnv) (*dataset, error) {
 	}), nil
 }
 
-func storageDetail(env loadEnv, ref rowRef) (doc, error) {
+func storageDetail(env loadEnv, ref rowRef) (doc.Doc, error) {
 	s, ok, err := store.Get[store.Storage](env.c.store, ref.endpoint, ref.key)
 	if err != nil || !ok {
-		return doc{}, notCached(err, ok)
+		return doc.Doc{}, notCached(err, ok)
 	}
-	d := doc{title: "Storage " + format.Clean(s.Name) + " on " + format.Clean(s.Endpoint)}
-	d.heading("Storage")
-	d.kv("type", s.StorageType)
-	d.kv("content", s.Content)
-	d.kv("shared", format.YesNo(s.Shared))
-	d.kv("enabled", format.YesNo(s.Enabled))
-	d.kv("nodes", format.OrDash(s.Nodes))
-	d.kv("prune-backups", format.OrDash(s.PruneBackups))
+	d := doc.Doc{Title: "Storage " + format.Clean(s.Name) + " on " + format.Clean(s.Endpoint)}
+	d.Heading("Storage")
+	d.KV("type", s.StorageType)
+	d.KV("content", s.Content)
+	d.KV("shared", format.YesNo(s.Shared))
+	d.KV("enabled", format.YesNo(s.Enabled))
+	d.KV("nodes", format.OrDash(s.Nodes))
+	d.KV("prune-backups", format.OrDash(s.PruneBackups))
 	if s.MaxProtectedBackups != nil {
-		d.kv("max protected", strconv.Itoa(*s.MaxProtectedBackups))
+		d.KV("max protected", strconv.Itoa(*s.MaxProtectedBackups))
 	}
 	for _, kv := range [][2]string{{"path", s.Path}, {"server", s.Server}, {"export", s.Export}, {"share", s.Share},
 		{"pool", s.Pool}, {"datastore", s.Datastore}, {"namespace", s.Namespace}} {
 		if kv[1] != "" {
-			d.kv(kv[0], kv[1])
+			d.KV(kv[0], kv[1])
 		}
 	}
 
-	d.heading("Usage per node")
+	d.Heading("Usage per node")
 	var rows [][]string
 	var sts []style.ID
 	for _, u := range s.Usage {
@@ -157,7 +158,7 @@ func storageDetail(env loadEnv, ref rowRef) (doc, error) {
 		rows = append(rows, []string{u.Node, state, format.Bytes(u.Used), format.Bytes(u.Total), bar})
 		sts = append(sts, st)
 	}
-	d.table([]string{"node", "state", "used", "total", "usage"}, rows, sts)
+	d.Table([]string{"node", "state", "used", "total", "usage"}, rows, sts)
 
 	count, size, protected := 0, int64(0), 0
 	err = store.Each[store.Backup](env.c.store, s.Endpoint, func(b *store.Backup) bool {
@@ -173,15 +174,15 @@ func storageDetail(env loadEnv, ref rowRef) (doc, error) {
 	if err != nil {
 		return d, err
 	}
-	d.heading("Backups on it")
-	d.kv("count", fmt.Sprintf("%d (%d protected)", count, protected))
-	d.kv("size", format.Bytes(size))
+	d.Heading("Backups on it")
+	d.KV("count", fmt.Sprintf("%d (%d protected)", count, protected))
+	d.KV("size", format.Bytes(size))
 
 	if len(s.RawConfig) > 0 {
-		d.heading("Raw config")
+		d.Heading("Raw config")
 		var buf bytes.Buffer
 		if json.Indent(&buf, s.RawConfig, "  ", "  ") == nil {
-			d.para("  "+buf.String(), style.Plain)
+			d.Para("  "+buf.String(), style.Plain)
 		}
 	}
 	return d, nil

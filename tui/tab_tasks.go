@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/proxbox-tui/proxbox-tui/store"
+	"github.com/proxbox-tui/proxbox-tui/tui/doc"
 	"github.com/proxbox-tui/proxbox-tui/tui/format"
 	"github.com/proxbox-tui/proxbox-tui/tui/style"
 )
@@ -118,39 +119,39 @@ func loadTasks(env loadEnv) (*dataset, error) {
 
 // taskDetail shows the task's fields; its log is fetched on demand by the
 // model through Actions and appended below.
-func taskDetail(env loadEnv, ref rowRef) (doc, error) {
+func taskDetail(env loadEnv, ref rowRef) (doc.Doc, error) {
 	t, ok, err := store.Get[store.Task](env.c.store, ref.endpoint, ref.key)
 	if err != nil || !ok {
-		return doc{}, notCached(err, ok)
+		return doc.Doc{}, notCached(err, ok)
 	}
 	loc := env.c.loc(t.Endpoint)
-	d := doc{title: "Task " + format.Clean(t.TaskType) + " " + format.Clean(t.TaskID) + " on " + format.Clean(t.Node)}
-	d.heading("Task")
-	d.kv("upid", t.UPID)
-	d.kv("endpoint", t.Endpoint)
-	d.kv("node", t.Node)
-	d.kv("type", t.TaskType)
-	d.kv("id", format.OrDash(t.TaskID))
-	d.kv("user", t.Username)
+	d := doc.Doc{Title: "Task " + format.Clean(t.TaskType) + " " + format.Clean(t.TaskID) + " on " + format.Clean(t.Node)}
+	d.Heading("Task")
+	d.KV("upid", t.UPID)
+	d.KV("endpoint", t.Endpoint)
+	d.KV("node", t.Node)
+	d.KV("type", t.TaskType)
+	d.KV("id", format.OrDash(t.TaskID))
+	d.KV("user", t.Username)
 	if t.TokenID != "" {
-		d.kv("token", t.TokenID)
+		d.KV("token", t.TokenID)
 	}
-	d.kv("pid", fmt.Sprint(t.PID))
-	d.kv("pstart", fmt.Sprint(t.PStart))
-	d.kv("start", format.Stamp(t.StartTime, loc)+" ("+format.Relative(t.StartTime, env.now)+")")
+	d.KV("pid", fmt.Sprint(t.PID))
+	d.KV("pstart", fmt.Sprint(t.PStart))
+	d.KV("start", format.Stamp(t.StartTime, loc)+" ("+format.Relative(t.StartTime, env.now)+")")
 	if t.EndTime != nil {
-		d.kv("end", format.Stamp(*t.EndTime, loc))
+		d.KV("end", format.Stamp(*t.EndTime, loc))
 	}
-	d.kv("duration", format.Elapsed(t.Duration.Std()))
+	d.KV("duration", format.Elapsed(t.Duration.Std()))
 	text, st := taskStatusCell(&t)
-	d.kvs("status", text, st)
-	d.heading("Log")
+	d.KVStyle("status", text, st)
+	d.Heading("Log")
 	return d, nil
 }
 
 // taskLogLines turns a fetched log into doc lines; lines wrap.
-func taskLogLines(lines []string) []docLine {
-	out := make([]docLine, 0, len(lines))
+func taskLogLines(lines []string) []doc.Line {
+	out := make([]doc.Line, 0, len(lines))
 	for _, l := range lines {
 		st := style.Plain
 		switch {
@@ -159,10 +160,10 @@ func taskLogLines(lines []string) []docLine {
 		case containsFold(l, "warn"):
 			st = style.Warn
 		}
-		out = append(out, docLine{spans: []span{{"  " + format.Clean(l), st}}, wrap: true})
+		out = append(out, doc.WrapLine("  "+format.Clean(l), st))
 	}
 	if len(out) == 0 {
-		out = append(out, docLine{spans: []span{{"  (empty log)", style.Dim}}})
+		out = append(out, doc.TextLine("  (empty log)", style.Dim))
 	}
 	return out
 }

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/proxbox-tui/proxbox-tui/store"
+	"github.com/proxbox-tui/proxbox-tui/tui/doc"
 	"github.com/proxbox-tui/proxbox-tui/tui/format"
 	"github.com/proxbox-tui/proxbox-tui/tui/style"
 )
@@ -41,7 +42,7 @@ type tabSpec struct {
 	sort  sortSpec // initial order
 	load  func(env loadEnv) (*dataset, error)
 	// detail builds the detail pane of one row; nil when the tab has none.
-	detail func(env loadEnv, ref rowRef) (doc, error)
+	detail func(env loadEnv, ref rowRef) (doc.Doc, error)
 	// raw reads the record behind a row for the raw JSON view.
 	raw func(s *store.Store, ref rowRef) (any, bool, error)
 }

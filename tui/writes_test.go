@@ -346,9 +346,9 @@ func TestViewerWriteKeys(t *testing.T) {
 		press(m, "esc", tab, "?")
 		help := m.help.doc
 		var text strings.Builder
-		for _, l := range help.lines {
-			for _, s := range l.spans {
-				text.WriteString(s.text + "\n")
+		for _, l := range help.Lines {
+			for _, s := range l.Spans {
+				text.WriteString(s.Text + "\n")
 			}
 		}
 		for _, d := range writeDescs {
