@@ -124,7 +124,7 @@ func BenchmarkOpenBackupsTab(b *testing.B) {
 		for _, msg := range execCmd(cmd) {
 			_, finish = m.Update(msg)
 		}
-		if t := m.activeTable(); t.ds == nil || t.ds.n != largeBackups {
+		if t := m.activeTable(); t.ds == nil || t.ds.N != largeBackups {
 			b.Fatalf("backups tab not loaded")
 		}
 		_ = m.View()

@@ -79,5 +79,5 @@ func checkFrame(t *testing.T, view string, w, h int) {
 // selectedKey is the record key under the cursor of the open tab.
 func selectedKey(m *Model) string {
 	ref, _ := m.activeTable().selected()
-	return ref.key
+	return ref.Key
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/proxbox-tui/proxbox-tui/store"
 	"github.com/proxbox-tui/proxbox-tui/textsafe"
+	"github.com/proxbox-tui/proxbox-tui/tui/dataset"
 	"github.com/proxbox-tui/proxbox-tui/tui/doc"
 	"github.com/proxbox-tui/proxbox-tui/tui/format"
 	"github.com/proxbox-tui/proxbox-tui/tui/style"
@@ -20,7 +21,7 @@ import (
 
 // safeLoad runs a loader and turns a panic (a record shape nobody
 // expected) into an error on screen instead of a dead session.
-func safeLoad(load func(loadEnv) (*dataset, error), env loadEnv) (ds *dataset, err error) {
+func safeLoad(load func(loadEnv) (*dataset.Dataset, error), env loadEnv) (ds *dataset.Dataset, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			ds, err = nil, fmt.Errorf("internal error while loading: %v", r)
@@ -29,7 +30,7 @@ func safeLoad(load func(loadEnv) (*dataset, error), env loadEnv) (ds *dataset, e
 	return load(env)
 }
 
-func safeDetail(fn func(loadEnv, rowRef) (doc.Doc, error), env loadEnv, ref rowRef) (d doc.Doc, err error) {
+func safeDetail(fn func(loadEnv, dataset.Ref) (doc.Doc, error), env loadEnv, ref dataset.Ref) (d doc.Doc, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			d, err = doc.Doc{}, fmt.Errorf("internal error while building the detail: %v", r)
@@ -58,7 +59,7 @@ func (m *Model) loadTab(id tabID) tea.Cmd {
 	}
 	seq := m.nextSeq()
 	ts.seq, ts.loading, ts.dirty = seq, true, false
-	spec, sortBy, raw := ts.spec, ts.table.spec, ts.table.q.raw
+	spec, sortBy, raw := ts.spec, ts.table.spec, ts.table.q.Raw
 	env := loadEnv{c: m.c, now: m.now}
 	return func() tea.Msg {
 		ds, err := safeLoad(spec.load, env)
@@ -68,21 +69,21 @@ func (m *Model) loadTab(id tabID) tea.Cmd {
 
 // prepared sorts and filters a loaded dataset for the table's current
 // order and filter, still off the UI goroutine.
-func prepared(id tabID, seq uint64, ds *dataset, err error, sortBy sortSpec, raw string) tabLoadedMsg {
+func prepared(id tabID, seq uint64, ds *dataset.Dataset, err error, sortBy dataset.SortSpec, raw string) tabLoadedMsg {
 	if err != nil {
 		return tabLoadedMsg{tab: id, seq: seq, err: err}
 	}
-	order := sortOrder(ds, sortBy)
-	q := parseQuery(raw, ds.cols)
-	return tabLoadedMsg{tab: id, seq: seq, ds: ds, spec: sortBy, order: order, q: q, view: filterRows(ds, order, q)}
+	order := dataset.Order(ds, sortBy)
+	q := dataset.ParseQuery(raw, ds.Cols)
+	return tabLoadedMsg{tab: id, seq: seq, ds: ds, spec: sortBy, order: order, q: q, view: dataset.Filter(ds, order, q)}
 }
 
 // finishTab runs the second step of a partial dataset.
-func (m *Model) finishTab(id tabID, seq uint64, partial *dataset) tea.Cmd {
+func (m *Model) finishTab(id tabID, seq uint64, partial *dataset.Dataset) tea.Cmd {
 	t := m.tabs[id].table
-	sortBy, raw := t.spec, t.q.raw
+	sortBy, raw := t.spec, t.q.Raw
 	return func() tea.Msg {
-		ds, err := safeLoad(func(loadEnv) (*dataset, error) { return partial.finish(), nil }, loadEnv{})
+		ds, err := safeLoad(func(loadEnv) (*dataset.Dataset, error) { return partial.Finish(), nil }, loadEnv{})
 		return prepared(id, seq, ds, err, sortBy, raw)
 	}
 }
@@ -99,7 +100,7 @@ func (m *Model) onTabLoaded(msg tabLoadedMsg) tea.Cmd {
 		ts.err = nil
 		ts.table.setData(msg.ds, msg.spec, msg.order, msg.q, msg.view)
 		ts.loaded = true
-		if msg.ds.finish != nil {
+		if msg.ds.Finish != nil {
 			ts.loading = true // the second step is this load's too
 			return m.finishTab(msg.tab, msg.seq, msg.ds)
 		}
@@ -110,7 +111,7 @@ func (m *Model) onTabLoaded(msg tabLoadedMsg) tea.Cmd {
 	return nil
 }
 
-func (m *Model) applyLoad(id tabID, ds *dataset, order []int32, q query, view []int32) {
+func (m *Model) applyLoad(id tabID, ds *dataset.Dataset, order []int32, q dataset.Query, view []int32) {
 	ts := m.tabs[id]
 	ts.table.setData(ds, ts.table.spec, order, q, view)
 	ts.loaded = true
@@ -215,7 +216,7 @@ func (m *Model) openDetail() tea.Cmd {
 	}
 	seq := m.nextSeq()
 	m.closeDetail()
-	m.detail = newDetail(m.c, ts.spec.title+" · "+format.Clean(ref.key), seq)
+	m.detail = newDetail(m.c, ts.spec.title+" · "+format.Clean(ref.Key), seq)
 	m.detail.SetSize(m.w, m.bodyHeight())
 	m.focus = focusDetail
 	fn := ts.spec.detail
@@ -238,7 +239,7 @@ func (m *Model) openDetail() tea.Cmd {
 			a := m.c.actions
 			cmds = append(cmds, func() tea.Msg {
 				defer cancel()
-				lines, err := a.TaskLog(ctx, ref.endpoint, upidNode(ref.key), ref.key)
+				lines, err := a.TaskLog(ctx, ref.Endpoint, upidNode(ref.Key), ref.Key)
 				return taskLogMsg{seq: seq, lines: lines, err: err}
 			})
 		}
@@ -255,7 +256,7 @@ func (m *Model) openRaw() tea.Cmd {
 	}
 	seq := m.nextSeq()
 	m.closeDetail()
-	m.detail = newDetail(m.c, "Raw JSON · "+format.Clean(ref.key), seq)
+	m.detail = newDetail(m.c, "Raw JSON · "+format.Clean(ref.Key), seq)
 	m.detail.SetSize(m.w, m.bodyHeight())
 	m.focus = focusDetail
 	s, raw := m.c.store, ts.spec.raw
@@ -309,7 +310,7 @@ func (m *Model) refreshSelected() tea.Cmd {
 		m.setFlash("no row selected: nothing to refresh (R refreshes all)", style.Warn)
 		return nil
 	}
-	return m.runAction("refresh of "+ref.endpoint+" requested", func(a Actions) error { return a.Refresh(ref.endpoint) })
+	return m.runAction("refresh of "+ref.Endpoint+" requested", func(a Actions) error { return a.Refresh(ref.Endpoint) })
 }
 
 func (m *Model) runAction(what string, fn func(Actions) error) tea.Cmd {

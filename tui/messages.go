@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/proxbox-tui/proxbox-tui/store"
+	"github.com/proxbox-tui/proxbox-tui/tui/dataset"
 	"github.com/proxbox-tui/proxbox-tui/tui/doc"
 )
 
@@ -14,10 +15,10 @@ import (
 type tabLoadedMsg struct {
 	tab   tabID
 	seq   uint64
-	ds    *dataset
-	spec  sortSpec
+	ds    *dataset.Dataset
+	spec  dataset.SortSpec
 	order []int32
-	q     query
+	q     dataset.Query
 	view  []int32
 	err   error
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 
 	"github.com/proxbox-tui/proxbox-tui/store"
+	"github.com/proxbox-tui/proxbox-tui/tui/dataset"
 	"github.com/proxbox-tui/proxbox-tui/tui/doc"
 	"github.com/proxbox-tui/proxbox-tui/tui/format"
 	"github.com/proxbox-tui/proxbox-tui/tui/layout"
@@ -104,7 +105,7 @@ func New(opts Options) *Model {
 		c.setZones(m.eps)
 		env := loadEnv{c: c, now: m.now}
 		if ds, err := safeLoad(m.specs[tabEndpoints].load, env); err == nil {
-			m.applyLoad(tabEndpoints, ds, sortOrder(ds, m.tabs[tabEndpoints].table.spec), query{}, nil)
+			m.applyLoad(tabEndpoints, ds, dataset.Order(ds, m.tabs[tabEndpoints].table.spec), dataset.Query{}, nil)
 		} else {
 			m.tabs[tabEndpoints].err = err
 		}
@@ -258,15 +259,15 @@ func (m *Model) infoView() string {
 		left = st.Render(style.Error, " "+format.Clean(ts.spec.title+": "+ts.err.Error()))
 	case t.ds != nil:
 		left = " " + st.Render(style.Bold, ts.spec.title) + " " + m.countText()
-		if t.spec.col >= 0 && t.spec.col < len(t.ds.cols) {
+		if t.spec.Col >= 0 && t.spec.Col < len(t.ds.Cols) {
 			dir := "▲"
-			if t.spec.desc {
+			if t.spec.Desc {
 				dir = "▼"
 			}
-			left += st.Render(style.Dim, " · sort "+t.ds.cols[t.spec.col].title+dir)
+			left += st.Render(style.Dim, " · sort "+t.ds.Cols[t.spec.Col].Title+dir)
 		}
-		if !t.q.empty() || t.q.raw != "" {
-			left += st.Render(style.Dim, " · filter ") + format.Clean(t.q.raw)
+		if !t.q.Empty() || t.q.Raw != "" {
+			left += st.Render(style.Dim, " · filter ") + format.Clean(t.q.Raw)
 		}
 		if ts.loading {
 			left += st.Render(style.Running, " · reloading")
@@ -292,8 +293,8 @@ func (m *Model) countText() string {
 	if t.ds == nil {
 		return ""
 	}
-	if len(t.view) == t.ds.n {
-		return format.Count(t.ds.n) + " rows"
+	if len(t.view) == t.ds.N {
+		return format.Count(t.ds.N) + " rows"
 	}
-	return format.Count(len(t.view)) + " of " + format.Count(t.ds.n) + " rows"
+	return format.Count(len(t.view)) + " of " + format.Count(t.ds.N) + " rows"
 }

@@ -10,8 +10,8 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/proxbox-tui/proxbox-tui/store"
+	"github.com/proxbox-tui/proxbox-tui/tui/dataset"
 	"github.com/proxbox-tui/proxbox-tui/tui/doc"
-	"github.com/proxbox-tui/proxbox-tui/tui/style"
 )
 
 func TestNavigation(t *testing.T) {
@@ -52,7 +52,7 @@ func TestNavigation(t *testing.T) {
 	}
 	press(m, "l", "l", "right", "h")
 	if tb.focus != 2 {
-		t.Fatalf("l l right h: column %d, want 2", tb.focus)
+		t.Fatalf("l l right h: dataset.Column %d, want 2", tb.focus)
 	}
 	press(m, "enter")
 	if m.detail == nil {
@@ -80,50 +80,6 @@ func TestNavigation(t *testing.T) {
 	}
 }
 
-func TestFilterGrammar(t *testing.T) {
-	cols := []column{{title: "Node"}, {title: "Status", aliases: []string{"state"}}, {title: "Notes"}}
-	rows := [][3]string{
-		{"pve1", "✔ OK", "nightly web01"},
-		{"pve2", "✖ error: job errors", "nightly db01"},
-		{"pve2", "✔ OK", "Before Upgrade"},
-		{"pve3", "⚠ WARNINGS: 2", "local:backup copy"},
-	}
-	ds := buildDataset(cols, len(rows), func(i int, r *rowBuf) {
-		r.endpoint, r.key = "lab", fmt.Sprint(i)
-		for c, v := range rows[i] {
-			r.set(c, v, style.Plain)
-		}
-	})
-	order := sortOrder(ds, sortSpec{col: -1})
-	cases := []struct {
-		q    string
-		want []int32
-	}{
-		{"", []int32{0, 1, 2, 3}},
-		{"nightly", []int32{0, 1}},
-		{"NIGHTLY", []int32{0, 1}},
-		{"node:pve2", []int32{1, 2}},
-		{"Node:PVE2", []int32{1, 2}},
-		{"!node:pve2", []int32{0, 3}},
-		{"node:pve2 status:error", []int32{1}},
-		{"node:pve2 !status:error", []int32{2}},
-		{"state:warn", []int32{3}},
-		{"upgrade", []int32{2}},
-		{`notes:"before upgrade"`, []int32{2}},
-		{"local:backup", []int32{3}}, // not a field: plain text
-		{"!ok !error", []int32{3}},
-		{"node:", []int32{0, 1, 2, 3}}, // still typing
-		{"!", []int32{0, 1, 2, 3}},
-		{"nothing-matches", []int32{}},
-	}
-	for _, c := range cases {
-		got := filterRows(ds, order, parseQuery(c.q, cols))
-		if !slices.Equal(got, c.want) {
-			t.Errorf("filter %q: rows %v, want %v", c.q, got, c.want)
-		}
-	}
-}
-
 func TestFilterThroughKeys(t *testing.T) {
 	m, _ := newTestModel(t, testEstate(t), 120, 40)
 	press(m, "5", "/")
@@ -135,20 +91,20 @@ func TestFilterThroughKeys(t *testing.T) {
 		t.Fatal("no failed task outside pve3 in the estate")
 	}
 	for _, i := range tb.view {
-		if !strings.Contains(tb.ds.cells[tkStatus][i], "error") || tb.ds.cells[tkNode][i] == "pve3" {
-			t.Fatalf("row %v passes the filter", tb.ds.cells[tkStatus][i])
+		if !strings.Contains(tb.ds.Cells[tkStatus][i], "error") || tb.ds.Cells[tkNode][i] == "pve3" {
+			t.Fatalf("row %v passes the filter", tb.ds.Cells[tkStatus][i])
 		}
 	}
 	press(m, "enter")
-	if m.focus != focusTable || tb.q.raw == "" {
+	if m.focus != focusTable || tb.q.Raw == "" {
 		t.Fatal("enter should keep the filter and return to the table")
 	}
 	press(m, "esc")
-	if tb.q.raw != "" || len(tb.view) != tb.ds.n {
+	if tb.q.Raw != "" || len(tb.view) != tb.ds.N {
 		t.Fatal("esc in the table should clear the filter")
 	}
 	press(m, "/", "x", "esc")
-	if tb.q.raw != "" || m.focus != focusTable {
+	if tb.q.Raw != "" || m.focus != focusTable {
 		t.Fatal("esc in the prompt should drop the filter")
 	}
 }
@@ -159,12 +115,12 @@ func TestSort(t *testing.T) {
 	tb := m.activeTable()
 	press(m, "l", "l", "l", "l", "l") // Size
 	if tb.focus != bkSize {
-		t.Fatalf("focus %d, want the size column", tb.focus)
+		t.Fatalf("focus %d, want the size dataset.Column", tb.focus)
 	}
 	sizes := func() []int64 {
 		var out []int64
 		for _, i := range tb.view {
-			out = append(out, tb.ds.nums[bkSize][i])
+			out = append(out, tb.ds.Nums[bkSize][i])
 		}
 		return out
 	}
@@ -180,12 +136,12 @@ func TestSort(t *testing.T) {
 	}
 	press(m, "h", "h", "h", "h", "S") // Guest, descending
 	for k := 1; k < len(tb.view); k++ {
-		a, b := tb.ds.cells[bkGuest][tb.view[k-1]], tb.ds.cells[bkGuest][tb.view[k]]
-		if compareText(a, b) < 0 {
+		a, b := tb.ds.Cells[bkGuest][tb.view[k-1]], tb.ds.Cells[bkGuest][tb.view[k]]
+		if dataset.CompareText(a, b) < 0 {
 			t.Fatalf("S: %q before %q", a, b)
 		}
 	}
-	if got := tb.ds.cells[bkGuest][tb.view[0]]; !strings.HasPrefix(got, "400 ") {
+	if got := tb.ds.Cells[bkGuest][tb.view[0]]; !strings.HasPrefix(got, "400 ") {
 		t.Fatalf("numeric guest order: first %q, want 400", got)
 	}
 }
@@ -202,7 +158,7 @@ func TestSelectionSurvivesRefresh(t *testing.T) {
 
 	var removed []store.Record
 	for i := 0; i < 3; i++ {
-		b, _, _ := store.Get[store.Backup](s, tb.ds.endpoints[tb.view[i]], tb.ds.keys[tb.view[i]])
+		b, _, _ := store.Get[store.Backup](s, tb.ds.Endpoints[tb.view[i]], tb.ds.Keys[tb.view[i]])
 		removed = append(removed, &b)
 	}
 	// Newer backups appear above the cursor, older ones disappear.
@@ -262,7 +218,7 @@ func TestLateResultsAreDropped(t *testing.T) {
 	press(m, "3")
 	tb := m.activeTable()
 	before := tb.ds
-	stale := tabLoadedMsg{tab: tabBackups, seq: m.tabs[tabBackups].seq - 1, ds: buildDataset(before.cols, 0, nil)}
+	stale := tabLoadedMsg{tab: tabBackups, seq: m.tabs[tabBackups].seq - 1, ds: dataset.Build(before.Cols, 0, nil)}
 	m.Update(stale)
 	if tb.ds != before {
 		t.Fatal("a result with an old sequence number replaced the table")
@@ -401,22 +357,6 @@ func TestStoreSubscription(t *testing.T) {
 	}
 }
 
-func TestRefines(t *testing.T) {
-	cols := []column{{title: "Node"}}
-	for _, c := range []struct {
-		prev, next string
-		want       bool
-	}{
-		{"", "a", true}, {"pv", "pve", true}, {"pve", "pv", false}, {"a", "a b", true}, {"a b", "a", false},
-		{"!a", "!ab", false}, {"!a", "!a b", true}, {"no", "node:pve", false}, {"node:p", "node:pve", true},
-		{"node:p", "!node:p", false},
-	} {
-		if got := refines(parseQuery(c.prev, cols), parseQuery(c.next, cols)); got != c.want {
-			t.Errorf("%q then %q: %v", c.prev, c.next, got)
-		}
-	}
-}
-
 func TestOpenDetailFollowsTheCache(t *testing.T) {
 	s := testEstate(t)
 	m, _ := newTestModel(t, s, 120, 40)
@@ -425,9 +365,9 @@ func TestOpenDetailFollowsTheCache(t *testing.T) {
 		t.Fatal("the backup detail did not open")
 	}
 	ref, _ := m.activeTable().selected()
-	b, ok, err := store.Get[store.Backup](s, ref.endpoint, ref.key)
+	b, ok, err := store.Get[store.Backup](s, ref.Endpoint, ref.Key)
 	if !ok || err != nil {
-		t.Fatalf("selected backup %s: %v", ref.key, err)
+		t.Fatalf("selected backup %s: %v", ref.Key, err)
 	}
 	if strings.Contains(m.View(), "restored after the incident") {
 		t.Fatal("the note is there before it was written")
@@ -436,7 +376,7 @@ func TestOpenDetailFollowsTheCache(t *testing.T) {
 	if err := s.Put(&b); err != nil {
 		t.Fatal(err)
 	}
-	_, cmd := m.Update(storeChangedMsg{changes: []store.Change{{Kind: store.KindBackup, Endpoint: ref.endpoint, Version: 99}}})
+	_, cmd := m.Update(storeChangedMsg{changes: []store.Change{{Kind: store.KindBackup, Endpoint: ref.Endpoint, Version: 99}}})
 	runCmds(m, cmd)
 	if !strings.Contains(m.View(), "restored after the incident") {
 		t.Fatalf("the open detail did not follow the change:\n%s", m.View())
@@ -450,7 +390,7 @@ func TestOpenDetailFollowsTheCache(t *testing.T) {
 
 	// The record goes: the pane says so instead of showing old data.
 	deleteRecords(t, s, []store.Record{&b})
-	_, cmd = m.Update(storeChangedMsg{changes: []store.Change{{Kind: store.KindBackup, Endpoint: ref.endpoint, Version: 100}}})
+	_, cmd = m.Update(storeChangedMsg{changes: []store.Change{{Kind: store.KindBackup, Endpoint: ref.Endpoint, Version: 100}}})
 	runCmds(m, cmd)
 	if v := m.View(); strings.Contains(v, "restored after the incident") || m.detail.err == nil {
 		t.Fatalf("a deleted record still shows:\n%s", v)

@@ -91,7 +91,7 @@ func (m *Model) startProxmoxAction(op proxmoxOp) tea.Cmd {
 		m.setFlash("no job selected", style.Warn)
 		return nil
 	}
-	act := proxmoxAction{op: op, endpoint: ref.endpoint, job: ref.key}
+	act := proxmoxAction{op: op, endpoint: ref.Endpoint, job: ref.Key}
 	seq := m.nextSeq()
 	m.checkSeq = seq
 	return func() tea.Msg {

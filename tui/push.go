@@ -10,6 +10,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/proxbox-tui/proxbox-tui/tui/dataset"
 	"github.com/proxbox-tui/proxbox-tui/tui/doc"
 	"github.com/proxbox-tui/proxbox-tui/tui/format"
 	"github.com/proxbox-tui/proxbox-tui/tui/layout"
@@ -101,28 +102,28 @@ func (m *Model) openPush() tea.Cmd {
 // pushChoices lists the scopes offered from where the user stands: all,
 // the selected row's endpoint, the tab's kind, and the selected rows (the
 // rows the filter shows on the cursor's endpoint, else the cursor's row).
-func pushChoices(spec *tabSpec, t *table, ref rowRef, selected bool) []pushChoice {
+func pushChoices(spec *tabSpec, t *table, ref dataset.Ref, selected bool) []pushChoice {
 	kind := spec.kinds[0]
 	out := []pushChoice{{"Everything: every endpoint, every kind", PushScope{All: true}}}
 	if selected {
-		out = append(out, pushChoice{"Endpoint " + format.Clean(ref.endpoint) + ": every kind", PushScope{Endpoint: ref.endpoint}})
+		out = append(out, pushChoice{"Endpoint " + format.Clean(ref.Endpoint) + ": every kind", PushScope{Endpoint: ref.Endpoint}})
 	}
 	out = append(out, pushChoice{"This tab's kind, on every endpoint: " + string(kind), PushScope{Kind: kind}})
 	if !selected {
 		return out
 	}
-	keys := []string{ref.key}
-	label := "Selected row: " + string(kind) + " " + format.Clean(ref.key) + " on " + format.Clean(ref.endpoint)
-	if t.ds != nil && len(t.view) < t.ds.n {
+	keys := []string{ref.Key}
+	label := "Selected row: " + string(kind) + " " + format.Clean(ref.Key) + " on " + format.Clean(ref.Endpoint)
+	if t.ds != nil && len(t.view) < t.ds.N {
 		keys = keys[:0]
 		for _, i := range t.view {
-			if t.ds.endpoints[i] == ref.endpoint {
-				keys = append(keys, t.ds.keys[i])
+			if t.ds.Endpoints[i] == ref.Endpoint {
+				keys = append(keys, t.ds.Keys[i])
 			}
 		}
-		label = fmt.Sprintf("Selected rows: the %s %s the filter shows on %s", format.Count(len(keys)), string(kind), format.Clean(ref.endpoint))
+		label = fmt.Sprintf("Selected rows: the %s %s the filter shows on %s", format.Count(len(keys)), string(kind), format.Clean(ref.Endpoint))
 	}
-	return append(out, pushChoice{label, PushScope{Endpoint: ref.endpoint, Kind: kind, Keys: keys}})
+	return append(out, pushChoice{label, PushScope{Endpoint: ref.Endpoint, Kind: kind, Keys: keys}})
 }
 
 // scopeText names a scope in titles: "everything", "endpoint lab", ...

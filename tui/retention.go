@@ -9,6 +9,7 @@ import (
 
 	"github.com/proxbox-tui/proxbox-tui/proxmox/prune"
 	"github.com/proxbox-tui/proxbox-tui/store"
+	"github.com/proxbox-tui/proxbox-tui/tui/dataset"
 	"github.com/proxbox-tui/proxbox-tui/tui/format"
 	"github.com/proxbox-tui/proxbox-tui/tui/style"
 )
@@ -194,7 +195,7 @@ func backupVerdicts(backups []store.Backup, guests []store.Guest, routines []sto
 	}
 	out := make([]verdict, len(backups))
 	// Groups write disjoint parts of out, so they are marked in parallel.
-	parallel(len(todo), func(w int) {
+	dataset.Parallel(len(todo), func(w int) {
 		k, idx := todo[w].key, todo[w].idx
 		list := make([]prune.Backup, len(idx))
 		for j, i := range idx {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/proxbox-tui/proxbox-tui/proxmox/prune"
 	"github.com/proxbox-tui/proxbox-tui/store"
+	"github.com/proxbox-tui/proxbox-tui/tui/dataset"
 	"github.com/proxbox-tui/proxbox-tui/tui/style"
 )
 
@@ -29,13 +30,13 @@ func TestEndpointRow(t *testing.T) {
 		{"unknown value", store.Endpoint{Name: "x", Health: "weird\x1b"}, false, "? weird�", style.Dim, style.Inherit, "", style.Error},
 	}
 	for _, c := range cases {
-		r := newRowBuf(len(endpointsTab().cols))
+		r := dataset.NewRowBuf(len(endpointsTab().cols))
 		endpointRow(&c.e, time.Time{}, c.stale, r)
-		if r.cells[epHealth] != c.wantHealth || r.styles[epHealth] != c.wantStyle || r.row != c.wantRow || r.cells[epError] != c.wantErr || r.styles[epError] != c.errStyle {
-			t.Errorf("%s: health %q/%d row %d error %q", c.name, r.cells[epHealth], r.styles[epHealth], r.row, r.cells[epError])
+		if r.Cells[epHealth] != c.wantHealth || r.Styles[epHealth] != c.wantStyle || r.Row != c.wantRow || r.Cells[epError] != c.wantErr || r.Styles[epError] != c.errStyle {
+			t.Errorf("%s: health %q/%d row %d error %q", c.name, r.Cells[epHealth], r.Styles[epHealth], r.Row, r.Cells[epError])
 		}
-		if r.cells[epPushed] != "never" {
-			t.Errorf("%s: last push %q, want never", c.name, r.cells[epPushed])
+		if r.Cells[epPushed] != "never" {
+			t.Errorf("%s: last push %q, want never", c.name, r.Cells[epPushed])
 		}
 	}
 }
@@ -57,13 +58,13 @@ func TestTaskRow(t *testing.T) {
 		task := &store.Task{Meta: store.Meta{Endpoint: "lab"}, UPID: "UPID:pve1:1", Node: "pve1", TaskType: "vzdump",
 			VMID: 100, TaskID: "100", Username: "root@pam", TokenID: "ro", StartTime: end.Add(-time.Minute), EndTime: &end,
 			Status: c.status, ExitStatus: c.exit, State: c.state, Duration: store.Duration(time.Minute)}
-		r := newRowBuf(len(tasksTab().cols))
+		r := dataset.NewRowBuf(len(tasksTab().cols))
 		taskRow(task, "100 web01", false, time.UTC, r)
-		if r.cells[tkStatus] != c.want || r.styles[tkStatus] != c.st || r.row != c.row {
-			t.Errorf("%s: %q style %d row %d", c.state, r.cells[tkStatus], r.styles[tkStatus], r.row)
+		if r.Cells[tkStatus] != c.want || r.Styles[tkStatus] != c.st || r.Row != c.row {
+			t.Errorf("%s: %q style %d row %d", c.state, r.Cells[tkStatus], r.Styles[tkStatus], r.Row)
 		}
-		if r.cells[tkUser] != "root@pam!ro" || r.cells[tkGuest] != "100 web01" || r.cells[tkDuration] != "1m00s" {
-			t.Errorf("%s: user %q guest %q duration %q", c.state, r.cells[tkUser], r.cells[tkGuest], r.cells[tkDuration])
+		if r.Cells[tkUser] != "root@pam!ro" || r.Cells[tkGuest] != "100 web01" || r.Cells[tkDuration] != "1m00s" {
+			t.Errorf("%s: user %q guest %q duration %q", c.state, r.Cells[tkUser], r.Cells[tkGuest], r.Cells[tkDuration])
 		}
 	}
 }
@@ -96,12 +97,12 @@ func TestRoutineRow(t *testing.T) {
 	for _, c := range cases {
 		r := base
 		c.mod(&r)
-		b := newRowBuf(len(routinesTab().cols))
+		b := dataset.NewRowBuf(len(routinesTab().cols))
 		routineRow(&r, c.next, c.invalid, false, loc, b)
-		if b.cells[rtNext] != c.wantNext || b.cells[rtSelection] != c.wantSel || b.cells[rtRetention] != c.wantRet ||
-			b.row != c.wantRow || b.styles[rtSchedule] != c.wantSched {
-			t.Errorf("%s: next %q selection %q retention %q row %d schedule style %d", c.name, b.cells[rtNext],
-				b.cells[rtSelection], b.cells[rtRetention], b.row, b.styles[rtSchedule])
+		if b.Cells[rtNext] != c.wantNext || b.Cells[rtSelection] != c.wantSel || b.Cells[rtRetention] != c.wantRet ||
+			b.Row != c.wantRow || b.Styles[rtSchedule] != c.wantSched {
+			t.Errorf("%s: next %q selection %q retention %q row %d schedule style %d", c.name, b.Cells[rtNext],
+				b.Cells[rtSelection], b.Cells[rtRetention], b.Row, b.Styles[rtSchedule])
 		}
 	}
 }
@@ -110,16 +111,16 @@ func TestReplicationRow(t *testing.T) {
 	rate := 10.0
 	j := store.Replication{Meta: store.Meta{Endpoint: "lab"}, ReplicationID: "103-0", Guest: 103, Source: "pve2", Target: "pve1",
 		Schedule: "*/30", Rate: &rate, FailCount: 3, Error: "zfs failed\nmore", Status: "active"}
-	r := newRowBuf(len(replicationTab().cols))
+	r := dataset.NewRowBuf(len(replicationTab().cols))
 	replicationRow(&j, "103 db02", false, false, time.UTC, r)
-	if r.row != style.Error || r.cells[rpRoute] != "pve2 → pve1" || r.cells[rpError] != "zfs failed …" || r.cells[rpRate] != "10 MB/s" || r.cells[rpLast] != "never" {
-		t.Errorf("failing job: row %d route %q error %q rate %q last %q", r.row, r.cells[rpRoute], r.cells[rpError], r.cells[rpRate], r.cells[rpLast])
+	if r.Row != style.Error || r.Cells[rpRoute] != "pve2 → pve1" || r.Cells[rpError] != "zfs failed …" || r.Cells[rpRate] != "10 MB/s" || r.Cells[rpLast] != "never" {
+		t.Errorf("failing job: row %d route %q error %q rate %q last %q", r.Row, r.Cells[rpRoute], r.Cells[rpError], r.Cells[rpRate], r.Cells[rpLast])
 	}
 	j.Disable, j.FailCount, j.Error = true, 0, ""
-	r.reset()
+	r.Reset()
 	replicationRow(&j, "", false, false, time.UTC, r)
-	if r.row != style.Disabled || r.cells[rpEnabled] != "no" || r.cells[rpNext] != "disabled" || r.cells[rpGuest] != "103" {
-		t.Errorf("disabled job: row %d enabled %q next %q guest %q", r.row, r.cells[rpEnabled], r.cells[rpNext], r.cells[rpGuest])
+	if r.Row != style.Disabled || r.Cells[rpEnabled] != "no" || r.Cells[rpNext] != "disabled" || r.Cells[rpGuest] != "103" {
+		t.Errorf("disabled job: row %d enabled %q next %q guest %q", r.Row, r.Cells[rpEnabled], r.Cells[rpNext], r.Cells[rpGuest])
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/proxbox-tui/proxbox-tui/store"
+	"github.com/proxbox-tui/proxbox-tui/tui/dataset"
 	"github.com/proxbox-tui/proxbox-tui/tui/doc"
 	"github.com/proxbox-tui/proxbox-tui/tui/format"
 	"github.com/proxbox-tui/proxbox-tui/tui/style"
@@ -32,24 +33,24 @@ func backupsTab() *tabSpec {
 	return &tabSpec{
 		id: tabBackups, title: "Backups", short: "Bak",
 		kinds: []store.Kind{store.KindBackup, store.KindGuest, store.KindBackupRoutine, store.KindStorage},
-		cols: []column{
-			{title: "Endpoint", min: 6, max: 16},
-			{title: "Guest", min: 5, max: 24, aliases: []string{"vmid", "name"}},
-			{title: "Type", min: 4},
-			{title: "Storage", min: 6, max: 20},
-			{title: "Created", kind: colAge, min: 16},
-			{title: "Size", kind: colNum, right: true, min: 8},
-			{title: "Format", min: 6, max: 10},
-			{title: "Protected", min: 9},
-			{title: "Verify", min: 6, max: 10, aliases: []string{"verification"}},
-			{title: "Retention", min: 12, max: 44, aliases: []string{"verdict", "keep"}},
-			{title: "Notes", min: 5, max: 40, flex: true},
+		cols: []dataset.Column{
+			{Title: "Endpoint", Min: 6, Max: 16},
+			{Title: "Guest", Min: 5, Max: 24, Aliases: []string{"vmid", "name"}},
+			{Title: "Type", Min: 4},
+			{Title: "Storage", Min: 6, Max: 20},
+			{Title: "Created", Kind: dataset.Age, Min: 16},
+			{Title: "Size", Kind: dataset.Number, Right: true, Min: 8},
+			{Title: "Format", Min: 6, Max: 10},
+			{Title: "Protected", Min: 9},
+			{Title: "Verify", Min: 6, Max: 10, Aliases: []string{"verification"}},
+			{Title: "Retention", Min: 12, Max: 44, Aliases: []string{"verdict", "keep"}},
+			{Title: "Notes", Min: 5, Max: 40, Flex: true},
 		},
-		sort:   sortSpec{col: bkCreated, desc: true},
+		sort:   dataset.SortSpec{Col: bkCreated, Desc: true},
 		load:   loadBackups,
 		detail: backupDetail,
-		raw: func(s *store.Store, r rowRef) (any, bool, error) {
-			return anyRecord(store.Get[store.Backup](s, r.endpoint, r.key))
+		raw: func(s *store.Store, r dataset.Ref) (any, bool, error) {
+			return anyRecord(store.Get[store.Backup](s, r.Endpoint, r.Key))
 		},
 	}
 }
@@ -66,34 +67,34 @@ func verifyCell(state string) (string, style.ID) {
 	return format.Clean(state), style.Warn
 }
 
-func backupRow(b *store.Backup, guest string, v verdict, stale bool, loc *time.Location, r *rowBuf) {
-	r.endpoint, r.key = b.Endpoint, b.VolumeID
-	r.set(bkEndpoint, format.Clean(b.Endpoint), style.Inherit)
+func backupRow(b *store.Backup, guest string, v verdict, stale bool, loc *time.Location, r *dataset.RowBuf) {
+	r.Endpoint, r.Key = b.Endpoint, b.VolumeID
+	r.Set(bkEndpoint, format.Clean(b.Endpoint), style.Inherit)
 	if guest == "" {
 		guest = strconv.Itoa(b.VMID)
 	}
-	r.set(bkGuest, guest, style.Bold)
-	r.set(bkType, format.Clean(b.Subtype), style.Inherit)
-	r.set(bkStorage, format.Clean(b.Storage), style.Inherit)
-	r.num(bkCreated, format.Stamp(b.CreationTime, loc), b.CreationTime.Unix(), style.Inherit)
-	r.num(bkSize, format.Bytes(b.Size), b.Size, style.Inherit)
-	r.set(bkFormat, format.Clean(b.Format), style.Inherit)
+	r.Set(bkGuest, guest, style.Bold)
+	r.Set(bkType, format.Clean(b.Subtype), style.Inherit)
+	r.Set(bkStorage, format.Clean(b.Storage), style.Inherit)
+	r.Num(bkCreated, format.Stamp(b.CreationTime, loc), b.CreationTime.Unix(), style.Inherit)
+	r.Num(bkSize, format.Bytes(b.Size), b.Size, style.Inherit)
+	r.Set(bkFormat, format.Clean(b.Format), style.Inherit)
 	if b.Protected {
-		r.set(bkProtected, "yes", style.Protected)
+		r.Set(bkProtected, "yes", style.Protected)
 	} else {
-		r.set(bkProtected, "no", style.Dim)
+		r.Set(bkProtected, "no", style.Dim)
 	}
 	vt, vs := verifyCell(b.VerificationState)
-	r.set(bkVerify, vt, vs)
+	r.Set(bkVerify, vt, vs)
 	rt, rs := verdictCell(v)
-	r.set(bkRetention, rt, rs)
-	r.set(bkNotes, format.FirstLine(b.Notes), style.Inherit)
+	r.Set(bkRetention, rt, rs)
+	r.Set(bkNotes, format.FirstLine(b.Notes), style.Inherit)
 	if stale {
-		r.row = style.Stale
+		r.Row = style.Stale
 	}
 }
 
-func loadBackups(env loadEnv) (*dataset, error) {
+func loadBackups(env loadEnv) (*dataset.Dataset, error) {
 	s := env.c.store
 	backups, err := store.List[store.Backup](s, "")
 	if err != nil {
@@ -118,8 +119,8 @@ func loadBackups(env loadEnv) (*dataset, error) {
 			labels[ref] = gi.label(ref.endpoint, ref.vmid)
 		}
 	}
-	build := func(verdicts []verdict) *dataset {
-		return buildDataset(backupsTab().cols, len(backups), func(i int, r *rowBuf) {
+	build := func(verdicts []verdict) *dataset.Dataset {
+		return dataset.Build(backupsTab().cols, len(backups), func(i int, r *dataset.RowBuf) {
 			b := &backups[i]
 			v := verdict{}
 			if verdicts != nil {
@@ -130,11 +131,11 @@ func loadBackups(env loadEnv) (*dataset, error) {
 	}
 	// Marking 100k backups takes as long as listing them: the rows show
 	// first and the verdicts follow in a second step.
-	if len(backups) < parallelRows {
+	if len(backups) < dataset.ParallelRows {
 		return build(backupVerdicts(backups, guests, routines, storages, env.c.loc)), nil
 	}
 	ds := build(nil)
-	ds.finish = func() *dataset {
+	ds.Finish = func() *dataset.Dataset {
 		return build(backupVerdicts(backups, guests, routines, storages, env.c.loc))
 	}
 	return ds, nil
@@ -152,9 +153,9 @@ func storageIndex(s *store.Store) (map[storageRef]*store.Storage, error) {
 	return out, nil
 }
 
-func backupDetail(env loadEnv, ref rowRef) (doc.Doc, error) {
+func backupDetail(env loadEnv, ref dataset.Ref) (doc.Doc, error) {
 	s := env.c.store
-	b, ok, err := store.Get[store.Backup](s, ref.endpoint, ref.key)
+	b, ok, err := store.Get[store.Backup](s, ref.Endpoint, ref.Key)
 	if err != nil || !ok {
 		return doc.Doc{}, notCached(err, ok)
 	}

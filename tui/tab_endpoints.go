@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/proxbox-tui/proxbox-tui/store"
+	"github.com/proxbox-tui/proxbox-tui/tui/dataset"
 	"github.com/proxbox-tui/proxbox-tui/tui/doc"
 	"github.com/proxbox-tui/proxbox-tui/tui/format"
 	"github.com/proxbox-tui/proxbox-tui/tui/style"
@@ -30,24 +31,24 @@ func endpointsTab() *tabSpec {
 	return &tabSpec{
 		id: tabEndpoints, title: "Endpoints", short: "End",
 		kinds: []store.Kind{store.KindEndpoint, store.KindSyncRun},
-		cols: []column{
-			{title: "Endpoint", min: 6, max: 24, aliases: []string{"name"}},
-			{title: "Kind", min: 4},
-			{title: "Health", min: 6, max: 12, aliases: []string{"status"}},
-			{title: "Version", min: 5, max: 12},
-			{title: "Cluster", min: 5, max: 20},
-			{title: "Mode", min: 4},
-			{title: "Nodes", kind: colNum, right: true},
-			{title: "Guests", kind: colNum, right: true},
-			{title: "Refreshed", kind: colAge, min: 8},
-			{title: "Last push", kind: colAge, min: 8, aliases: []string{"push"}},
-			{title: "Last error", min: 10, max: 60, flex: true, aliases: []string{"error"}},
+		cols: []dataset.Column{
+			{Title: "Endpoint", Min: 6, Max: 24, Aliases: []string{"name"}},
+			{Title: "Kind", Min: 4},
+			{Title: "Health", Min: 6, Max: 12, Aliases: []string{"status"}},
+			{Title: "Version", Min: 5, Max: 12},
+			{Title: "Cluster", Min: 5, Max: 20},
+			{Title: "Mode", Min: 4},
+			{Title: "Nodes", Kind: dataset.Number, Right: true},
+			{Title: "Guests", Kind: dataset.Number, Right: true},
+			{Title: "Refreshed", Kind: dataset.Age, Min: 8},
+			{Title: "Last push", Kind: dataset.Age, Min: 8, Aliases: []string{"push"}},
+			{Title: "Last error", Min: 10, Max: 60, Flex: true, Aliases: []string{"error"}},
 		},
-		sort:   sortSpec{col: -1},
+		sort:   dataset.SortSpec{Col: -1},
 		load:   loadEndpoints,
 		detail: endpointDetail,
-		raw: func(s *store.Store, r rowRef) (any, bool, error) {
-			return anyRecord(store.Get[store.Endpoint](s, r.endpoint, r.key))
+		raw: func(s *store.Store, r dataset.Ref) (any, bool, error) {
+			return anyRecord(store.Get[store.Endpoint](s, r.Endpoint, r.Key))
 		},
 	}
 }
@@ -70,29 +71,29 @@ func healthCell(h string) (string, style.ID) {
 
 // endpointRow formats one endpoint. lastPush is zero when it was never
 // pushed; stale says its last success is older than two refresh intervals.
-func endpointRow(e *store.Endpoint, lastPush time.Time, stale bool, r *rowBuf) {
-	r.endpoint, r.key = e.Name, e.Name
-	r.set(epName, format.Clean(e.Name), style.Bold)
-	r.set(epKind, format.OrDash(format.Clean(e.Type)), style.Inherit)
+func endpointRow(e *store.Endpoint, lastPush time.Time, stale bool, r *dataset.RowBuf) {
+	r.Endpoint, r.Key = e.Name, e.Name
+	r.Set(epName, format.Clean(e.Name), style.Bold)
+	r.Set(epKind, format.OrDash(format.Clean(e.Type)), style.Inherit)
 	health, hs := healthCell(e.Health)
-	r.set(epHealth, health, hs)
-	r.set(epVersion, format.OrDash(format.Clean(e.Version)), style.Inherit)
-	r.set(epCluster, format.OrDash(format.Clean(e.ClusterName)), style.Inherit)
-	r.set(epMode, format.OrDash(format.Clean(e.Mode)), style.Inherit)
-	r.num(epNodes, strconv.Itoa(e.NodeCount), int64(e.NodeCount), style.Inherit)
-	r.num(epGuests, strconv.Itoa(e.GuestCount), int64(e.GuestCount), style.Inherit)
+	r.Set(epHealth, health, hs)
+	r.Set(epVersion, format.OrDash(format.Clean(e.Version)), style.Inherit)
+	r.Set(epCluster, format.OrDash(format.Clean(e.ClusterName)), style.Inherit)
+	r.Set(epMode, format.OrDash(format.Clean(e.Mode)), style.Inherit)
+	r.Num(epNodes, strconv.Itoa(e.NodeCount), int64(e.NodeCount), style.Inherit)
+	r.Num(epGuests, strconv.Itoa(e.GuestCount), int64(e.GuestCount), style.Inherit)
 	if e.LastSuccess == nil {
-		r.set(epRefreshed, "never", style.Dim)
+		r.Set(epRefreshed, "never", style.Dim)
 	} else {
-		r.nums[epRefreshed] = e.LastSuccess.Unix()
+		r.Nums[epRefreshed] = e.LastSuccess.Unix()
 		if stale {
-			r.styles[epRefreshed] = style.Warn
+			r.Styles[epRefreshed] = style.Warn
 		}
 	}
 	if lastPush.IsZero() {
-		r.set(epPushed, "never", style.Dim)
+		r.Set(epPushed, "never", style.Dim)
 	} else {
-		r.nums[epPushed] = lastPush.Unix()
+		r.Nums[epPushed] = lastPush.Unix()
 	}
 	errText := e.LastError
 	if errText == "" && e.Health == store.HealthDown {
@@ -103,16 +104,16 @@ func endpointRow(e *store.Endpoint, lastPush time.Time, stale bool, r *rowBuf) {
 	if e.Health == store.HealthOK {
 		errStyle = style.Dim
 	}
-	r.set(epError, format.Clean(errText), errStyle)
+	r.Set(epError, format.Clean(errText), errStyle)
 	switch {
 	case e.Health == store.HealthDown:
-		r.row = style.Down
+		r.Row = style.Down
 	case stale:
-		r.row = style.Stale
+		r.Row = style.Stale
 	}
 }
 
-func loadEndpoints(env loadEnv) (*dataset, error) {
+func loadEndpoints(env loadEnv) (*dataset.Dataset, error) {
 	s := env.c.store
 	eps, err := store.List[store.Endpoint](s, "")
 	if err != nil {
@@ -140,20 +141,20 @@ func loadEndpoints(env loadEnv) (*dataset, error) {
 		return nil, err
 	}
 	spec := endpointsTab()
-	return buildDataset(spec.cols, len(eps), func(i int, r *rowBuf) {
+	return dataset.Build(spec.cols, len(eps), func(i int, r *dataset.RowBuf) {
 		e := &eps[i]
 		stale := e.LastSuccess != nil && env.now.Sub(*e.LastSuccess) > env.c.staleAfter(e.Name, tierFast)
 		endpointRow(e, pushes[e.Name], stale, r)
 	}), nil
 }
 
-func endpointDetail(env loadEnv, ref rowRef) (doc.Doc, error) {
+func endpointDetail(env loadEnv, ref dataset.Ref) (doc.Doc, error) {
 	s := env.c.store
-	e, ok, err := store.Get[store.Endpoint](s, ref.endpoint, ref.key)
+	e, ok, err := store.Get[store.Endpoint](s, ref.Endpoint, ref.Key)
 	if err != nil {
 		return doc.Doc{}, err
 	}
-	d := doc.Doc{Title: "Endpoint " + format.Clean(ref.key)}
+	d := doc.Doc{Title: "Endpoint " + format.Clean(ref.Key)}
 	if !ok {
 		d.Text("This endpoint has not been refreshed yet: nothing is cached for it.", style.Dim)
 		return d, nil

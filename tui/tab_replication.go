@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/proxbox-tui/proxbox-tui/store"
+	"github.com/proxbox-tui/proxbox-tui/tui/dataset"
 	"github.com/proxbox-tui/proxbox-tui/tui/doc"
 	"github.com/proxbox-tui/proxbox-tui/tui/format"
 	"github.com/proxbox-tui/proxbox-tui/tui/style"
@@ -32,93 +33,93 @@ func replicationTab() *tabSpec {
 	return &tabSpec{
 		id: tabReplication, title: "Replication", short: "Repl",
 		kinds: []store.Kind{store.KindReplication, store.KindGuest},
-		cols: []column{
-			{title: "Endpoint", min: 6, max: 16},
-			{title: "Job", min: 5, max: 12, aliases: []string{"id"}},
-			{title: "Guest", min: 5, max: 24, aliases: []string{"vmid"}},
-			{title: "Route", min: 8, max: 28, aliases: []string{"source", "target"}},
-			{title: "Schedule", min: 8, max: 20},
-			{title: "Next sync", kind: colAge, relFirst: true, min: 9, aliases: []string{"next"}},
-			{title: "Last sync", kind: colAge, min: 9, aliases: []string{"last"}},
-			{title: "Duration", kind: colNum, right: true, min: 8},
-			{title: "Fails", kind: colNum, right: true, min: 5},
-			{title: "Error", min: 5, max: 50, flex: true},
-			{title: "Rate", min: 4, max: 12},
-			{title: "Enabled", min: 7, aliases: []string{"state", "status"}},
+		cols: []dataset.Column{
+			{Title: "Endpoint", Min: 6, Max: 16},
+			{Title: "Job", Min: 5, Max: 12, Aliases: []string{"id"}},
+			{Title: "Guest", Min: 5, Max: 24, Aliases: []string{"vmid"}},
+			{Title: "Route", Min: 8, Max: 28, Aliases: []string{"source", "target"}},
+			{Title: "Schedule", Min: 8, Max: 20},
+			{Title: "Next sync", Kind: dataset.Age, RelFirst: true, Min: 9, Aliases: []string{"next"}},
+			{Title: "Last sync", Kind: dataset.Age, Min: 9, Aliases: []string{"last"}},
+			{Title: "Duration", Kind: dataset.Number, Right: true, Min: 8},
+			{Title: "Fails", Kind: dataset.Number, Right: true, Min: 5},
+			{Title: "Error", Min: 5, Max: 50, Flex: true},
+			{Title: "Rate", Min: 4, Max: 12},
+			{Title: "Enabled", Min: 7, Aliases: []string{"state", "status"}},
 		},
-		sort:   sortSpec{col: -1},
+		sort:   dataset.SortSpec{Col: -1},
 		load:   loadReplication,
 		detail: replicationDetail,
-		raw: func(s *store.Store, r rowRef) (any, bool, error) {
-			return anyRecord(store.Get[store.Replication](s, r.endpoint, r.key))
+		raw: func(s *store.Store, r dataset.Ref) (any, bool, error) {
+			return anyRecord(store.Get[store.Replication](s, r.Endpoint, r.Key))
 		},
 	}
 }
 
-func replicationRow(j *store.Replication, guest string, invalid, stale bool, loc *time.Location, r *rowBuf) {
-	r.endpoint, r.key = j.Endpoint, j.ReplicationID
-	r.set(rpEndpoint, format.Clean(j.Endpoint), style.Inherit)
-	r.set(rpJob, format.Clean(j.ReplicationID), style.Bold)
+func replicationRow(j *store.Replication, guest string, invalid, stale bool, loc *time.Location, r *dataset.RowBuf) {
+	r.Endpoint, r.Key = j.Endpoint, j.ReplicationID
+	r.Set(rpEndpoint, format.Clean(j.Endpoint), style.Inherit)
+	r.Set(rpJob, format.Clean(j.ReplicationID), style.Bold)
 	if guest == "" {
 		guest = strconv.Itoa(j.Guest)
 	}
-	r.set(rpGuest, guest, style.Inherit)
+	r.Set(rpGuest, guest, style.Inherit)
 	src := j.Source
 	if src == "" {
 		src = "?"
 	}
-	r.set(rpRoute, format.Clean(src)+" → "+format.Clean(j.Target), style.Inherit)
+	r.Set(rpRoute, format.Clean(src)+" → "+format.Clean(j.Target), style.Inherit)
 	if invalid {
-		r.set(rpSchedule, "✖ "+format.Clean(j.Schedule), style.Error)
+		r.Set(rpSchedule, "✖ "+format.Clean(j.Schedule), style.Error)
 	} else {
-		r.set(rpSchedule, format.Clean(j.Schedule), style.Inherit)
+		r.Set(rpSchedule, format.Clean(j.Schedule), style.Inherit)
 	}
 	switch {
 	case j.Disable:
-		r.set(rpNext, "disabled", style.Disabled)
+		r.Set(rpNext, "disabled", style.Disabled)
 	case j.NextSync != nil:
-		r.num(rpNext, format.Stamp(*j.NextSync, loc), j.NextSync.Unix(), style.Inherit)
+		r.Num(rpNext, format.Stamp(*j.NextSync, loc), j.NextSync.Unix(), style.Inherit)
 	default:
-		r.set(rpNext, "—", style.Dim)
+		r.Set(rpNext, "—", style.Dim)
 	}
 	if j.LastSync != nil && j.LastSync.Unix() > 0 {
-		r.nums[rpLast] = j.LastSync.Unix()
+		r.Nums[rpLast] = j.LastSync.Unix()
 	} else {
-		r.set(rpLast, "never", style.Dim)
+		r.Set(rpLast, "never", style.Dim)
 	}
 	d := j.Duration.Std()
-	r.num(rpDuration, format.Elapsed(d), int64(d), style.Inherit)
+	r.Num(rpDuration, format.Elapsed(d), int64(d), style.Inherit)
 	failed := j.FailCount > 0 || j.Error != ""
 	if failed {
-		r.num(rpFails, strconv.Itoa(j.FailCount), int64(j.FailCount), style.Error)
+		r.Num(rpFails, strconv.Itoa(j.FailCount), int64(j.FailCount), style.Error)
 	} else {
-		r.num(rpFails, "0", 0, style.Inherit)
+		r.Num(rpFails, "0", 0, style.Inherit)
 	}
-	r.set(rpError, format.FirstLine(j.Error), style.Error)
+	r.Set(rpError, format.FirstLine(j.Error), style.Error)
 	if j.Rate != nil {
-		r.set(rpRate, strconv.FormatFloat(*j.Rate, 'f', -1, 64)+" MB/s", style.Inherit)
+		r.Set(rpRate, strconv.FormatFloat(*j.Rate, 'f', -1, 64)+" MB/s", style.Inherit)
 	} else {
-		r.set(rpRate, "unlimited", style.Dim)
+		r.Set(rpRate, "unlimited", style.Dim)
 	}
 	switch {
 	case j.Status == store.StatusStale:
-		r.set(rpEnabled, "stale", style.Stale)
+		r.Set(rpEnabled, "stale", style.Stale)
 	case j.Disable:
-		r.set(rpEnabled, "no", style.Disabled)
+		r.Set(rpEnabled, "no", style.Disabled)
 	default:
-		r.set(rpEnabled, "yes", style.OK)
+		r.Set(rpEnabled, "yes", style.OK)
 	}
 	switch {
 	case j.Disable:
-		r.row = style.Disabled
+		r.Row = style.Disabled
 	case failed:
-		r.row = style.Error
+		r.Row = style.Error
 	case stale || j.Status == store.StatusStale:
-		r.row = style.Stale
+		r.Row = style.Stale
 	}
 }
 
-func loadReplication(env loadEnv) (*dataset, error) {
+func loadReplication(env loadEnv) (*dataset.Dataset, error) {
 	list, err := store.List[store.Replication](env.c.store, "")
 	if err != nil {
 		return nil, err
@@ -133,14 +134,14 @@ func loadReplication(env loadEnv) (*dataset, error) {
 		_, _, err := cache.next(list[i].Schedule, env.now, env.c.loc(list[i].Endpoint))
 		invalid[i] = err != nil
 	}
-	return buildDataset(replicationTab().cols, len(list), func(i int, r *rowBuf) {
+	return dataset.Build(replicationTab().cols, len(list), func(i int, r *dataset.RowBuf) {
 		j := &list[i]
 		replicationRow(j, gi.label(j.Endpoint, j.Guest), invalid[i], env.c.isStale(j.Meta, tierFast, env.now), env.c.loc(j.Endpoint), r)
 	}), nil
 }
 
-func replicationDetail(env loadEnv, ref rowRef) (doc.Doc, error) {
-	j, ok, err := store.Get[store.Replication](env.c.store, ref.endpoint, ref.key)
+func replicationDetail(env loadEnv, ref dataset.Ref) (doc.Doc, error) {
+	j, ok, err := store.Get[store.Replication](env.c.store, ref.Endpoint, ref.Key)
 	if err != nil || !ok {
 		return doc.Doc{}, notCached(err, ok)
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/proxbox-tui/proxbox-tui/proxmox/prune"
 	"github.com/proxbox-tui/proxbox-tui/store"
+	"github.com/proxbox-tui/proxbox-tui/tui/dataset"
 	"github.com/proxbox-tui/proxbox-tui/tui/doc"
 	"github.com/proxbox-tui/proxbox-tui/tui/format"
 	"github.com/proxbox-tui/proxbox-tui/tui/layout"
@@ -31,24 +32,24 @@ func routinesTab() *tabSpec {
 	return &tabSpec{
 		id: tabRoutines, title: "Routines", short: "Rout",
 		kinds: []store.Kind{store.KindBackupRoutine},
-		cols: []column{
-			{title: "Endpoint", min: 6, max: 16},
-			{title: "Job", min: 6, max: 24, aliases: []string{"id"}},
-			{title: "Enabled", min: 7},
-			{title: "Schedule", min: 8, max: 24},
-			{title: "Next run", kind: colAge, relFirst: true, min: 10, aliases: []string{"next"}},
-			{title: "Storage", min: 7, max: 20},
-			{title: "Node", min: 4, max: 12},
-			{title: "Selection", min: 9, max: 32, aliases: []string{"vmid", "pool"}},
-			{title: "Mode", min: 4},
-			{title: "Retention", min: 9, max: 40, aliases: []string{"keep"}},
-			{title: "Status", min: 6},
+		cols: []dataset.Column{
+			{Title: "Endpoint", Min: 6, Max: 16},
+			{Title: "Job", Min: 6, Max: 24, Aliases: []string{"id"}},
+			{Title: "Enabled", Min: 7},
+			{Title: "Schedule", Min: 8, Max: 24},
+			{Title: "Next run", Kind: dataset.Age, RelFirst: true, Min: 10, Aliases: []string{"next"}},
+			{Title: "Storage", Min: 7, Max: 20},
+			{Title: "Node", Min: 4, Max: 12},
+			{Title: "Selection", Min: 9, Max: 32, Aliases: []string{"vmid", "pool"}},
+			{Title: "Mode", Min: 4},
+			{Title: "Retention", Min: 9, Max: 40, Aliases: []string{"keep"}},
+			{Title: "Status", Min: 6},
 		},
-		sort:   sortSpec{col: -1},
+		sort:   dataset.SortSpec{Col: -1},
 		load:   loadRoutines,
 		detail: routineDetail,
-		raw: func(s *store.Store, r rowRef) (any, bool, error) {
-			return anyRecord(store.Get[store.BackupRoutine](s, r.endpoint, r.key))
+		raw: func(s *store.Store, r dataset.Ref) (any, bool, error) {
+			return anyRecord(store.Get[store.BackupRoutine](s, r.Endpoint, r.Key))
 		},
 	}
 }
@@ -69,55 +70,55 @@ func selectionText(r *store.BackupRoutine) string {
 
 // next is the routine's next run: zero with invalid set when its schedule
 // does not parse, zero alone when it has no next run (disabled, never).
-func routineRow(r *store.BackupRoutine, next time.Time, invalid bool, stale bool, loc *time.Location, b *rowBuf) {
-	b.endpoint, b.key = r.Endpoint, r.JobID
-	b.set(rtEndpoint, format.Clean(r.Endpoint), style.Inherit)
-	b.set(rtJob, format.Clean(r.JobID), style.Bold)
+func routineRow(r *store.BackupRoutine, next time.Time, invalid bool, stale bool, loc *time.Location, b *dataset.RowBuf) {
+	b.Endpoint, b.Key = r.Endpoint, r.JobID
+	b.Set(rtEndpoint, format.Clean(r.Endpoint), style.Inherit)
+	b.Set(rtJob, format.Clean(r.JobID), style.Bold)
 	if r.Enabled {
-		b.set(rtEnabled, "yes", style.OK)
+		b.Set(rtEnabled, "yes", style.OK)
 	} else {
-		b.set(rtEnabled, "no", style.Disabled)
+		b.Set(rtEnabled, "no", style.Disabled)
 	}
 	switch {
 	case invalid:
-		b.set(rtSchedule, "✖ "+format.Clean(r.Schedule), style.Error)
-		b.set(rtNext, "invalid schedule", style.Error)
+		b.Set(rtSchedule, "✖ "+format.Clean(r.Schedule), style.Error)
+		b.Set(rtNext, "invalid schedule", style.Error)
 	case !r.Enabled:
-		b.set(rtSchedule, format.Clean(r.Schedule), style.Inherit)
-		b.set(rtNext, "disabled", style.Disabled)
+		b.Set(rtSchedule, format.Clean(r.Schedule), style.Inherit)
+		b.Set(rtNext, "disabled", style.Disabled)
 	case next.IsZero():
-		b.set(rtSchedule, format.Clean(r.Schedule), style.Inherit)
-		b.set(rtNext, "never", style.Dim)
+		b.Set(rtSchedule, format.Clean(r.Schedule), style.Inherit)
+		b.Set(rtNext, "never", style.Dim)
 	default:
-		b.set(rtSchedule, format.Clean(r.Schedule), style.Inherit)
-		b.num(rtNext, format.Stamp(next, loc), next.Unix(), style.Inherit)
+		b.Set(rtSchedule, format.Clean(r.Schedule), style.Inherit)
+		b.Num(rtNext, format.Stamp(next, loc), next.Unix(), style.Inherit)
 	}
-	b.set(rtStorage, format.Clean(r.Storage), style.Inherit)
-	b.set(rtNode, format.OrDash(format.Clean(r.Node)), style.Inherit)
-	b.set(rtSelection, selectionText(r), style.Inherit)
-	b.set(rtMode, format.OrDash(format.Clean(r.Mode)), style.Inherit)
+	b.Set(rtStorage, format.Clean(r.Storage), style.Inherit)
+	b.Set(rtNode, format.OrDash(format.Clean(r.Node)), style.Inherit)
+	b.Set(rtSelection, selectionText(r), style.Inherit)
+	b.Set(rtMode, format.OrDash(format.Clean(r.Mode)), style.Inherit)
 	ret := policySummary(routinePolicy(r))
 	if r.RetentionSource != "" && r.RetentionSource != string(prune.SourceJob) {
 		ret += " (" + format.Clean(r.RetentionSource) + ")"
 	}
-	b.set(rtRetention, ret, style.Inherit)
+	b.Set(rtRetention, ret, style.Inherit)
 	status := format.OrDash(format.Clean(r.Status))
 	switch {
 	case r.Status == store.StatusStale:
-		b.set(rtStatus, status, style.Stale)
-		b.row = style.Stale
+		b.Set(rtStatus, status, style.Stale)
+		b.Row = style.Stale
 	case stale:
-		b.set(rtStatus, status, style.Stale)
-		b.row = style.Stale
+		b.Set(rtStatus, status, style.Stale)
+		b.Row = style.Stale
 	default:
-		b.set(rtStatus, status, style.Inherit)
+		b.Set(rtStatus, status, style.Inherit)
 	}
 	if !r.Enabled {
-		b.row = style.Disabled
+		b.Row = style.Disabled
 	}
 }
 
-func loadRoutines(env loadEnv) (*dataset, error) {
+func loadRoutines(env loadEnv) (*dataset.Dataset, error) {
 	list, err := store.List[store.BackupRoutine](env.c.store, "")
 	if err != nil {
 		return nil, err
@@ -133,16 +134,16 @@ func loadRoutines(env loadEnv) (*dataset, error) {
 			nexts[i] = t
 		}
 	}
-	return buildDataset(routinesTab().cols, len(list), func(i int, b *rowBuf) {
+	return dataset.Build(routinesTab().cols, len(list), func(i int, b *dataset.RowBuf) {
 		r := &list[i]
 		routineRow(r, nexts[i], invalid[i], env.c.isStale(r.Meta, tierSlow, env.now), env.c.loc(r.Endpoint), b)
 	}), nil
 }
 
 // routineDetail is the retention inspector.
-func routineDetail(env loadEnv, ref rowRef) (doc.Doc, error) {
+func routineDetail(env loadEnv, ref dataset.Ref) (doc.Doc, error) {
 	s := env.c.store
-	r, ok, err := store.Get[store.BackupRoutine](s, ref.endpoint, ref.key)
+	r, ok, err := store.Get[store.BackupRoutine](s, ref.Endpoint, ref.Key)
 	if err != nil || !ok {
 		return doc.Doc{}, notCached(err, ok)
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/proxbox-tui/proxbox-tui/store"
+	"github.com/proxbox-tui/proxbox-tui/tui/dataset"
 	"github.com/proxbox-tui/proxbox-tui/tui/doc"
 	"github.com/proxbox-tui/proxbox-tui/tui/format"
 	"github.com/proxbox-tui/proxbox-tui/tui/style"
@@ -26,52 +27,52 @@ func snapshotsTab() *tabSpec {
 	return &tabSpec{
 		id: tabSnapshots, title: "Snapshots", short: "Snap",
 		kinds: []store.Kind{store.KindSnapshot, store.KindGuest},
-		cols: []column{
-			{title: "Endpoint", min: 6, max: 16},
-			{title: "Guest", min: 5, max: 24, aliases: []string{"vmid"}},
-			{title: "Name", min: 4, max: 28, aliases: []string{"snapshot"}},
-			{title: "Created", kind: colAge, min: 16},
-			{title: "Parent", min: 6, max: 24},
-			{title: "Description", min: 11, max: 50, flex: true},
-			{title: "RAM", min: 3, aliases: []string{"vmstate"}},
+		cols: []dataset.Column{
+			{Title: "Endpoint", Min: 6, Max: 16},
+			{Title: "Guest", Min: 5, Max: 24, Aliases: []string{"vmid"}},
+			{Title: "Name", Min: 4, Max: 28, Aliases: []string{"snapshot"}},
+			{Title: "Created", Kind: dataset.Age, Min: 16},
+			{Title: "Parent", Min: 6, Max: 24},
+			{Title: "Description", Min: 11, Max: 50, Flex: true},
+			{Title: "RAM", Min: 3, Aliases: []string{"vmstate"}},
 		},
-		sort:   sortSpec{col: -1},
+		sort:   dataset.SortSpec{Col: -1},
 		load:   loadSnapshots,
 		detail: snapshotDetail,
-		raw: func(s *store.Store, r rowRef) (any, bool, error) {
-			return anyRecord(store.Get[store.Snapshot](s, r.endpoint, r.key))
+		raw: func(s *store.Store, r dataset.Ref) (any, bool, error) {
+			return anyRecord(store.Get[store.Snapshot](s, r.Endpoint, r.Key))
 		},
 	}
 }
 
-func snapshotRow(sn *store.Snapshot, guest string, stale bool, loc locFunc, r *rowBuf) {
-	r.endpoint, r.key = sn.Endpoint, sn.RecordKey()
-	r.set(snEndpoint, format.Clean(sn.Endpoint), style.Inherit)
+func snapshotRow(sn *store.Snapshot, guest string, stale bool, loc locFunc, r *dataset.RowBuf) {
+	r.Endpoint, r.Key = sn.Endpoint, sn.RecordKey()
+	r.Set(snEndpoint, format.Clean(sn.Endpoint), style.Inherit)
 	if guest == "" {
 		guest = strconv.Itoa(sn.VMID)
 	}
-	r.set(snGuest, guest, style.Bold)
-	r.set(snName, format.Clean(sn.Name), style.Inherit)
+	r.Set(snGuest, guest, style.Bold)
+	r.Set(snName, format.Clean(sn.Name), style.Inherit)
 	if sn.Snaptime != nil {
-		r.num(snCreated, format.Stamp(*sn.Snaptime, loc(sn.Endpoint)), sn.Snaptime.Unix(), style.Inherit)
+		r.Num(snCreated, format.Stamp(*sn.Snaptime, loc(sn.Endpoint)), sn.Snaptime.Unix(), style.Inherit)
 	} else {
-		r.set(snCreated, "—", style.Dim)
+		r.Set(snCreated, "—", style.Dim)
 	}
-	r.set(snParent, format.OrDash(format.Clean(sn.Parent)), style.Inherit)
-	r.set(snDescription, format.FirstLine(sn.Description), style.Inherit)
+	r.Set(snParent, format.OrDash(format.Clean(sn.Parent)), style.Inherit)
+	r.Set(snDescription, format.FirstLine(sn.Description), style.Inherit)
 	if sn.VMState {
-		r.set(snRAM, "yes", style.Inherit)
+		r.Set(snRAM, "yes", style.Inherit)
 	} else {
-		r.set(snRAM, "no", style.Dim)
+		r.Set(snRAM, "no", style.Dim)
 	}
 	if stale {
-		r.row = style.Stale
+		r.Row = style.Stale
 	}
 }
 
 type locFunc = func(ep string) *time.Location
 
-func loadSnapshots(env loadEnv) (*dataset, error) {
+func loadSnapshots(env loadEnv) (*dataset.Dataset, error) {
 	snaps, err := store.List[store.Snapshot](env.c.store, "")
 	if err != nil {
 		return nil, err
@@ -80,15 +81,15 @@ func loadSnapshots(env loadEnv) (*dataset, error) {
 	if err != nil {
 		return nil, err
 	}
-	return buildDataset(snapshotsTab().cols, len(snaps), func(i int, r *rowBuf) {
+	return dataset.Build(snapshotsTab().cols, len(snaps), func(i int, r *dataset.RowBuf) {
 		sn := &snaps[i]
 		snapshotRow(sn, gi.label(sn.Endpoint, sn.VMID), env.c.isStale(sn.Meta, tierSlow, env.now), env.c.loc, r)
 	}), nil
 }
 
-func snapshotDetail(env loadEnv, ref rowRef) (doc.Doc, error) {
+func snapshotDetail(env loadEnv, ref dataset.Ref) (doc.Doc, error) {
 	s := env.c.store
-	sn, ok, err := store.Get[store.Snapshot](s, ref.endpoint, ref.key)
+	sn, ok, err := store.Get[store.Snapshot](s, ref.Endpoint, ref.Key)
 	if err != nil || !ok {
 		return doc.Doc{}, notCached(err, ok)
 	}

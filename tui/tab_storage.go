@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/proxbox-tui/proxbox-tui/store"
+	"github.com/proxbox-tui/proxbox-tui/tui/dataset"
 	"github.com/proxbox-tui/proxbox-tui/tui/doc"
 	"github.com/proxbox-tui/proxbox-tui/tui/format"
 	"github.com/proxbox-tui/proxbox-tui/tui/style"
@@ -29,22 +30,22 @@ func storageTab() *tabSpec {
 	return &tabSpec{
 		id: tabStorage, title: "Storage", short: "Sto",
 		kinds: []store.Kind{store.KindStorage},
-		cols: []column{
-			{title: "Endpoint", min: 6, max: 16},
-			{title: "Storage", min: 6, max: 24, aliases: []string{"name"}},
-			{title: "Type", min: 4, max: 10},
-			{title: "Content", min: 7, max: 28},
-			{title: "Shared", min: 6},
-			{title: "Nodes", min: 5, max: 24, aliases: []string{"node"}},
-			{title: "Usage", kind: colNum, min: 15},
-			{title: "Enabled", min: 7},
-			{title: "Prune-backups", min: 8, max: 48, flex: true, aliases: []string{"prune", "retention"}},
+		cols: []dataset.Column{
+			{Title: "Endpoint", Min: 6, Max: 16},
+			{Title: "Storage", Min: 6, Max: 24, Aliases: []string{"name"}},
+			{Title: "Type", Min: 4, Max: 10},
+			{Title: "Content", Min: 7, Max: 28},
+			{Title: "Shared", Min: 6},
+			{Title: "Nodes", Min: 5, Max: 24, Aliases: []string{"node"}},
+			{Title: "Usage", Kind: dataset.Number, Min: 15},
+			{Title: "Enabled", Min: 7},
+			{Title: "Prune-backups", Min: 8, Max: 48, Flex: true, Aliases: []string{"prune", "retention"}},
 		},
-		sort:   sortSpec{col: -1},
+		sort:   dataset.SortSpec{Col: -1},
 		load:   loadStorage,
 		detail: storageDetail,
-		raw: func(s *store.Store, r rowRef) (any, bool, error) {
-			return anyRecord(store.Get[store.Storage](s, r.endpoint, r.key))
+		raw: func(s *store.Store, r dataset.Ref) (any, bool, error) {
+			return anyRecord(store.Get[store.Storage](s, r.Endpoint, r.Key))
 		},
 	}
 }
@@ -82,49 +83,49 @@ func usageBar(used, total int64) (string, int64, style.ID) {
 	return strings.Repeat("█", filled) + strings.Repeat("░", 10-filled) + fmt.Sprintf(" %3.0f%%", pct), int64(pct * 10), st
 }
 
-func storageRow(s *store.Storage, stale bool, r *rowBuf) {
-	r.endpoint, r.key = s.Endpoint, s.Name
-	r.set(stoEndpoint, format.Clean(s.Endpoint), style.Inherit)
-	r.set(stoName, format.Clean(s.Name), style.Bold)
-	r.set(stoType, format.Clean(s.StorageType), style.Inherit)
-	r.set(stoContent, format.Clean(s.Content), style.Inherit)
-	r.set(stoShared, format.YesNo(s.Shared), style.Inherit)
+func storageRow(s *store.Storage, stale bool, r *dataset.RowBuf) {
+	r.Endpoint, r.Key = s.Endpoint, s.Name
+	r.Set(stoEndpoint, format.Clean(s.Endpoint), style.Inherit)
+	r.Set(stoName, format.Clean(s.Name), style.Bold)
+	r.Set(stoType, format.Clean(s.StorageType), style.Inherit)
+	r.Set(stoContent, format.Clean(s.Content), style.Inherit)
+	r.Set(stoShared, format.YesNo(s.Shared), style.Inherit)
 	nodes := s.Nodes
 	if nodes == "" {
 		nodes = "all"
 	}
-	r.set(stoNodes, format.Clean(nodes), style.Inherit)
+	r.Set(stoNodes, format.Clean(nodes), style.Inherit)
 	bar, v, st := usageBar(storageUsage(s))
-	r.num(stoUsage, bar, v, st)
+	r.Num(stoUsage, bar, v, st)
 	if s.Enabled {
-		r.set(stoEnabled, "yes", style.Inherit)
+		r.Set(stoEnabled, "yes", style.Inherit)
 	} else {
-		r.set(stoEnabled, "no", style.Disabled)
-		r.row = style.Disabled
+		r.Set(stoEnabled, "no", style.Disabled)
+		r.Row = style.Disabled
 	}
 	prune := s.PruneBackups
 	if prune == "" {
 		prune = "—"
 	}
-	r.set(stoPrune, format.Clean(prune), style.Inherit)
+	r.Set(stoPrune, format.Clean(prune), style.Inherit)
 	if stale {
-		r.row = style.Stale
+		r.Row = style.Stale
 	}
 }
 
-func loadStorage(env loadEnv) (*dataset, error) {
+func loadStorage(env loadEnv) (*dataset.Dataset, error) {
 	list, err := store.List[store.Storage](env.c.store, "")
 	if err != nil {
 		return nil, err
 	}
-	return buildDataset(storageTab().cols, len(list), func(i int, r *rowBuf) {
+	return dataset.Build(storageTab().cols, len(list), func(i int, r *dataset.RowBuf) {
 		s := &list[i]
 		storageRow(s, env.c.isStale(s.Meta, tierSlow, env.now), r)
 	}), nil
 }
 
-func storageDetail(env loadEnv, ref rowRef) (doc.Doc, error) {
-	s, ok, err := store.Get[store.Storage](env.c.store, ref.endpoint, ref.key)
+func storageDetail(env loadEnv, ref dataset.Ref) (doc.Doc, error) {
+	s, ok, err := store.Get[store.Storage](env.c.store, ref.Endpoint, ref.Key)
 	if err != nil || !ok {
 		return doc.Doc{}, notCached(err, ok)
 	}

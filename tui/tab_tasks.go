@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/proxbox-tui/proxbox-tui/store"
+	"github.com/proxbox-tui/proxbox-tui/tui/dataset"
 	"github.com/proxbox-tui/proxbox-tui/tui/doc"
 	"github.com/proxbox-tui/proxbox-tui/tui/format"
 	"github.com/proxbox-tui/proxbox-tui/tui/style"
@@ -26,21 +27,21 @@ func tasksTab() *tabSpec {
 	return &tabSpec{
 		id: tabTasks, title: "Tasks", short: "Task",
 		kinds: []store.Kind{store.KindTask, store.KindGuest},
-		cols: []column{
-			{title: "Endpoint", min: 6, max: 16},
-			{title: "Node", min: 4, max: 16},
-			{title: "Type", min: 4, max: 18},
-			{title: "Guest", min: 5, max: 24, aliases: []string{"vmid", "id"}},
-			{title: "User", min: 4, max: 28},
-			{title: "Start", kind: colAge, min: 16},
-			{title: "Duration", kind: colNum, right: true, min: 8},
-			{title: "Status", min: 6, max: 48, flex: true, aliases: []string{"state"}},
+		cols: []dataset.Column{
+			{Title: "Endpoint", Min: 6, Max: 16},
+			{Title: "Node", Min: 4, Max: 16},
+			{Title: "Type", Min: 4, Max: 18},
+			{Title: "Guest", Min: 5, Max: 24, Aliases: []string{"vmid", "id"}},
+			{Title: "User", Min: 4, Max: 28},
+			{Title: "Start", Kind: dataset.Age, Min: 16},
+			{Title: "Duration", Kind: dataset.Number, Right: true, Min: 8},
+			{Title: "Status", Min: 6, Max: 48, Flex: true, Aliases: []string{"state"}},
 		},
-		sort:   sortSpec{col: tkStart, desc: true},
+		sort:   dataset.SortSpec{Col: tkStart, Desc: true},
 		load:   loadTasks,
 		detail: taskDetail,
-		raw: func(s *store.Store, r rowRef) (any, bool, error) {
-			return anyRecord(store.Get[store.Task](s, r.endpoint, r.key))
+		raw: func(s *store.Store, r dataset.Ref) (any, bool, error) {
+			return anyRecord(store.Get[store.Task](s, r.Endpoint, r.Key))
 		},
 	}
 }
@@ -61,38 +62,38 @@ func taskStatusCell(t *store.Task) (string, style.ID) {
 	return "? " + format.Clean(t.Status), style.Dim
 }
 
-func taskRow(t *store.Task, guest string, stale bool, loc *time.Location, r *rowBuf) {
-	r.endpoint, r.key = t.Endpoint, t.UPID
-	r.set(tkEndpoint, format.Clean(t.Endpoint), style.Inherit)
-	r.set(tkNode, format.Clean(t.Node), style.Inherit)
-	r.set(tkType, format.Clean(t.TaskType), style.Inherit)
+func taskRow(t *store.Task, guest string, stale bool, loc *time.Location, r *dataset.RowBuf) {
+	r.Endpoint, r.Key = t.Endpoint, t.UPID
+	r.Set(tkEndpoint, format.Clean(t.Endpoint), style.Inherit)
+	r.Set(tkNode, format.Clean(t.Node), style.Inherit)
+	r.Set(tkType, format.Clean(t.TaskType), style.Inherit)
 	switch {
 	case t.VMID > 0 && guest != "":
-		r.set(tkGuest, guest, style.Inherit)
+		r.Set(tkGuest, guest, style.Inherit)
 	case t.VMID > 0:
-		r.set(tkGuest, strconv.Itoa(t.VMID), style.Inherit)
+		r.Set(tkGuest, strconv.Itoa(t.VMID), style.Inherit)
 	default:
-		r.set(tkGuest, format.Clean(t.TaskID), style.Dim)
+		r.Set(tkGuest, format.Clean(t.TaskID), style.Dim)
 	}
 	user := t.Username
 	if t.TokenID != "" {
 		user += "!" + t.TokenID
 	}
-	r.set(tkUser, format.Clean(user), style.Inherit)
-	r.num(tkStart, format.Stamp(t.StartTime, loc), t.StartTime.Unix(), style.Inherit)
+	r.Set(tkUser, format.Clean(user), style.Inherit)
+	r.Num(tkStart, format.Stamp(t.StartTime, loc), t.StartTime.Unix(), style.Inherit)
 	d := t.Duration.Std()
-	r.num(tkDuration, format.Elapsed(d), int64(d), style.Inherit)
+	r.Num(tkDuration, format.Elapsed(d), int64(d), style.Inherit)
 	text, st := taskStatusCell(t)
-	r.set(tkStatus, text, st)
+	r.Set(tkStatus, text, st)
 	switch {
 	case t.State == store.TaskError:
-		r.row = style.Error
+		r.Row = style.Error
 	case stale:
-		r.row = style.Stale
+		r.Row = style.Stale
 	}
 }
 
-func loadTasks(env loadEnv) (*dataset, error) {
+func loadTasks(env loadEnv) (*dataset.Dataset, error) {
 	tasks, err := store.List[store.Task](env.c.store, "")
 	if err != nil {
 		return nil, err
@@ -110,7 +111,7 @@ func loadTasks(env loadEnv) (*dataset, error) {
 			}
 		}
 	}
-	return buildDataset(tasksTab().cols, len(tasks), func(i int, r *rowBuf) {
+	return dataset.Build(tasksTab().cols, len(tasks), func(i int, r *dataset.RowBuf) {
 		t := &tasks[i]
 		taskRow(t, labels[guestRef{t.Endpoint, t.VMID}], env.c.isStale(t.Meta, tierFast, env.now) && t.State == store.TaskRunning,
 			env.c.loc(t.Endpoint), r)
@@ -119,8 +120,8 @@ func loadTasks(env loadEnv) (*dataset, error) {
 
 // taskDetail shows the task's fields; its log is fetched on demand by the
 // model through Actions and appended below.
-func taskDetail(env loadEnv, ref rowRef) (doc.Doc, error) {
-	t, ok, err := store.Get[store.Task](env.c.store, ref.endpoint, ref.key)
+func taskDetail(env loadEnv, ref dataset.Ref) (doc.Doc, error) {
+	t, ok, err := store.Get[store.Task](env.c.store, ref.Endpoint, ref.Key)
 	if err != nil || !ok {
 		return doc.Doc{}, notCached(err, ok)
 	}
@@ -155,9 +156,9 @@ func taskLogLines(lines []string) []doc.Line {
 	for _, l := range lines {
 		st := style.Plain
 		switch {
-		case containsFold(l, "error"):
+		case dataset.ContainsFold(l, "error"):
 			st = style.Error
-		case containsFold(l, "warn"):
+		case dataset.ContainsFold(l, "warn"):
 			st = style.Warn
 		}
 		out = append(out, doc.WrapLine("  "+format.Clean(l), st))

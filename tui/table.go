@@ -7,6 +7,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/proxbox-tui/proxbox-tui/tui/dataset"
 	"github.com/proxbox-tui/proxbox-tui/tui/format"
 	"github.com/proxbox-tui/proxbox-tui/tui/layout"
 	"github.com/proxbox-tui/proxbox-tui/tui/style"
@@ -19,17 +20,17 @@ import (
 type table struct {
 	c *common
 
-	ds    *dataset
-	spec  sortSpec
+	ds    *dataset.Dataset
+	spec  dataset.SortSpec
 	order []int32 // every row, sorted
 	view  []int32 // the rows passing the filter, in order
-	q     query
+	q     dataset.Query
 
 	sel    int // index into view
-	selRef rowRef
+	selRef dataset.Ref
 	hasSel bool
 	selRow int32 // selRef's row in selDS, to find it again without comparing keys
-	selDS  *dataset
+	selDS  *dataset.Dataset
 	offset int // first visible index into view
 	focus  int // focused column
 	colOff int // first visible column
@@ -50,28 +51,7 @@ func (t *table) remember(raw string, view []int32) {
 	t.recent[raw] = view
 }
 
-// refines reports whether every row matching next also matches prev, so
-// next can be computed from prev's result: each token of prev is kept or
-// narrowed (a longer text for the same field) and tokens are only added.
-func refines(prev, next query) bool {
-	if len(next.tokens) < len(prev.tokens) {
-		return false
-	}
-	for i, p := range prev.tokens {
-		n := next.tokens[i]
-		switch {
-		case p.col != n.col || p.neg != n.neg:
-			return false
-		case p.neg && n.value != p.value:
-			return false
-		case !strings.Contains(n.value, p.value):
-			return false
-		}
-	}
-	return true
-}
-
-func newTable(c *common, spec sortSpec) *table {
+func newTable(c *common, spec dataset.SortSpec) *table {
 	return &table{c: c, spec: spec}
 }
 
@@ -94,50 +74,50 @@ func (t *table) bodyHeight() int { return max(t.h-1, 0) }
 // setData installs a freshly loaded dataset. order and view were computed
 // off the UI goroutine for spec and q; they are recomputed only if the user
 // changed the sort or the filter meanwhile.
-func (t *table) setData(ds *dataset, spec sortSpec, order []int32, q query, view []int32) {
+func (t *table) setData(ds *dataset.Dataset, spec dataset.SortSpec, order []int32, q dataset.Query, view []int32) {
 	screenPos := t.sel - t.offset
 	t.ds, t.recent = ds, nil
 	if spec != t.spec || order == nil {
-		order = sortOrder(ds, t.spec)
+		order = dataset.Order(ds, t.spec)
 		view = nil
 	}
 	t.order = order
-	if q.raw != t.q.raw || view == nil {
-		t.q = parseQuery(t.q.raw, ds.cols)
-		view = filterRows(ds, order, t.q)
+	if q.Raw != t.q.Raw || view == nil {
+		t.q = dataset.ParseQuery(t.q.Raw, ds.Cols)
+		view = dataset.Filter(ds, order, t.q)
 	}
 	t.view = view
-	t.focus = min(t.focus, max(len(ds.cols)-1, 0))
+	t.focus = min(t.focus, max(len(ds.Cols)-1, 0))
 	t.reselect(screenPos)
 	t.fixColumns()
 }
 
-func (t *table) setSort(spec sortSpec) {
+func (t *table) setSort(spec dataset.SortSpec) {
 	t.spec = spec
 	if t.ds == nil {
 		return
 	}
 	screenPos := t.sel - t.offset
 	t.recent = nil
-	t.order = sortOrder(t.ds, spec)
-	t.view = filterRows(t.ds, t.order, t.q)
+	t.order = dataset.Order(t.ds, spec)
+	t.view = dataset.Filter(t.ds, t.order, t.q)
 	t.reselect(screenPos)
 }
 
 func (t *table) setFilter(raw string) {
 	if t.ds == nil {
-		t.q = query{raw: raw}
+		t.q = dataset.Query{Raw: raw}
 		return
 	}
 	screenPos := t.sel - t.offset
-	q := parseQuery(raw, t.ds.cols)
+	q := dataset.ParseQuery(raw, t.ds.Cols)
 	switch cached, ok := t.recent[raw]; {
 	case ok:
 		t.view = cached // typing back to an earlier filter (backspace)
-	case refines(t.q, q):
-		t.view = filterRows(t.ds, t.view, q) // only rows that passed can pass
+	case dataset.Refines(t.q, q):
+		t.view = dataset.Filter(t.ds, t.view, q) // only rows that passed can pass
 	default:
-		t.view = filterRows(t.ds, t.order, q)
+		t.view = dataset.Filter(t.ds, t.order, q)
 	}
 	t.q = q
 	t.remember(raw, t.view)
@@ -169,26 +149,26 @@ func (t *table) reselect(screenPos int) {
 	}
 	t.sel = max(found, 0)
 	if n > 0 {
-		t.selRef, t.hasSel, t.selRow, t.selDS = t.ds.ref(int(t.view[t.sel])), true, t.view[t.sel], t.ds
+		t.selRef, t.hasSel, t.selRow, t.selDS = t.ds.Ref(int(t.view[t.sel])), true, t.view[t.sel], t.ds
 	}
 	t.offset = t.sel - max(screenPos, 0)
 	t.keepVisible()
 }
 
 // rowOf returns the dataset row of a record, -1 when it is not there.
-func (t *table) rowOf(ref rowRef) int32 {
+func (t *table) rowOf(ref dataset.Ref) int32 {
 	if t.selDS == t.ds && t.hasSel && t.selRef == ref {
 		return t.selRow
 	}
-	for i := 0; i < t.ds.n; i++ {
-		if t.ds.keys[i] == ref.key && t.ds.endpoints[i] == ref.endpoint {
+	for i := 0; i < t.ds.N; i++ {
+		if t.ds.Keys[i] == ref.Key && t.ds.Endpoints[i] == ref.Endpoint {
 			return int32(i)
 		}
 	}
 	return -1
 }
 
-func (t *table) contains(ref rowRef) bool {
+func (t *table) contains(ref dataset.Ref) bool {
 	row := t.rowOf(ref)
 	for _, r := range t.view {
 		if r == row {
@@ -221,16 +201,16 @@ func (t *table) moveTo(i int) {
 		return
 	}
 	t.sel = min(max(i, 0), n-1)
-	t.selRef, t.hasSel, t.selRow, t.selDS = t.ds.ref(int(t.view[t.sel])), true, t.view[t.sel], t.ds
+	t.selRef, t.hasSel, t.selRow, t.selDS = t.ds.Ref(int(t.view[t.sel])), true, t.view[t.sel], t.ds
 	t.keepVisible()
 }
 
 // selected returns the record under the cursor.
-func (t *table) selected() (rowRef, bool) {
+func (t *table) selected() (dataset.Ref, bool) {
 	if t.ds == nil || len(t.view) == 0 {
-		return rowRef{}, false
+		return dataset.Ref{}, false
 	}
-	return t.ds.ref(int(t.view[t.sel])), true
+	return t.ds.Ref(int(t.view[t.sel])), true
 }
 
 func (t *table) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
@@ -258,13 +238,13 @@ func (t *table) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case matches(km, k.ColRight):
 		t.focusColumn(t.focus + 1)
 	case matches(km, k.Sort):
-		spec := sortSpec{col: t.focus}
-		if t.spec.col == t.focus {
-			spec.desc = !t.spec.desc
+		spec := dataset.SortSpec{Col: t.focus}
+		if t.spec.Col == t.focus {
+			spec.Desc = !t.spec.Desc
 		}
 		t.setSort(spec)
 	case matches(km, k.SortReverse):
-		t.setSort(sortSpec{col: t.focus, desc: true})
+		t.setSort(dataset.SortSpec{Col: t.focus, Desc: true})
 	}
 	return t, nil
 }
@@ -282,29 +262,29 @@ func (t *table) focusColumn(c int) {
 	if t.ds == nil {
 		return
 	}
-	t.focus = min(max(c, 0), len(t.ds.cols)-1)
+	t.focus = min(max(c, 0), len(t.ds.Cols)-1)
 	t.fixColumns()
 }
 
 // natural is a column's width before spare room is shared out.
 func (t *table) natural(c int) int {
-	col := t.ds.cols[c]
-	title := layout.Width(col.title) + 1 // room for the sort arrow
-	w := max(t.ds.widths[c], title, col.min)
-	if col.max > 0 {
-		w = min(w, max(col.max, title))
+	col := t.ds.Cols[c]
+	title := layout.Width(col.Title) + 1 // room for the sort arrow
+	w := max(t.ds.Widths[c], title, col.Min)
+	if col.Max > 0 {
+		w = min(w, max(col.Max, title))
 	}
 	return w
 }
 
 // fixColumns scrolls the columns so the focused one is on screen.
 func (t *table) fixColumns() {
-	if t.ds == nil || len(t.ds.cols) == 0 {
+	if t.ds == nil || len(t.ds.Cols) == 0 {
 		return
 	}
 	avail := t.w - 1
 	total := -1
-	for c := range t.ds.cols {
+	for c := range t.ds.Cols {
 		total += t.natural(c) + 1
 	}
 	if total <= avail {
@@ -328,7 +308,7 @@ func (t *table) fixColumns() {
 // ones, for the current width and column scroll.
 func (t *table) layout() (int, []int) {
 	avail := t.w - 1 // one column of gutter for the selection mark
-	n := len(t.ds.cols)
+	n := len(t.ds.Cols)
 	nat := make([]int, n)
 	total := -1
 	for c := range nat {
@@ -338,8 +318,8 @@ func (t *table) layout() (int, []int) {
 	if total <= avail {
 		extra := avail - total
 		for c := 0; c < n && extra > 0; c++ {
-			if t.ds.cols[c].flex {
-				grow := min(extra, max(t.ds.widths[c]-nat[c], 0))
+			if t.ds.Cols[c].Flex {
+				grow := min(extra, max(t.ds.Widths[c]-nat[c], 0))
 				nat[c] += grow
 				extra -= grow
 			}
@@ -377,7 +357,7 @@ func (t *table) View() string {
 	switch {
 	case t.ds == nil:
 		lines = append(lines, layout.Fit(" loading from the cache…", t.w, false))
-	case len(t.ds.cols) == 0:
+	case len(t.ds.Cols) == 0:
 	default:
 		first, widths := t.layout()
 		lines = append(lines, t.header(first, widths))
@@ -391,7 +371,7 @@ func (t *table) View() string {
 		}
 		if len(t.view) == 0 && body > 0 {
 			msg := " no records in the cache for this tab yet"
-			if t.ds.n > 0 {
+			if t.ds.N > 0 {
 				msg = " no rows match the filter"
 			}
 			lines = append(lines, t.c.st.Render(style.Dim, layout.Fit(msg, t.w, false)))
@@ -418,15 +398,15 @@ func (t *table) header(first int, widths []int) string {
 			b.WriteByte(' ')
 			used++
 		}
-		title := t.ds.cols[c].title
-		if t.spec.col == c {
-			if t.spec.desc {
+		title := t.ds.Cols[c].Title
+		if t.spec.Col == c {
+			if t.spec.Desc {
 				title += "▼"
 			} else {
 				title += "▲"
 			}
 		}
-		text := layout.Fit(title, w, t.ds.cols[c].right)
+		text := layout.Fit(title, w, t.ds.Cols[c].Right)
 		if c == t.focus {
 			b.WriteString(st.HeaderFocused.Render(text))
 		} else {
@@ -454,21 +434,21 @@ func (t *table) row(i int, selected bool, first int, widths []int) string {
 		b.WriteByte(' ')
 	}
 	used := 1
-	rowSt := t.ds.rowStyle[i]
+	rowSt := t.ds.RowStyle[i]
 	for j, w := range widths {
 		c := first + j
 		if j > 0 {
 			b.WriteString(seqs[style.Plain].Wrap(" "))
 			used++
 		}
-		id := t.ds.styles[c][i]
+		id := t.ds.Styles[c][i]
 		if id == style.Inherit {
 			id = rowSt
 		}
 		if id == style.Inherit {
 			id = style.Plain
 		}
-		b.WriteString(seqs[id].Wrap(layout.Fit(t.cellText(c, i), w, t.ds.cols[c].right)))
+		b.WriteString(seqs[id].Wrap(layout.Fit(t.cellText(c, i), w, t.ds.Cols[c].Right)))
 		used += w
 	}
 	if used < t.w {
@@ -479,11 +459,11 @@ func (t *table) row(i int, selected bool, first int, widths []int) string {
 
 // cellText is a cell as shown now: age columns add their ticking part.
 func (t *table) cellText(c, i int) string {
-	text := t.ds.cells[c][i]
-	if t.ds.cols[c].kind != colAge {
+	text := t.ds.Cells[c][i]
+	if t.ds.Cols[c].Kind != dataset.Age {
 		return text
 	}
-	v := t.ds.nums[c][i]
+	v := t.ds.Nums[c][i]
 	if v == 0 {
 		return format.OrDash(text)
 	}
@@ -491,7 +471,7 @@ func (t *table) cellText(c, i int) string {
 	switch {
 	case text == "":
 		return rel
-	case t.ds.cols[c].relFirst:
+	case t.ds.Cols[c].RelFirst:
 		return rel + " · " + text
 	}
 	return text + " (" + rel + ")"

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/proxbox-tui/proxbox-tui/store"
+	"github.com/proxbox-tui/proxbox-tui/tui/dataset"
 	"github.com/proxbox-tui/proxbox-tui/tui/doc"
 	"github.com/proxbox-tui/proxbox-tui/tui/format"
 	"github.com/proxbox-tui/proxbox-tui/tui/style"
@@ -38,13 +39,13 @@ type tabSpec struct {
 	title string
 	short string // for narrow tab bars
 	kinds []store.Kind
-	cols  []column
-	sort  sortSpec // initial order
-	load  func(env loadEnv) (*dataset, error)
+	cols  []dataset.Column
+	sort  dataset.SortSpec // initial order
+	load  func(env loadEnv) (*dataset.Dataset, error)
 	// detail builds the detail pane of one row; nil when the tab has none.
-	detail func(env loadEnv, ref rowRef) (doc.Doc, error)
+	detail func(env loadEnv, ref dataset.Ref) (doc.Doc, error)
 	// raw reads the record behind a row for the raw JSON view.
-	raw func(s *store.Store, ref rowRef) (any, bool, error)
+	raw func(s *store.Store, ref dataset.Ref) (any, bool, error)
 }
 
 func tabSpecs() [tabCount]*tabSpec {

@@ -81,13 +81,13 @@ func (m *Model) tableKey(msg tea.KeyMsg) tea.Cmd {
 	t := m.activeTable()
 	switch {
 	case matches(msg, k.Back):
-		if t.q.raw != "" {
+		if t.q.Raw != "" {
 			m.filter.set("")
 			t.setFilter("")
 		}
 	case matches(msg, k.Filter):
 		m.focus = focusFilter
-		m.filter.set(t.q.raw)
+		m.filter.set(t.q.Raw)
 	case matches(msg, k.Detail):
 		return m.openDetail()
 	case matches(msg, k.Raw):
@@ -164,7 +164,7 @@ func (m *Model) switchTab(id tabID) tea.Cmd {
 	}
 	m.active = id
 	ts := m.tabs[id]
-	m.filter.set(ts.table.q.raw)
+	m.filter.set(ts.table.q.Raw)
 	if (!ts.loaded && !ts.loading) || (ts.dirty && !ts.loading) {
 		return m.loadTab(id)
 	}

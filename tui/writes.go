@@ -106,7 +106,7 @@ func (m *Model) reportRefused(action string) tea.Cmd {
 	}
 	scope := ""
 	if ref, ok := m.activeTable().selected(); ok {
-		scope = ref.endpoint + "/" + ref.key
+		scope = ref.Endpoint + "/" + ref.Key
 	}
 	return func() tea.Msg {
 		rec.Refused(action, scope)

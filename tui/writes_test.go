@@ -147,7 +147,7 @@ func selectRow(t *testing.T, m *Model, ep, key string) {
 	t.Helper()
 	tb := m.activeTable()
 	for i, row := range tb.view {
-		if tb.ds.endpoints[row] == ep && tb.ds.keys[row] == key {
+		if tb.ds.Endpoints[row] == ep && tb.ds.Keys[row] == key {
 			tb.moveTo(i)
 			return
 		}
@@ -296,7 +296,7 @@ func TestPushScopes(t *testing.T) {
 	press(m, "enter")
 	ref, _ := m.activeTable().selected()
 	press(m, "p")
-	want := []string{"Everything", "Endpoint " + ref.endpoint, "This tab's kind, on every endpoint: backups", "Selected rows"}
+	want := []string{"Everything", "Endpoint " + ref.Endpoint, "This tab's kind, on every endpoint: backups", "Selected rows"}
 	if got := m.push.scopes; len(got) != len(want) {
 		t.Fatalf("%d scopes, want %d", len(got), len(want))
 	}
@@ -311,15 +311,15 @@ func TestPushScopes(t *testing.T) {
 	tb := m.activeTable()
 	var keys []string
 	for _, i := range tb.view {
-		if tb.ds.endpoints[i] == ref.endpoint {
-			keys = append(keys, tb.ds.keys[i])
+		if tb.ds.Endpoints[i] == ref.Endpoint {
+			keys = append(keys, tb.ds.Keys[i])
 		}
 	}
-	if got.All || got.Kind != store.KindBackup || got.Endpoint != ref.endpoint || !slices.Equal(got.Keys, keys) || len(keys) == 0 {
-		t.Fatalf("selected rows planned as %+v, want the %d filtered backups on %s", got, len(keys), ref.endpoint)
+	if got.All || got.Kind != store.KindBackup || got.Endpoint != ref.Endpoint || !slices.Equal(got.Keys, keys) || len(keys) == 0 {
+		t.Fatalf("selected rows planned as %+v, want the %d filtered backups on %s", got, len(keys), ref.Endpoint)
 	}
 	press(m, "esc", "esc", "p", "j", "enter")
-	if scopes, _, _ := w.snapshot(); scopes[len(scopes)-1].Endpoint != ref.endpoint || scopes[len(scopes)-1].Kind != "" {
+	if scopes, _, _ := w.snapshot(); scopes[len(scopes)-1].Endpoint != ref.Endpoint || scopes[len(scopes)-1].Kind != "" {
 		t.Fatalf("this endpoint planned as %+v", scopes[len(scopes)-1])
 	}
 }

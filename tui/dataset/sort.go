@@ -1,4 +1,4 @@
-package tui
+package dataset
 
 import (
 	"cmp"
@@ -6,31 +6,31 @@ import (
 	"strings"
 )
 
-// sortSpec is the order of a table: by one column or, with col < 0, the
+// SortSpec is the order of a table: by one column or, with col < 0, the
 // order the tab's loader produced (its natural order).
-type sortSpec struct {
-	col  int
-	desc bool
+type SortSpec struct {
+	Col  int
+	Desc bool
 }
 
-// sortOrder returns every row index of d in the order spec asks for.
+// Order returns every row index of d in the order spec asks for.
 // Ties keep the natural order, so equal rows never swap between loads.
-func sortOrder(d *dataset, spec sortSpec) []int32 {
-	order := make([]int32, d.n)
+func Order(d *Dataset, spec SortSpec) []int32 {
+	order := make([]int32, d.N)
 	for i := range order {
 		order[i] = int32(i)
 	}
-	if spec.col < 0 || spec.col >= len(d.cols) {
-		if spec.desc {
+	if spec.Col < 0 || spec.Col >= len(d.Cols) {
+		if spec.Desc {
 			slices.Reverse(order)
 		}
 		return order
 	}
 	sign := 1
-	if spec.desc {
+	if spec.Desc {
 		sign = -1
 	}
-	if nums := d.nums[spec.col]; nums != nil {
+	if nums := d.Nums[spec.Col]; nums != nil {
 		slices.SortFunc(order, func(a, b int32) int {
 			if c := cmp.Compare(nums[a], nums[b]); c != 0 {
 				return sign * c
@@ -39,9 +39,9 @@ func sortOrder(d *dataset, spec sortSpec) []int32 {
 		})
 		return order
 	}
-	cells := d.cells[spec.col]
+	cells := d.Cells[spec.Col]
 	slices.SortFunc(order, func(a, b int32) int {
-		if c := compareText(cells[a], cells[b]); c != 0 {
+		if c := CompareText(cells[a], cells[b]); c != 0 {
 			return sign * c
 		}
 		return cmp.Compare(a, b)
@@ -49,9 +49,9 @@ func sortOrder(d *dataset, spec sortSpec) []int32 {
 	return order
 }
 
-// compareText orders names as people expect: case-insensitively, and
+// CompareText orders names as people expect: case-insensitively, and
 // numbers by value when both texts start with digits (VMIDs).
-func compareText(a, b string) int {
+func CompareText(a, b string) int {
 	if na, ra, ok := leadingNumber(a); ok {
 		if nb, rb, ok := leadingNumber(b); ok {
 			if c := cmp.Compare(na, nb); c != 0 {

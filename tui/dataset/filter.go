@@ -1,4 +1,4 @@
-package tui
+package dataset
 
 import (
 	"bytes"
@@ -8,13 +8,13 @@ import (
 	"unicode/utf8"
 )
 
-// query is a parsed filter: every token must hold (AND). A token is a
+// Query is a parsed filter: every token must hold (AND). A token is a
 // substring of the whole row, or field:value (a substring of one column),
 // either negated with a leading "!". Matching ignores case. A field name
 // that is no column's is read as plain text, so "local:backup" finds
 // volume IDs.
-type query struct {
-	raw    string
+type Query struct {
+	Raw    string
 	tokens []token
 }
 
@@ -25,12 +25,12 @@ type token struct {
 	neg    bool
 }
 
-func (q query) empty() bool { return len(q.tokens) == 0 }
+func (q Query) Empty() bool { return len(q.tokens) == 0 }
 
-// parseQuery reads a filter against the columns it will be matched to.
+// ParseQuery reads a filter against the columns it will be matched to.
 // Double quotes group words: name:"my vm".
-func parseQuery(raw string, cols []column) query {
-	q := query{raw: raw}
+func ParseQuery(raw string, cols []Column) Query {
+	q := Query{Raw: raw}
 	for _, word := range splitWords(raw) {
 		t := token{col: -1}
 		if strings.HasPrefix(word, "!") {
@@ -76,13 +76,13 @@ func splitWords(s string) []string {
 	return out
 }
 
-func fieldColumn(name string, cols []column) int {
+func fieldColumn(name string, cols []Column) int {
 	name = strings.ToLower(name)
 	for i, c := range cols {
-		if c.field() == name {
+		if c.Field() == name {
 			return i
 		}
-		for _, a := range c.aliases {
+		for _, a := range c.Aliases {
 			if a == name {
 				return i
 			}
@@ -91,22 +91,22 @@ func fieldColumn(name string, cols []column) int {
 	return -1
 }
 
-// fields lists the field names a filter accepts for these columns.
-func fields(cols []column) []string {
+// Fields lists the field names a filter accepts for these columns.
+func Fields(cols []Column) []string {
 	out := make([]string, 0, len(cols))
 	for _, c := range cols {
-		out = append(out, c.field())
+		out = append(out, c.Field())
 	}
 	return out
 }
 
-func (q query) match(d *dataset, i int) bool {
+func (q Query) match(d *Dataset, i int) bool {
 	for _, t := range q.tokens {
 		var hit bool
 		if t.col < 0 {
 			hit = bytes.Contains(d.rowHay(i), t.needle)
 		} else {
-			hit = containsFold(d.cells[t.col][i], t.value)
+			hit = ContainsFold(d.Cells[t.col][i], t.value)
 		}
 		if hit == t.neg {
 			return false
@@ -115,9 +115,30 @@ func (q query) match(d *dataset, i int) bool {
 	return true
 }
 
-// containsFold reports whether s contains the lower-case needle, ignoring
+// Refines reports whether every row matching next also matches prev, so
+// next can be computed from prev's result: each token of prev is kept or
+// narrowed (a longer text for the same field) and tokens are only added.
+func Refines(prev, next Query) bool {
+	if len(next.tokens) < len(prev.tokens) {
+		return false
+	}
+	for i, p := range prev.tokens {
+		n := next.tokens[i]
+		switch {
+		case p.col != n.col || p.neg != n.neg:
+			return false
+		case p.neg && n.value != p.value:
+			return false
+		case !strings.Contains(n.value, p.value):
+			return false
+		}
+	}
+	return true
+}
+
+// ContainsFold reports whether s contains the lower-case needle, ignoring
 // the case of s without allocating for ASCII text.
-func containsFold(s, needle string) bool {
+func ContainsFold(s, needle string) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i] >= utf8.RuneSelf {
 			return strings.Contains(strings.ToLower(s), needle)
@@ -142,14 +163,14 @@ func containsFold(s, needle string) bool {
 	return false
 }
 
-// filterRows keeps the rows of order that match q, in order; large sets
+// Filter keeps the rows of order that match q, in order; large sets
 // are scanned in parallel chunks.
-func filterRows(d *dataset, order []int32, q query) []int32 {
-	if q.empty() {
+func Filter(d *Dataset, order []int32, q Query) []int32 {
+	if q.Empty() {
 		return order
 	}
 	workers := 1
-	if len(order) >= parallelRows {
+	if len(order) >= ParallelRows {
 		workers = runtime.GOMAXPROCS(0)
 	}
 	chunk := (len(order) + workers - 1) / workers
