@@ -153,7 +153,7 @@ func NewClient(cfg Config) (*Client, error) {
 		TLSHandshakeTimeout: 10 * time.Second,
 	}
 	ticket := cfg.TokenID == ""
-	hc := &http.Client{Transport: &statusGuard{inner: inner, requests: &c.requests, passAuth: ticket}}
+	hc := &http.Client{Transport: &statusGuard{inner: inner, requests: &c.requests, passAuth: ticket, limit: cfg.MaxAnswerBytes}}
 	opts := []goproxmox.Option{goproxmox.WithHTTPClient(hc), goproxmox.WithUserAgent("proxbox-tui")}
 	if ticket {
 		opts = append(opts, goproxmox.WithCredentials(&goproxmox.Credentials{Username: cfg.Username, Password: cfg.Password}))
@@ -247,11 +247,13 @@ func (e *APIError) Error() string {
 // Proxmox's message). In ticket mode 401 passes so go-proxmox can log in.
 // A 2xx answer to a request that carries an *answer is read here, within
 // the answer's bound, and go-proxmox gets an empty body: it would read any
-// body whole, and copy it three times over, before decoding.
+// body whole, and copy it three times over, before decoding. Any other 2xx
+// body (the login's ticket) reaches go-proxmox cut off at limit.
 type statusGuard struct {
 	inner    http.RoundTripper
 	requests *atomic.Int64
 	passAuth bool
+	limit    int64
 }
 
 func (g *statusGuard) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -270,6 +272,8 @@ func (g *statusGuard) RoundTrip(req *http.Request) (*http.Response, error) {
 			ans.body = body
 			res.Body, res.ContentLength = http.NoBody, 0
 			res.Header.Del("Content-Length")
+		} else {
+			res.Body = &boundedBody{ReadCloser: res.Body, left: g.limit, limit: g.limit}
 		}
 		return res, nil
 	}
@@ -297,6 +301,26 @@ func (g *statusGuard) RoundTrip(req *http.Request) (*http.Response, error) {
 		apiErr.Errors = env.Errors
 	}
 	return nil, apiErr
+}
+
+// boundedBody fails a read past limit bytes.
+type boundedBody struct {
+	io.ReadCloser
+	left, limit int64
+}
+
+func (b *boundedBody) Read(p []byte) (int, error) {
+	if b.left < 0 {
+		return 0, &AnswerTooLargeError{Limit: b.limit}
+	}
+	if int64(len(p)) > b.left+1 {
+		p = p[:b.left+1]
+	}
+	n, err := b.ReadCloser.Read(p)
+	if b.left -= int64(n); b.left < 0 {
+		return 0, &AnswerTooLargeError{Limit: b.limit}
+	}
+	return n, err
 }
 
 // answer receives the body of a request's 2xx answer (see statusGuard).
@@ -550,6 +574,12 @@ func (c *Client) ensureSession(ctx context.Context) error {
 		return nil
 	}
 	if err := c.api.CreateSession(ctx); err != nil && !errors.Is(err, goproxmox.ErrSessionExists) {
+		var tooLarge *AnswerTooLargeError
+		if errors.As(err, &tooLarge) {
+			e := *tooLarge
+			e.Endpoint, e.Method, e.Path = c.cfg.Name, http.MethodPost, "/access/ticket"
+			return &e
+		}
 		return fmt.Errorf("login as %s: %w", c.cfg.Username, err)
 	}
 	c.session = true
@@ -612,6 +642,9 @@ func (c *Client) wrap(method, path string, err error) error {
 	}
 	var tooLarge *AnswerTooLargeError
 	if errors.As(err, &tooLarge) {
+		if tooLarge.Path != "" { // located already: the login's answer
+			return tooLarge
+		}
 		e := *tooLarge
 		e.Endpoint, e.Method, e.Path = c.cfg.Name, method, path
 		return &e

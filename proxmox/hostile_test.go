@@ -690,3 +690,47 @@ func TestDropMessages(t *testing.T) {
 		t.Errorf("reason\n got %q\nwant %q", got, want)
 	}
 }
+
+// The login's answer, which go-proxmox reads itself, is bounded too; a
+// login within the bound works as before.
+func TestTicketAnswerIsBounded(t *testing.T) {
+	huge := quietTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.HasSuffix(r.URL.Path, "/access/ticket") {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		w.Write([]byte(`{"data":{"ticket":"`))
+		chunk := []byte(strings.Repeat("t", 64<<10))
+		for i := 0; i < 256; i++ { // 16 MiB
+			if _, err := w.Write(chunk); err != nil {
+				return
+			}
+		}
+		w.Write([]byte(`"}}`))
+	}))
+	defer huge.Close()
+	c, err := NewClient(Config{Name: "lab", URL: huge.URL, Username: "root@pam", Password: "x",
+		TLS: TLSConfig{Fingerprint: pinOfCert(huge)}, MaxAnswerBytes: 1 << 20, Timeout: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v wireVersion
+	err = c.Get(context.Background(), "/version", nil, 0, &v)
+	if want := "endpoint lab: POST /access/ticket: answer larger than 1 MiB"; err == nil || err.Error() != want {
+		t.Fatalf("login with a 16 MiB ticket: %v", err)
+	}
+
+	srv, err := pvesim.Start(pvesim.Options{Estate: pvesim.Demo(pvesim.GenerateOptions{Seed: 1})[0]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	c, err = NewClient(Config{Name: "lab", URL: srv.URL, Username: pvesim.RootUser, Password: pvesim.RootPassword,
+		TLS: TLSConfig{Fingerprint: pinOf(srv)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Get(context.Background(), "/version", nil, 0, &v); err != nil || v.Version == "" {
+		t.Fatalf("ticket login: %v %+v", err, v)
+	}
+}
