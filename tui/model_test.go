@@ -52,7 +52,7 @@ func TestNavigation(t *testing.T) {
 	}
 	press(m, "l", "l", "right", "h")
 	if tb.focus != 2 {
-		t.Fatalf("l l right h: dataset.Column %d, want 2", tb.focus)
+		t.Fatalf("l l right h: column %d, want 2", tb.focus)
 	}
 	press(m, "enter")
 	if m.detail == nil {
@@ -115,7 +115,7 @@ func TestSort(t *testing.T) {
 	tb := m.activeTable()
 	press(m, "l", "l", "l", "l", "l") // Size
 	if tb.focus != bkSize {
-		t.Fatalf("focus %d, want the size dataset.Column", tb.focus)
+		t.Fatalf("focus %d, want the size column", tb.focus)
 	}
 	sizes := func() []int64 {
 		var out []int64
