@@ -124,7 +124,7 @@ func BenchmarkOpenBackupsTab(b *testing.B) {
 		for _, msg := range execCmd(cmd) {
 			_, finish = m.Update(msg)
 		}
-		if t := m.activeTable(); t.ds == nil || t.ds.N != largeBackups {
+		if t := m.activeTable(); t.Data() == nil || t.Data().N != largeBackups {
 			b.Fatalf("backups tab not loaded")
 		}
 		_ = m.View()
@@ -223,9 +223,9 @@ func BenchmarkFilterFullScan(b *testing.B) {
 	queries := []string{"node:pve1 !ok", "guest-0042"}
 	i := 0
 	for b.Loop() {
-		t.recent = nil
+		t.ForgetFilters()
 		m.filter.set(queries[i%2])
-		t.setFilter(queries[i%2])
+		t.SetFilter(queries[i%2])
 		_ = m.View()
 		i++
 	}

@@ -78,6 +78,6 @@ func checkFrame(t *testing.T, view string, w, h int) {
 
 // selectedKey is the record key under the cursor of the open tab.
 func selectedKey(m *Model) string {
-	ref, _ := m.activeTable().selected()
+	ref, _ := m.activeTable().Selected()
 	return ref.Key
 }

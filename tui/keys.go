@@ -7,6 +7,8 @@ import (
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/proxbox-tui/proxbox-tui/tui/table"
 )
 
 // Scope says where a key binding acts.
@@ -111,6 +113,13 @@ func newKeyMap() *keyMap {
 		Choose:  bind("choose", ScopeDialog, false, []string{"enter"}, "enter", "choose; at a [y/N] question: No"),
 		Cancel:  bind("cancel", ScopeDialog, false, []string{"esc", "n"}, "esc/n", "cancel, close (a running push goes on)"),
 	}
+}
+
+// tableKeys are the registry's keys for the table.
+func (k *keyMap) tableKeys() table.KeyMap {
+	return table.KeyMap{Up: k.Up.Binding, Down: k.Down.Binding, PageUp: k.PageUp.Binding, PageDown: k.PageDown.Binding,
+		Top: k.Top.Binding, Bottom: k.Bottom.Binding, ColLeft: k.ColLeft.Binding, ColRight: k.ColRight.Binding,
+		Sort: k.Sort.Binding, SortReverse: k.SortReverse.Binding}
 }
 
 // all lists the registry in help order.

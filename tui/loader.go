@@ -59,7 +59,7 @@ func (m *Model) loadTab(id tabID) tea.Cmd {
 	}
 	seq := m.nextSeq()
 	ts.seq, ts.loading, ts.dirty = seq, true, false
-	spec, sortBy, raw := ts.spec, ts.table.spec, ts.table.q.Raw
+	spec, sortBy, raw := ts.spec, ts.table.Sort(), ts.table.Query().Raw
 	env := loadEnv{c: m.c, now: m.now}
 	return func() tea.Msg {
 		ds, err := safeLoad(spec.load, env)
@@ -81,7 +81,7 @@ func prepared(id tabID, seq uint64, ds *dataset.Dataset, err error, sortBy datas
 // finishTab runs the second step of a partial dataset.
 func (m *Model) finishTab(id tabID, seq uint64, partial *dataset.Dataset) tea.Cmd {
 	t := m.tabs[id].table
-	sortBy, raw := t.spec, t.q.Raw
+	sortBy, raw := t.Sort(), t.Query().Raw
 	return func() tea.Msg {
 		ds, err := safeLoad(func(loadEnv) (*dataset.Dataset, error) { return partial.Finish(), nil }, loadEnv{})
 		return prepared(id, seq, ds, err, sortBy, raw)
@@ -98,7 +98,7 @@ func (m *Model) onTabLoaded(msg tabLoadedMsg) tea.Cmd {
 		ts.err = msg.err
 	} else {
 		ts.err = nil
-		ts.table.setData(msg.ds, msg.spec, msg.order, msg.q, msg.view)
+		ts.table.SetData(msg.ds, msg.spec, msg.order, msg.q, msg.view)
 		ts.loaded = true
 		if msg.ds.Finish != nil {
 			ts.loading = true // the second step is this load's too
@@ -113,7 +113,7 @@ func (m *Model) onTabLoaded(msg tabLoadedMsg) tea.Cmd {
 
 func (m *Model) applyLoad(id tabID, ds *dataset.Dataset, order []int32, q dataset.Query, view []int32) {
 	ts := m.tabs[id]
-	ts.table.setData(ds, ts.table.spec, order, q, view)
+	ts.table.SetData(ds, ts.table.Sort(), order, q, view)
 	ts.loaded = true
 }
 
@@ -210,7 +210,7 @@ func (m *Model) onTick(time.Time) tea.Cmd {
 // the log through Actions.
 func (m *Model) openDetail() tea.Cmd {
 	ts := m.tabs[m.active]
-	ref, ok := ts.table.selected()
+	ref, ok := ts.table.Selected()
 	if !ok || ts.spec.detail == nil || m.c.store == nil {
 		return nil
 	}
@@ -250,7 +250,7 @@ func (m *Model) openDetail() tea.Cmd {
 // openRaw shows the selected record as stored, as indented JSON.
 func (m *Model) openRaw() tea.Cmd {
 	ts := m.tabs[m.active]
-	ref, ok := ts.table.selected()
+	ref, ok := ts.table.Selected()
 	if !ok || ts.spec.raw == nil || m.c.store == nil {
 		return nil
 	}
@@ -305,7 +305,7 @@ func (m *Model) closeDetail() {
 
 // refreshSelected asks for a refresh of the selected row's endpoint.
 func (m *Model) refreshSelected() tea.Cmd {
-	ref, ok := m.activeTable().selected()
+	ref, ok := m.activeTable().Selected()
 	if !ok {
 		m.setFlash("no row selected: nothing to refresh (R refreshes all)", style.Warn)
 		return nil

@@ -14,6 +14,7 @@ import (
 	"github.com/proxbox-tui/proxbox-tui/tui/format"
 	"github.com/proxbox-tui/proxbox-tui/tui/layout"
 	"github.com/proxbox-tui/proxbox-tui/tui/style"
+	"github.com/proxbox-tui/proxbox-tui/tui/table"
 )
 
 // Model is the root of the TUI: it owns the tabs, routes keys by focus
@@ -64,7 +65,7 @@ const (
 // tabState is one tab's table and the bookkeeping of its loads.
 type tabState struct {
 	spec    *tabSpec
-	table   *table
+	table   *table.Model
 	seq     uint64 // latest load request; older results are dropped
 	loading bool
 	dirty   bool // the store changed since the last load started
@@ -96,8 +97,8 @@ func New(opts Options) *Model {
 	m.now = c.clock()
 	m.filter = &filterInput{c: c}
 	for i, s := range m.specs {
-		t := newTable(c, s.sort)
-		t.now = m.now
+		t := table.New(c.st, c.keys.tableKeys(), s.sort)
+		t.SetNow(m.now)
 		m.tabs[i] = &tabState{spec: s, table: t}
 	}
 	if c.store != nil {
@@ -105,7 +106,7 @@ func New(opts Options) *Model {
 		c.setZones(m.eps)
 		env := loadEnv{c: c, now: m.now}
 		if ds, err := safeLoad(m.specs[tabEndpoints].load, env); err == nil {
-			m.applyLoad(tabEndpoints, ds, dataset.Order(ds, m.tabs[tabEndpoints].table.spec), dataset.Query{}, nil)
+			m.applyLoad(tabEndpoints, ds, dataset.Order(ds, m.tabs[tabEndpoints].table.Sort()), dataset.Query{}, nil)
 		} else {
 			m.tabs[tabEndpoints].err = err
 		}
@@ -221,7 +222,7 @@ func (m *Model) resize(w, h int) {
 // bodyHeight is what is left between the tab bar and the two bottom lines.
 func (m *Model) bodyHeight() int { return max(m.h-3, 0) }
 
-func (m *Model) activeTable() *table { return m.tabs[m.active].table }
+func (m *Model) activeTable() *table.Model { return m.tabs[m.active].table }
 
 func (m *Model) View() string {
 	if m.w < layout.MinWidth || m.h < layout.MinHeight {
@@ -235,7 +236,7 @@ func (m *Model) View() string {
 		body = m.detail.View()
 	default:
 		ts := m.tabs[m.active]
-		ts.table.now = m.now
+		ts.table.SetNow(m.now)
 		body = ts.table.View()
 	}
 	if d := m.openModal(); d != nil {
@@ -257,17 +258,17 @@ func (m *Model) infoView() string {
 		left = " " + m.filter.View() + st.Render(style.Dim, "  "+m.countText())
 	case ts.err != nil:
 		left = st.Render(style.Error, " "+format.Clean(ts.spec.title+": "+ts.err.Error()))
-	case t.ds != nil:
+	case t.Data() != nil:
 		left = " " + st.Render(style.Bold, ts.spec.title) + " " + m.countText()
-		if t.spec.Col >= 0 && t.spec.Col < len(t.ds.Cols) {
+		if t.Sort().Col >= 0 && t.Sort().Col < len(t.Data().Cols) {
 			dir := "▲"
-			if t.spec.Desc {
+			if t.Sort().Desc {
 				dir = "▼"
 			}
-			left += st.Render(style.Dim, " · sort "+t.ds.Cols[t.spec.Col].Title+dir)
+			left += st.Render(style.Dim, " · sort "+t.Data().Cols[t.Sort().Col].Title+dir)
 		}
-		if !t.q.Empty() || t.q.Raw != "" {
-			left += st.Render(style.Dim, " · filter ") + format.Clean(t.q.Raw)
+		if !t.Query().Empty() || t.Query().Raw != "" {
+			left += st.Render(style.Dim, " · filter ") + format.Clean(t.Query().Raw)
 		}
 		if ts.loading {
 			left += st.Render(style.Running, " · reloading")
@@ -290,11 +291,11 @@ func (m *Model) infoView() string {
 
 func (m *Model) countText() string {
 	t := m.activeTable()
-	if t.ds == nil {
+	if t.Data() == nil {
 		return ""
 	}
-	if len(t.view) == t.ds.N {
-		return format.Count(t.ds.N) + " rows"
+	if len(t.Rows()) == t.Data().N {
+		return format.Count(t.Data().N) + " rows"
 	}
-	return format.Count(len(t.view)) + " of " + format.Count(t.ds.N) + " rows"
+	return format.Count(len(t.Rows())) + " of " + format.Count(t.Data().N) + " rows"
 }

@@ -31,28 +31,28 @@ func TestNavigation(t *testing.T) {
 	}
 	press(m, "5")
 	tb := m.activeTable()
-	if tb.ds == nil || tb.sel != 0 {
+	if tb.Data() == nil || tb.Cursor() != 0 {
 		t.Fatalf("tasks not loaded or cursor not on top")
 	}
 	press(m, "j", "j", "down")
-	if tb.sel != 3 {
-		t.Fatalf("j j down: row %d, want 3", tb.sel)
+	if tb.Cursor() != 3 {
+		t.Fatalf("j j down: row %d, want 3", tb.Cursor())
 	}
 	press(m, "k", "up")
-	if tb.sel != 1 {
-		t.Fatalf("k up: row %d, want 1", tb.sel)
+	if tb.Cursor() != 1 {
+		t.Fatalf("k up: row %d, want 1", tb.Cursor())
 	}
 	press(m, "G")
-	if tb.sel != len(tb.view)-1 {
-		t.Fatalf("G: row %d, want %d", tb.sel, len(tb.view)-1)
+	if tb.Cursor() != len(tb.Rows())-1 {
+		t.Fatalf("G: row %d, want %d", tb.Cursor(), len(tb.Rows())-1)
 	}
 	press(m, "g", "pgdown")
-	if tb.sel != tb.bodyHeight()-1 {
-		t.Fatalf("pgdown: row %d, want %d", tb.sel, tb.bodyHeight()-1)
+	if tb.Cursor() != tb.BodyHeight()-1 {
+		t.Fatalf("pgdown: row %d, want %d", tb.Cursor(), tb.BodyHeight()-1)
 	}
 	press(m, "l", "l", "right", "h")
-	if tb.focus != 2 {
-		t.Fatalf("l l right h: column %d, want 2", tb.focus)
+	if tb.Focus() != 2 {
+		t.Fatalf("l l right h: column %d, want 2", tb.Focus())
 	}
 	press(m, "enter")
 	if m.detail == nil {
@@ -87,24 +87,24 @@ func TestFilterThroughKeys(t *testing.T) {
 		press(m, string(r))
 	}
 	tb := m.activeTable()
-	if len(tb.view) == 0 {
+	if len(tb.Rows()) == 0 {
 		t.Fatal("no failed task outside pve3 in the estate")
 	}
-	for _, i := range tb.view {
-		if !strings.Contains(tb.ds.Cells[tkStatus][i], "error") || tb.ds.Cells[tkNode][i] == "pve3" {
-			t.Fatalf("row %v passes the filter", tb.ds.Cells[tkStatus][i])
+	for _, i := range tb.Rows() {
+		if !strings.Contains(tb.Data().Cells[tkStatus][i], "error") || tb.Data().Cells[tkNode][i] == "pve3" {
+			t.Fatalf("row %v passes the filter", tb.Data().Cells[tkStatus][i])
 		}
 	}
 	press(m, "enter")
-	if m.focus != focusTable || tb.q.Raw == "" {
+	if m.focus != focusTable || tb.Query().Raw == "" {
 		t.Fatal("enter should keep the filter and return to the table")
 	}
 	press(m, "esc")
-	if tb.q.Raw != "" || len(tb.view) != tb.ds.N {
+	if tb.Query().Raw != "" || len(tb.Rows()) != tb.Data().N {
 		t.Fatal("esc in the table should clear the filter")
 	}
 	press(m, "/", "x", "esc")
-	if tb.q.Raw != "" || m.focus != focusTable {
+	if tb.Query().Raw != "" || m.focus != focusTable {
 		t.Fatal("esc in the prompt should drop the filter")
 	}
 }
@@ -114,13 +114,13 @@ func TestSort(t *testing.T) {
 	press(m, "3")
 	tb := m.activeTable()
 	press(m, "l", "l", "l", "l", "l") // Size
-	if tb.focus != bkSize {
-		t.Fatalf("focus %d, want the size column", tb.focus)
+	if tb.Focus() != bkSize {
+		t.Fatalf("focus %d, want the size column", tb.Focus())
 	}
 	sizes := func() []int64 {
 		var out []int64
-		for _, i := range tb.view {
-			out = append(out, tb.ds.Nums[bkSize][i])
+		for _, i := range tb.Rows() {
+			out = append(out, tb.Data().Nums[bkSize][i])
 		}
 		return out
 	}
@@ -135,13 +135,13 @@ func TestSort(t *testing.T) {
 		t.Fatal("s again did not reverse")
 	}
 	press(m, "h", "h", "h", "h", "S") // Guest, descending
-	for k := 1; k < len(tb.view); k++ {
-		a, b := tb.ds.Cells[bkGuest][tb.view[k-1]], tb.ds.Cells[bkGuest][tb.view[k]]
+	for k := 1; k < len(tb.Rows()); k++ {
+		a, b := tb.Data().Cells[bkGuest][tb.Rows()[k-1]], tb.Data().Cells[bkGuest][tb.Rows()[k]]
 		if dataset.CompareText(a, b) < 0 {
 			t.Fatalf("S: %q before %q", a, b)
 		}
 	}
-	if got := tb.ds.Cells[bkGuest][tb.view[0]]; !strings.HasPrefix(got, "400 ") {
+	if got := tb.Data().Cells[bkGuest][tb.Rows()[0]]; !strings.HasPrefix(got, "400 ") {
 		t.Fatalf("numeric guest order: first %q, want 400", got)
 	}
 }
@@ -154,11 +154,11 @@ func TestSelectionSurvivesRefresh(t *testing.T) {
 	press(m, "3", "l", "l", "l", "l", "S", "j", "j", "j", "j", "j", "j", "j")
 	want := selectedKey(m)
 	tb := m.activeTable()
-	pos := tb.sel - tb.offset
+	pos := tb.Cursor() - tb.Offset()
 
 	var removed []store.Record
 	for i := 0; i < 3; i++ {
-		b, _, _ := store.Get[store.Backup](s, tb.ds.Endpoints[tb.view[i]], tb.ds.Keys[tb.view[i]])
+		b, _, _ := store.Get[store.Backup](s, tb.Data().Endpoints[tb.Rows()[i]], tb.Data().Keys[tb.Rows()[i]])
 		removed = append(removed, &b)
 	}
 	// Newer backups appear above the cursor, older ones disappear.
@@ -180,8 +180,8 @@ func TestSelectionSurvivesRefresh(t *testing.T) {
 	if got := selectedKey(m); got != want {
 		t.Fatalf("after refresh the cursor is on %q, want %q", got, want)
 	}
-	if tb.sel-tb.offset != pos {
-		t.Errorf("the selected row moved on screen from line %d to %d", pos, tb.sel-tb.offset)
+	if tb.Cursor()-tb.Offset() != pos {
+		t.Errorf("the selected row moved on screen from line %d to %d", pos, tb.Cursor()-tb.Offset())
 	}
 	press(m, "l", "s")
 	if got := selectedKey(m); got != want {
@@ -217,10 +217,10 @@ func TestLateResultsAreDropped(t *testing.T) {
 	m, _ := newTestModel(t, testEstate(t), 120, 40)
 	press(m, "3")
 	tb := m.activeTable()
-	before := tb.ds
+	before := tb.Data()
 	stale := tabLoadedMsg{tab: tabBackups, seq: m.tabs[tabBackups].seq - 1, ds: dataset.Build(before.Cols, 0, nil)}
 	m.Update(stale)
-	if tb.ds != before {
+	if tb.Data() != before {
 		t.Fatal("a result with an old sequence number replaced the table")
 	}
 	press(m, "enter")
@@ -305,8 +305,8 @@ func TestMouse(t *testing.T) {
 		t.Fatalf("click on the Tasks label opened tab %d", m.active)
 	}
 	click(5, 4) // third row: tab bar, header, row 0, row 1, row 2
-	if m.activeTable().sel != 2 {
-		t.Fatalf("click selected row %d, want 2", m.activeTable().sel)
+	if m.activeTable().Cursor() != 2 {
+		t.Fatalf("click selected row %d, want 2", m.activeTable().Cursor())
 	}
 	click(5, 4)
 	if m.detail == nil {
@@ -315,8 +315,8 @@ func TestMouse(t *testing.T) {
 	m.Update(tea.MouseMsg{Button: tea.MouseButtonWheelDown, Action: tea.MouseActionPress})
 	press(m, "esc")
 	m.Update(tea.MouseMsg{Button: tea.MouseButtonWheelDown, Action: tea.MouseActionPress})
-	if m.activeTable().sel != 5 {
-		t.Fatalf("wheel moved to row %d, want 5", m.activeTable().sel)
+	if m.activeTable().Cursor() != 5 {
+		t.Fatalf("wheel moved to row %d, want 5", m.activeTable().Cursor())
 	}
 }
 
@@ -364,7 +364,7 @@ func TestOpenDetailFollowsTheCache(t *testing.T) {
 	if m.detail == nil || m.detail.loading {
 		t.Fatal("the backup detail did not open")
 	}
-	ref, _ := m.activeTable().selected()
+	ref, _ := m.activeTable().Selected()
 	b, ok, err := store.Get[store.Backup](s, ref.Endpoint, ref.Key)
 	if !ok || err != nil {
 		t.Fatalf("selected backup %s: %v", ref.Key, err)

@@ -86,7 +86,7 @@ func (m *Model) startProxmoxAction(op proxmoxOp) tea.Cmd {
 		m.setFlash("Proxmox actions are not available in this session", style.Warn)
 		return nil
 	}
-	ref, ok := m.activeTable().selected()
+	ref, ok := m.activeTable().Selected()
 	if !ok {
 		m.setFlash("no job selected", style.Warn)
 		return nil

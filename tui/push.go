@@ -15,6 +15,7 @@ import (
 	"github.com/proxbox-tui/proxbox-tui/tui/format"
 	"github.com/proxbox-tui/proxbox-tui/tui/layout"
 	"github.com/proxbox-tui/proxbox-tui/tui/style"
+	"github.com/proxbox-tui/proxbox-tui/tui/table"
 )
 
 // pushFlow is the dialog `p` opens: scope menu → plan → confirm → live
@@ -92,7 +93,7 @@ func (m *Model) openPush() tea.Cmd {
 	f := &pushFlow{seq: m.nextSeq(), modal: newModal(m.c, "")}
 	f.modal.SetSize(m.w, m.bodyHeight())
 	ts := m.tabs[m.active]
-	ref, ok := ts.table.selected()
+	ref, ok := ts.table.Selected()
 	f.scopes = pushChoices(ts.spec, ts.table, ref, ok)
 	m.push = f
 	m.showPushChoosing()
@@ -102,7 +103,7 @@ func (m *Model) openPush() tea.Cmd {
 // pushChoices lists the scopes offered from where the user stands: all,
 // the selected row's endpoint, the tab's kind, and the selected rows (the
 // rows the filter shows on the cursor's endpoint, else the cursor's row).
-func pushChoices(spec *tabSpec, t *table, ref dataset.Ref, selected bool) []pushChoice {
+func pushChoices(spec *tabSpec, t *table.Model, ref dataset.Ref, selected bool) []pushChoice {
 	kind := spec.kinds[0]
 	out := []pushChoice{{"Everything: every endpoint, every kind", PushScope{All: true}}}
 	if selected {
@@ -114,11 +115,11 @@ func pushChoices(spec *tabSpec, t *table, ref dataset.Ref, selected bool) []push
 	}
 	keys := []string{ref.Key}
 	label := "Selected row: " + string(kind) + " " + format.Clean(ref.Key) + " on " + format.Clean(ref.Endpoint)
-	if t.ds != nil && len(t.view) < t.ds.N {
+	if t.Data() != nil && len(t.Rows()) < t.Data().N {
 		keys = keys[:0]
-		for _, i := range t.view {
-			if t.ds.Endpoints[i] == ref.Endpoint {
-				keys = append(keys, t.ds.Keys[i])
+		for _, i := range t.Rows() {
+			if t.Data().Endpoints[i] == ref.Endpoint {
+				keys = append(keys, t.Data().Keys[i])
 			}
 		}
 		label = fmt.Sprintf("Selected rows: the %s %s the filter shows on %s", format.Count(len(keys)), string(kind), format.Clean(ref.Endpoint))

@@ -81,13 +81,13 @@ func (m *Model) tableKey(msg tea.KeyMsg) tea.Cmd {
 	t := m.activeTable()
 	switch {
 	case matches(msg, k.Back):
-		if t.q.Raw != "" {
+		if t.Query().Raw != "" {
 			m.filter.set("")
-			t.setFilter("")
+			t.SetFilter("")
 		}
 	case matches(msg, k.Filter):
 		m.focus = focusFilter
-		m.filter.set(t.q.Raw)
+		m.filter.set(t.Query().Raw)
 	case matches(msg, k.Detail):
 		return m.openDetail()
 	case matches(msg, k.Raw):
@@ -111,12 +111,12 @@ func (m *Model) filterKey(msg tea.KeyMsg) tea.Cmd {
 	case matches(msg, k.FilterCancel):
 		m.focus = focusTable
 		m.filter.set("")
-		t.setFilter("")
+		t.SetFilter("")
 	default:
 		before := m.filter.String()
 		m.filter.Update(msg)
 		if now := m.filter.String(); now != before {
-			t.setFilter(now)
+			t.SetFilter(now)
 		}
 	}
 	return nil
@@ -164,7 +164,7 @@ func (m *Model) switchTab(id tabID) tea.Cmd {
 	}
 	m.active = id
 	ts := m.tabs[id]
-	m.filter.set(ts.table.q.Raw)
+	m.filter.set(ts.table.Query().Raw)
 	if (!ts.loaded && !ts.loading) || (ts.dirty && !ts.loading) {
 		return m.loadTab(id)
 	}
@@ -190,7 +190,8 @@ func (m *Model) shortHelp() []key.Binding {
 	case m.detail != nil:
 		return m.detail.ShortHelp()
 	}
-	return append(m.activeTable().ShortHelp(), k.Help.Binding, k.Quit.Binding)
+	hints := append([]key.Binding{k.Filter.Binding}, m.activeTable().ShortHelp()...)
+	return append(hints, k.Detail.Binding, k.Raw.Binding, k.Help.Binding, k.Quit.Binding)
 }
 
 // handleMouse scrolls with the wheel, opens a clicked tab, selects a
@@ -222,7 +223,7 @@ func (m *Model) handleMouse(msg tea.MouseMsg) tea.Cmd {
 		if pane != nil {
 			pane.scroll(delta)
 		} else {
-			m.activeTable().scroll(delta)
+			m.activeTable().Scroll(delta)
 		}
 		return nil
 	case tea.MouseButtonLeft:
@@ -246,9 +247,9 @@ func (m *Model) handleMouse(msg tea.MouseMsg) tea.Cmd {
 		return nil
 	}
 	t := m.activeTable()
-	before, _ := t.selected()
-	t.clickRow(y)
-	if after, ok := t.selected(); ok && after == before && t.offset+y-1 == t.sel {
+	before, _ := t.Selected()
+	t.ClickRow(y)
+	if after, ok := t.Selected(); ok && after == before && t.Offset()+y-1 == t.Cursor() {
 		return m.openDetail()
 	}
 	return nil

@@ -105,7 +105,7 @@ func (m *Model) reportRefused(action string) tea.Cmd {
 		return nil
 	}
 	scope := ""
-	if ref, ok := m.activeTable().selected(); ok {
+	if ref, ok := m.activeTable().Selected(); ok {
 		scope = ref.Endpoint + "/" + ref.Key
 	}
 	return func() tea.Msg {

@@ -146,9 +146,9 @@ func newWritesModel(t *testing.T, role Role, w Writes) (*Model, *fakeActions) {
 func selectRow(t *testing.T, m *Model, ep, key string) {
 	t.Helper()
 	tb := m.activeTable()
-	for i, row := range tb.view {
-		if tb.ds.Endpoints[row] == ep && tb.ds.Keys[row] == key {
-			tb.moveTo(i)
+	for i, row := range tb.Rows() {
+		if tb.Data().Endpoints[row] == ep && tb.Data().Keys[row] == key {
+			tb.MoveTo(i)
 			return
 		}
 	}
@@ -294,7 +294,7 @@ func TestPushScopes(t *testing.T) {
 		press(m, string(r))
 	}
 	press(m, "enter")
-	ref, _ := m.activeTable().selected()
+	ref, _ := m.activeTable().Selected()
 	press(m, "p")
 	want := []string{"Everything", "Endpoint " + ref.Endpoint, "This tab's kind, on every endpoint: backups", "Selected rows"}
 	if got := m.push.scopes; len(got) != len(want) {
@@ -310,9 +310,9 @@ func TestPushScopes(t *testing.T) {
 	got := scopes[len(scopes)-1]
 	tb := m.activeTable()
 	var keys []string
-	for _, i := range tb.view {
-		if tb.ds.Endpoints[i] == ref.Endpoint {
-			keys = append(keys, tb.ds.Keys[i])
+	for _, i := range tb.Rows() {
+		if tb.Data().Endpoints[i] == ref.Endpoint {
+			keys = append(keys, tb.Data().Keys[i])
 		}
 	}
 	if got.All || got.Kind != store.KindBackup || got.Endpoint != ref.Endpoint || !slices.Equal(got.Keys, keys) || len(keys) == 0 {

@@ -1,4 +1,7 @@
-package tui
+// Package table is the virtualised table every tab shows: it renders only
+// the rows on screen from a dataset's precomputed cells and keeps the
+// selection on its record across loads, sorts and filters.
+package table
 
 import (
 	"strings"
@@ -13,12 +16,13 @@ import (
 	"github.com/proxbox-tui/proxbox-tui/tui/style"
 )
 
-// table is our virtualised table: it keeps the whole dataset but renders
+// Model is our virtualised table: it keeps the whole dataset but renders
 // only the rows on screen from precomputed cells, styles each cell, has a
 // focused column, scrolls horizontally when columns do not fit, and keeps
 // the selection on the same record across loads, sorts and filters.
-type table struct {
-	c *common
+type Model struct {
+	st   *style.Styles
+	keys KeyMap
 
 	ds    *dataset.Dataset
 	spec  dataset.SortSpec
@@ -44,37 +48,45 @@ type table struct {
 
 const recentFilters = 16
 
-func (t *table) remember(raw string, view []int32) {
+func (t *Model) remember(raw string, view []int32) {
 	if t.recent == nil || len(t.recent) >= recentFilters {
 		t.recent = map[string][]int32{}
 	}
 	t.recent[raw] = view
 }
 
-func newTable(c *common, spec dataset.SortSpec) *table {
-	return &table{c: c, spec: spec}
+// KeyMap is the table's keys; the app hands them in from its registry.
+type KeyMap struct {
+	Up, Down, PageUp, PageDown, Top, Bottom key.Binding
+	ColLeft, ColRight                       key.Binding
+	Sort, SortReverse                       key.Binding
 }
 
-func (t *table) Init() tea.Cmd { return nil }
+// New is an empty table that will sort by spec.
+func New(st *style.Styles, keys KeyMap, spec dataset.SortSpec) *Model {
+	return &Model{st: st, keys: keys, spec: spec}
+}
 
-func (t *table) SetSize(w, h int) {
+// Init does nothing: the app loads the data.
+func (t *Model) Init() tea.Cmd { return nil }
+
+// SetSize sets the table's size in cells.
+func (t *Model) SetSize(w, h int) {
 	t.w, t.h = max(w, 0), max(h, 0)
 	t.keepVisible()
 	t.fixColumns()
 }
 
 // ShortHelp is what the table contributes to the footer.
-func (t *table) ShortHelp() []key.Binding {
-	k := t.c.keys
-	return []key.Binding{k.Filter.Binding, k.Sort.Binding, k.Detail.Binding, k.Raw.Binding}
-}
+func (t *Model) ShortHelp() []key.Binding { return []key.Binding{t.keys.Sort} }
 
-func (t *table) bodyHeight() int { return max(t.h-1, 0) }
+// BodyHeight is the number of rows on screen, below the header.
+func (t *Model) BodyHeight() int { return max(t.h-1, 0) }
 
-// setData installs a freshly loaded dataset. order and view were computed
+// SetData installs a freshly loaded dataset. order and view were computed
 // off the UI goroutine for spec and q; they are recomputed only if the user
 // changed the sort or the filter meanwhile.
-func (t *table) setData(ds *dataset.Dataset, spec dataset.SortSpec, order []int32, q dataset.Query, view []int32) {
+func (t *Model) SetData(ds *dataset.Dataset, spec dataset.SortSpec, order []int32, q dataset.Query, view []int32) {
 	screenPos := t.sel - t.offset
 	t.ds, t.recent = ds, nil
 	if spec != t.spec || order == nil {
@@ -92,7 +104,8 @@ func (t *table) setData(ds *dataset.Dataset, spec dataset.SortSpec, order []int3
 	t.fixColumns()
 }
 
-func (t *table) setSort(spec dataset.SortSpec) {
+// SetSort orders the rows by spec.
+func (t *Model) SetSort(spec dataset.SortSpec) {
 	t.spec = spec
 	if t.ds == nil {
 		return
@@ -104,7 +117,8 @@ func (t *table) setSort(spec dataset.SortSpec) {
 	t.reselect(screenPos)
 }
 
-func (t *table) setFilter(raw string) {
+// SetFilter shows the rows the filter raw matches.
+func (t *Model) SetFilter(raw string) {
 	if t.ds == nil {
 		t.q = dataset.Query{Raw: raw}
 		return
@@ -132,7 +146,7 @@ func (t *table) setFilter(raw string) {
 // cursor stays at the same position. The selected row keeps its place on
 // screen when it can. Within one dataset the record is found by its row
 // index; a new dataset is searched by key once.
-func (t *table) reselect(screenPos int) {
+func (t *Model) reselect(screenPos int) {
 	n := len(t.view)
 	found := -1
 	if t.hasSel {
@@ -156,7 +170,7 @@ func (t *table) reselect(screenPos int) {
 }
 
 // rowOf returns the dataset row of a record, -1 when it is not there.
-func (t *table) rowOf(ref dataset.Ref) int32 {
+func (t *Model) rowOf(ref dataset.Ref) int32 {
 	if t.selDS == t.ds && t.hasSel && t.selRef == ref {
 		return t.selRow
 	}
@@ -168,7 +182,7 @@ func (t *table) rowOf(ref dataset.Ref) int32 {
 	return -1
 }
 
-func (t *table) contains(ref dataset.Ref) bool {
+func (t *Model) contains(ref dataset.Ref) bool {
 	row := t.rowOf(ref)
 	for _, r := range t.view {
 		if r == row {
@@ -178,8 +192,8 @@ func (t *table) contains(ref dataset.Ref) bool {
 	return false
 }
 
-func (t *table) keepVisible() {
-	body := t.bodyHeight()
+func (t *Model) keepVisible() {
+	body := t.BodyHeight()
 	n := len(t.view)
 	if body <= 0 {
 		t.offset = t.sel
@@ -195,7 +209,8 @@ func (t *table) keepVisible() {
 	t.offset = max(t.offset, 0)
 }
 
-func (t *table) moveTo(i int) {
+// MoveTo puts the cursor on row i of the view.
+func (t *Model) MoveTo(i int) {
 	n := len(t.view)
 	if n == 0 {
 		return
@@ -205,60 +220,62 @@ func (t *table) moveTo(i int) {
 	t.keepVisible()
 }
 
-// selected returns the record under the cursor.
-func (t *table) selected() (dataset.Ref, bool) {
+// Selected returns the record under the cursor.
+func (t *Model) Selected() (dataset.Ref, bool) {
 	if t.ds == nil || len(t.view) == 0 {
 		return dataset.Ref{}, false
 	}
 	return t.ds.Ref(int(t.view[t.sel])), true
 }
 
-func (t *table) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+// Update moves the cursor and the focused column and sorts.
+func (t *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	km, ok := msg.(tea.KeyMsg)
 	if !ok {
 		return t, nil
 	}
-	k := t.c.keys
-	page := max(t.bodyHeight()-1, 1)
+	k := t.keys
+	page := max(t.BodyHeight()-1, 1)
 	switch {
-	case matches(km, k.Up):
-		t.moveTo(t.sel - 1)
-	case matches(km, k.Down):
-		t.moveTo(t.sel + 1)
-	case matches(km, k.PageUp):
-		t.moveTo(t.sel - page)
-	case matches(km, k.PageDown):
-		t.moveTo(t.sel + page)
-	case matches(km, k.Top):
-		t.moveTo(0)
-	case matches(km, k.Bottom):
-		t.moveTo(len(t.view) - 1)
-	case matches(km, k.ColLeft):
+	case key.Matches(km, k.Up):
+		t.MoveTo(t.sel - 1)
+	case key.Matches(km, k.Down):
+		t.MoveTo(t.sel + 1)
+	case key.Matches(km, k.PageUp):
+		t.MoveTo(t.sel - page)
+	case key.Matches(km, k.PageDown):
+		t.MoveTo(t.sel + page)
+	case key.Matches(km, k.Top):
+		t.MoveTo(0)
+	case key.Matches(km, k.Bottom):
+		t.MoveTo(len(t.view) - 1)
+	case key.Matches(km, k.ColLeft):
 		t.focusColumn(t.focus - 1)
-	case matches(km, k.ColRight):
+	case key.Matches(km, k.ColRight):
 		t.focusColumn(t.focus + 1)
-	case matches(km, k.Sort):
+	case key.Matches(km, k.Sort):
 		spec := dataset.SortSpec{Col: t.focus}
 		if t.spec.Col == t.focus {
 			spec.Desc = !t.spec.Desc
 		}
-		t.setSort(spec)
-	case matches(km, k.SortReverse):
-		t.setSort(dataset.SortSpec{Col: t.focus, Desc: true})
+		t.SetSort(spec)
+	case key.Matches(km, k.SortReverse):
+		t.SetSort(dataset.SortSpec{Col: t.focus, Desc: true})
 	}
 	return t, nil
 }
 
-func (t *table) scroll(delta int) { t.moveTo(t.sel + delta) }
+// Scroll moves the cursor by delta rows.
+func (t *Model) Scroll(delta int) { t.MoveTo(t.sel + delta) }
 
-// clickRow selects the row at line y of the table (0 is the header).
-func (t *table) clickRow(y int) {
+// ClickRow selects the row at line y of the table (0 is the header).
+func (t *Model) ClickRow(y int) {
 	if y >= 1 && t.offset+y-1 < len(t.view) {
-		t.moveTo(t.offset + y - 1)
+		t.MoveTo(t.offset + y - 1)
 	}
 }
 
-func (t *table) focusColumn(c int) {
+func (t *Model) focusColumn(c int) {
 	if t.ds == nil {
 		return
 	}
@@ -267,7 +284,7 @@ func (t *table) focusColumn(c int) {
 }
 
 // natural is a column's width before spare room is shared out.
-func (t *table) natural(c int) int {
+func (t *Model) natural(c int) int {
 	col := t.ds.Cols[c]
 	title := layout.Width(col.Title) + 1 // room for the sort arrow
 	w := max(t.ds.Widths[c], title, col.Min)
@@ -278,7 +295,7 @@ func (t *table) natural(c int) int {
 }
 
 // fixColumns scrolls the columns so the focused one is on screen.
-func (t *table) fixColumns() {
+func (t *Model) fixColumns() {
 	if t.ds == nil || len(t.ds.Cols) == 0 {
 		return
 	}
@@ -306,7 +323,7 @@ func (t *table) fixColumns() {
 
 // layout returns the first visible column and the widths of the visible
 // ones, for the current width and column scroll.
-func (t *table) layout() (int, []int) {
+func (t *Model) layout() (int, []int) {
 	avail := t.w - 1 // one column of gutter for the selection mark
 	n := len(t.ds.Cols)
 	nat := make([]int, n)
@@ -348,7 +365,7 @@ func (t *table) layout() (int, []int) {
 }
 
 // View renders exactly h lines of exactly w cells.
-func (t *table) View() string {
+func (t *Model) View() string {
 	if t.w <= 0 || t.h <= 0 {
 		return ""
 	}
@@ -361,7 +378,7 @@ func (t *table) View() string {
 	default:
 		first, widths := t.layout()
 		lines = append(lines, t.header(first, widths))
-		body := t.bodyHeight()
+		body := t.BodyHeight()
 		for r := 0; r < body; r++ {
 			i := t.offset + r
 			if i >= len(t.view) {
@@ -374,7 +391,7 @@ func (t *table) View() string {
 			if t.ds.N > 0 {
 				msg = " no rows match the filter"
 			}
-			lines = append(lines, t.c.st.Render(style.Dim, layout.Fit(msg, t.w, false)))
+			lines = append(lines, t.st.Render(style.Dim, layout.Fit(msg, t.w, false)))
 		}
 	}
 	for len(lines) < t.h {
@@ -383,8 +400,8 @@ func (t *table) View() string {
 	return strings.Join(lines[:t.h], "\n")
 }
 
-func (t *table) header(first int, widths []int) string {
-	st := t.c.st
+func (t *Model) header(first int, widths []int) string {
+	st := t.st
 	var b strings.Builder
 	if first > 0 {
 		b.WriteString(st.Render(style.Dim, "‹"))
@@ -420,8 +437,8 @@ func (t *table) header(first int, widths []int) string {
 	return b.String()
 }
 
-func (t *table) row(i int, selected bool, first int, widths []int) string {
-	st := t.c.st
+func (t *Model) row(i int, selected bool, first int, widths []int) string {
+	st := t.st
 	seqs := &st.Seq
 	if selected {
 		seqs = &st.SelSeq
@@ -458,7 +475,7 @@ func (t *table) row(i int, selected bool, first int, widths []int) string {
 }
 
 // cellText is a cell as shown now: age columns add their ticking part.
-func (t *table) cellText(c, i int) string {
+func (t *Model) cellText(c, i int) string {
 	text := t.ds.Cells[c][i]
 	if t.ds.Cols[c].Kind != dataset.Age {
 		return text
@@ -476,3 +493,31 @@ func (t *table) cellText(c, i int) string {
 	}
 	return text + " (" + rel + ")"
 }
+
+// Data is the dataset shown, nil before the first load.
+func (t *Model) Data() *dataset.Dataset { return t.ds }
+
+// Rows are the dataset rows that pass the filter, in order.
+func (t *Model) Rows() []int32 { return t.view }
+
+// Cursor is the selected index into Rows.
+func (t *Model) Cursor() int { return t.sel }
+
+// Offset is the index into Rows of the first row on screen.
+func (t *Model) Offset() int { return t.offset }
+
+// Focus is the focused column.
+func (t *Model) Focus() int { return t.focus }
+
+// Sort is the order the rows are in.
+func (t *Model) Sort() dataset.SortSpec { return t.spec }
+
+// Query is the filter applied.
+func (t *Model) Query() dataset.Query { return t.q }
+
+// SetNow sets the instant the age columns count from.
+func (t *Model) SetNow(now time.Time) { t.now = now }
+
+// ForgetFilters drops the views of the filters typed before, so the next
+// filter scans every row.
+func (t *Model) ForgetFilters() { t.recent = nil }
