@@ -224,7 +224,7 @@ func BenchmarkFilterFullScan(b *testing.B) {
 	i := 0
 	for b.Loop() {
 		t.ForgetFilters()
-		m.filter.set(queries[i%2])
+		m.filter.SetValue(queries[i%2])
 		t.SetFilter(queries[i%2])
 		_ = m.View()
 		i++

@@ -12,6 +12,7 @@ import (
 	"github.com/proxbox-tui/proxbox-tui/tui/dataset"
 	"github.com/proxbox-tui/proxbox-tui/tui/doc"
 	"github.com/proxbox-tui/proxbox-tui/tui/format"
+	"github.com/proxbox-tui/proxbox-tui/tui/input"
 	"github.com/proxbox-tui/proxbox-tui/tui/layout"
 	"github.com/proxbox-tui/proxbox-tui/tui/style"
 	"github.com/proxbox-tui/proxbox-tui/tui/table"
@@ -27,7 +28,7 @@ type Model struct {
 
 	active tabID
 	focus  focus
-	filter *filterInput
+	filter *input.Model
 	detail *detail // open detail or raw JSON pane, nil when closed
 	help   *detail // help pane, nil when closed
 
@@ -95,7 +96,7 @@ func New(opts Options) *Model {
 	ctx, cancel := context.WithCancel(context.Background())
 	m := &Model{c: c, specs: tabSpecs(), w: 80, h: 24, ctx: ctx, cancel: cancel, mouse: opts.Mouse}
 	m.now = c.clock()
-	m.filter = &filterInput{c: c}
+	m.filter = input.New()
 	for i, s := range m.specs {
 		t := table.New(c.st, c.keys.tableKeys(), s.sort)
 		t.SetNow(m.now)

@@ -82,12 +82,12 @@ func (m *Model) tableKey(msg tea.KeyMsg) tea.Cmd {
 	switch {
 	case matches(msg, k.Back):
 		if t.Query().Raw != "" {
-			m.filter.set("")
+			m.filter.SetValue("")
 			t.SetFilter("")
 		}
 	case matches(msg, k.Filter):
 		m.focus = focusFilter
-		m.filter.set(t.Query().Raw)
+		m.filter.SetValue(t.Query().Raw)
 	case matches(msg, k.Detail):
 		return m.openDetail()
 	case matches(msg, k.Raw):
@@ -110,12 +110,12 @@ func (m *Model) filterKey(msg tea.KeyMsg) tea.Cmd {
 		m.focus = focusTable
 	case matches(msg, k.FilterCancel):
 		m.focus = focusTable
-		m.filter.set("")
+		m.filter.SetValue("")
 		t.SetFilter("")
 	default:
-		before := m.filter.String()
+		before := m.filter.Value()
 		m.filter.Update(msg)
-		if now := m.filter.String(); now != before {
+		if now := m.filter.Value(); now != before {
 			t.SetFilter(now)
 		}
 	}
@@ -164,7 +164,7 @@ func (m *Model) switchTab(id tabID) tea.Cmd {
 	}
 	m.active = id
 	ts := m.tabs[id]
-	m.filter.set(ts.table.Query().Raw)
+	m.filter.SetValue(ts.table.Query().Raw)
 	if (!ts.loaded && !ts.loading) || (ts.dirty && !ts.loading) {
 		return m.loadTab(id)
 	}
@@ -186,7 +186,7 @@ func (m *Model) shortHelp() []key.Binding {
 	case m.help != nil:
 		return []key.Binding{k.Back.Binding}
 	case m.focus == focusFilter:
-		return m.filter.ShortHelp()
+		return []key.Binding{k.FilterApply.Binding, k.FilterCancel.Binding, k.FilterClearWord.Binding}
 	case m.detail != nil:
 		return m.detail.ShortHelp()
 	}

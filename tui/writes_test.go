@@ -379,8 +379,8 @@ func TestViewerWriteKeys(t *testing.T) {
 		}
 	}
 	press(m, "3", "/", "p", "x")
-	if m.filter.String() != "px" {
-		t.Fatalf("a viewer typing p and x in a filter got %q", m.filter.String())
+	if m.filter.Value() != "px" {
+		t.Fatalf("a viewer typing p and x in a filter got %q", m.filter.Value())
 	}
 	if scopes, applied, calls := w.snapshot(); len(scopes)+applied+len(calls) != 0 {
 		t.Fatal("a viewer reached Writes")
