@@ -8,6 +8,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/proxbox-tui/proxbox-tui/tui/pane"
 	"github.com/proxbox-tui/proxbox-tui/tui/table"
 )
 
@@ -120,6 +121,17 @@ func (k *keyMap) tableKeys() table.KeyMap {
 	return table.KeyMap{Up: k.Up.Binding, Down: k.Down.Binding, PageUp: k.PageUp.Binding, PageDown: k.PageDown.Binding,
 		Top: k.Top.Binding, Bottom: k.Bottom.Binding, ColLeft: k.ColLeft.Binding, ColRight: k.ColRight.Binding,
 		Sort: k.Sort.Binding, SortReverse: k.SortReverse.Binding}
+}
+
+// paneKeys are the registry's keys that scroll panes and dialogs.
+func (k *keyMap) paneKeys() pane.KeyMap {
+	return pane.KeyMap{Up: k.Up.Binding, Down: k.Down.Binding, PageUp: k.PageUp.Binding, PageDown: k.PageDown.Binding,
+		Top: k.Top.Binding, Bottom: k.Bottom.Binding}
+}
+
+// relabel is a registry binding with the short text a dialog shows for it.
+func relabel(b Binding, desc string) key.Binding {
+	return key.NewBinding(key.WithKeys(b.Keys()...), key.WithHelp(b.Help().Key, desc))
 }
 
 // all lists the registry in help order.

@@ -216,7 +216,7 @@ func (m *Model) openDetail() tea.Cmd {
 	}
 	seq := m.nextSeq()
 	m.closeDetail()
-	m.detail = newDetail(m.c, ts.spec.title+" · "+format.Clean(ref.Key), seq)
+	m.detail = m.newDetailPane(ts.spec.title+" · "+format.Clean(ref.Key), seq)
 	m.detail.SetSize(m.w, m.bodyHeight())
 	m.focus = focusDetail
 	fn := ts.spec.detail
@@ -231,9 +231,9 @@ func (m *Model) openDetail() tea.Cmd {
 	cmds := []tea.Cmd{m.detail.reload(0, m.now)}
 	if m.active == tabTasks {
 		if m.c.actions == nil {
-			m.detail.setTail([]doc.Line{doc.TextLine("  task logs are not available in this session", style.Dim)})
+			m.detail.SetTail([]doc.Line{doc.TextLine("  task logs are not available in this session", style.Dim)})
 		} else {
-			m.detail.setTail([]doc.Line{doc.TextLine("  fetching the task log…", style.Dim)})
+			m.detail.SetTail([]doc.Line{doc.TextLine("  fetching the task log…", style.Dim)})
 			ctx, cancel := context.WithTimeout(m.ctx, 30*time.Second)
 			m.detailCancel = cancel
 			a := m.c.actions
@@ -256,7 +256,7 @@ func (m *Model) openRaw() tea.Cmd {
 	}
 	seq := m.nextSeq()
 	m.closeDetail()
-	m.detail = newDetail(m.c, "Raw JSON · "+format.Clean(ref.Key), seq)
+	m.detail = m.newDetailPane("Raw JSON · "+format.Clean(ref.Key), seq)
 	m.detail.SetSize(m.w, m.bodyHeight())
 	m.focus = focusDetail
 	s, raw := m.c.store, ts.spec.raw

@@ -14,6 +14,7 @@ import (
 	"github.com/proxbox-tui/proxbox-tui/tui/format"
 	"github.com/proxbox-tui/proxbox-tui/tui/input"
 	"github.com/proxbox-tui/proxbox-tui/tui/layout"
+	"github.com/proxbox-tui/proxbox-tui/tui/pane"
 	"github.com/proxbox-tui/proxbox-tui/tui/style"
 	"github.com/proxbox-tui/proxbox-tui/tui/table"
 )
@@ -29,8 +30,8 @@ type Model struct {
 	active tabID
 	focus  focus
 	filter *input.Model
-	detail *detail // open detail or raw JSON pane, nil when closed
-	help   *detail // help pane, nil when closed
+	detail *detailPane  // open detail or raw JSON pane, nil when closed
+	help   *pane.Detail // help pane, nil when closed
 
 	// Write dialogs, over everything; the push may go on hidden.
 	push          *pushFlow
@@ -160,14 +161,14 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.onTick(time.Time(msg))
 	case detailLoadedMsg:
 		if m.detail != nil && m.detail.seq == msg.seq && m.detail.gen == msg.gen {
-			m.detail.setDoc(msg.doc, msg.err)
+			m.detail.SetDoc(msg.doc, msg.err)
 		}
 	case taskLogMsg:
 		if m.detail != nil && m.detail.seq == msg.seq {
 			if msg.err != nil {
-				m.detail.setTail([]doc.Line{doc.WrapLine("  task log unavailable: "+format.Clean(msg.err.Error()), style.Error)})
+				m.detail.SetTail([]doc.Line{doc.WrapLine("  task log unavailable: "+format.Clean(msg.err.Error()), style.Error)})
 			} else {
-				m.detail.setTail(taskLogLines(msg.lines))
+				m.detail.SetTail(taskLogLines(msg.lines))
 			}
 		}
 	case pushPlannedMsg:

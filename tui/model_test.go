@@ -226,7 +226,7 @@ func TestLateResultsAreDropped(t *testing.T) {
 	press(m, "enter")
 	seq := m.detail.seq
 	m.Update(detailLoadedMsg{seq: seq - 1, doc: doc.Doc{Title: "wrong"}})
-	if m.detail.doc.Title == "wrong" {
+	if m.detail.Doc().Title == "wrong" {
 		t.Fatal("a late detail landed on the open pane")
 	}
 }
@@ -361,7 +361,7 @@ func TestOpenDetailFollowsTheCache(t *testing.T) {
 	s := testEstate(t)
 	m, _ := newTestModel(t, s, 120, 40)
 	press(m, "3", "enter")
-	if m.detail == nil || m.detail.loading {
+	if m.detail == nil || m.detail.Loading() {
 		t.Fatal("the backup detail did not open")
 	}
 	ref, _ := m.activeTable().Selected()
@@ -384,7 +384,7 @@ func TestOpenDetailFollowsTheCache(t *testing.T) {
 
 	// A reload that lands after a newer one is dropped.
 	m.Update(detailLoadedMsg{seq: m.detail.seq, gen: m.detail.gen - 1, doc: doc.Doc{Title: "older"}})
-	if m.detail.doc.Title == "older" {
+	if m.detail.Doc().Title == "older" {
 		t.Fatal("an older reload replaced a newer one")
 	}
 
@@ -392,7 +392,7 @@ func TestOpenDetailFollowsTheCache(t *testing.T) {
 	deleteRecords(t, s, []store.Record{&b})
 	_, cmd = m.Update(storeChangedMsg{changes: []store.Change{{Kind: store.KindBackup, Endpoint: ref.Endpoint, Version: 100}}})
 	runCmds(m, cmd)
-	if v := m.View(); strings.Contains(v, "restored after the incident") || m.detail.err == nil {
+	if v := m.View(); strings.Contains(v, "restored after the incident") || m.detail.Err() == nil {
 		t.Fatalf("a deleted record still shows:\n%s", v)
 	}
 }
@@ -401,13 +401,13 @@ func TestTaskDetailReloadKeepsTheLog(t *testing.T) {
 	s := testEstate(t)
 	m, _ := newTestModel(t, s, 120, 40)
 	press(m, "5", "enter")
-	if m.detail == nil || len(m.detail.tail) == 0 {
+	if m.detail == nil || len(m.detail.Tail()) == 0 {
 		t.Fatal("the task detail has no log section")
 	}
-	tail := fmt.Sprint(m.detail.tail)
+	tail := fmt.Sprint(m.detail.Tail())
 	_, cmd := m.Update(storeChangedMsg{changes: []store.Change{{Kind: store.KindTask, Endpoint: "lab", Version: 99}}})
 	runCmds(m, cmd)
-	if fmt.Sprint(m.detail.tail) != tail {
+	if fmt.Sprint(m.detail.Tail()) != tail {
 		t.Fatal("a reload dropped the task log")
 	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/proxbox-tui/proxbox-tui/tui/doc"
 	"github.com/proxbox-tui/proxbox-tui/tui/format"
+	"github.com/proxbox-tui/proxbox-tui/tui/pane"
 	"github.com/proxbox-tui/proxbox-tui/tui/style"
 )
 
@@ -55,7 +56,7 @@ func (a proxmoxAction) call(ctx context.Context, w Writes) (string, error) {
 // confirmDialog asks before a Proxmox action; only y confirms.
 type confirmDialog struct {
 	act   proxmoxAction
-	modal *modal
+	modal *pane.Modal
 }
 
 // pendingAction is a confirmed action whose result has not arrived.
@@ -109,10 +110,10 @@ func (m *Model) onWritesChecked(msg writesCheckedMsg) {
 		return
 	}
 	k := m.c.keys
-	d := newModal(m.c, "Proxmox · "+msg.act.endpoint)
+	d := pane.NewModal(m.c.st, m.c.keys.paneKeys(), "Proxmox · "+msg.act.endpoint)
 	d.SetSize(m.w, m.bodyHeight())
 	note := []doc.Line{doc.WrapLine("The Tasks tab shows its tasks after the refresh that follows.", style.Dim), {}}
-	d.set(d.title, note, []doc.Span{{Text: msg.act.question(), Style: style.Bold}, {Text: "[y/N]", Style: style.Accent}},
+	d.Set(d.Title(), note, []doc.Span{{Text: msg.act.question(), Style: style.Bold}, {Text: "[y/N]", Style: style.Accent}},
 		relabel(k.Confirm, "yes"), relabel(k.Choose, "no"), relabel(k.Cancel, "cancel"))
 	m.confirm = &confirmDialog{act: msg.act, modal: d}
 }
@@ -181,7 +182,7 @@ func orText(s, alt string) string {
 }
 
 // openModal is the dialog on screen, nil when there is none.
-func (m *Model) openModal() *modal {
+func (m *Model) openModal() *pane.Modal {
 	switch {
 	case m.confirm != nil:
 		return m.confirm.modal

@@ -14,6 +14,7 @@ import (
 	"github.com/proxbox-tui/proxbox-tui/tui/doc"
 	"github.com/proxbox-tui/proxbox-tui/tui/format"
 	"github.com/proxbox-tui/proxbox-tui/tui/layout"
+	"github.com/proxbox-tui/proxbox-tui/tui/pane"
 	"github.com/proxbox-tui/proxbox-tui/tui/style"
 	"github.com/proxbox-tui/proxbox-tui/tui/table"
 )
@@ -33,7 +34,7 @@ type pushFlow struct {
 	cancel context.CancelFunc // ends the plan request when the dialog closes
 	relay  *progressRelay     // while applying
 	hidden bool               // the dialog is closed but its push goes on
-	modal  *modal
+	modal  *pane.Modal
 }
 
 type pushStage int
@@ -90,7 +91,7 @@ func (m *Model) openPush() tea.Cmd {
 		m.showPushStage() // progress that arrived while hidden
 		return nil
 	}
-	f := &pushFlow{seq: m.nextSeq(), modal: newModal(m.c, "")}
+	f := &pushFlow{seq: m.nextSeq(), modal: pane.NewModal(m.c.st, m.c.keys.paneKeys(), "")}
 	f.modal.SetSize(m.w, m.bodyHeight())
 	ts := m.tabs[m.active]
 	ref, ok := ts.table.Selected()
@@ -151,7 +152,7 @@ func (m *Model) pushKey(msg tea.KeyMsg) tea.Cmd {
 	case pushChoosing:
 		switch {
 		case matches(msg, k.Choose):
-			return m.planPush(f.scopes[f.modal.cursor])
+			return m.planPush(f.scopes[f.modal.Cursor()])
 		case matches(msg, k.Cancel):
 			m.closePush("push cancelled")
 			return nil
@@ -304,25 +305,27 @@ func (m *Model) showPushChoosing() {
 		lines = append(lines, doc.WrapLine("A push is already running: "+m.pushElsewhere.summary, style.Warn))
 	}
 	lines = append(lines, doc.Line{})
-	f.modal.menu = nil
+	var menu []string
 	for _, c := range f.scopes {
-		f.modal.menu = append(f.modal.menu, c.label)
+		menu = append(menu, c.label)
 	}
+	f.modal.SetMenu(menu)
 	k := m.c.keys
-	f.modal.set("Push to NetBox · scope", lines, nil, relabel(k.Up, "up"), relabel(k.Down, "down"),
+	f.modal.Set("Push to NetBox · scope", lines, nil, relabel(k.Up, "up"), relabel(k.Down, "down"),
 		relabel(k.Choose, "plan this scope"), relabel(k.Cancel, "cancel"))
 }
 
 // showPushStage fills the dialog for the flow's stage.
 func (m *Model) showPushStage() {
 	f, k, d := m.push, m.c.keys, m.push.modal
-	d.menu, d.bar = nil, nil
+	d.SetMenu(nil)
+	d.SetBar(nil)
 	scope := format.Clean(scopeText(f.chosen.scope))
 	switch f.stage {
 	case pushChoosing:
 		m.showPushChoosing()
 	case pushPlanning:
-		d.set("Push to NetBox · "+scope, []doc.Line{doc.TextLine("planning: reading NetBox and comparing…", style.Running)},
+		d.Set("Push to NetBox · "+scope, []doc.Line{doc.TextLine("planning: reading NetBox and comparing…", style.Running)},
 			nil, relabel(k.Cancel, "cancel"))
 	case pushConfirming:
 		n := f.plan.writes()
@@ -332,17 +335,16 @@ func (m *Model) showPushStage() {
 			prompt = []doc.Span{{Text: "Nothing to push: NetBox is up to date.", Style: style.OK}}
 			hints = []key.Binding{relabel(k.Cancel, "close")}
 		}
-		d.set("Push plan · "+scope, planLines(f.plan), prompt, hints...)
+		d.Set("Push plan · "+scope, planLines(f.plan), prompt, hints...)
 	case pushApplying:
-		d.set("Pushing to NetBox · "+scope, progressLines(f.prog), nil, relabel(k.Cancel, "hide (the push goes on)"))
-		p := f.prog
-		d.bar = &p
+		d.Set("Pushing to NetBox · "+scope, progressLines(f.prog), nil, relabel(k.Cancel, "hide (the push goes on)"))
+		d.SetBar(&pane.Progress{Done: f.prog.Done, Total: f.prog.Total})
 	case pushFinished, pushFailed:
 		title := "Push finished · " + scope
 		if f.stage == pushFailed {
 			title = "Push failed · " + scope
 		}
-		d.set(title, summaryLines(f.result, f.err), nil, relabel(k.Cancel, "close"), relabel(k.Up, "scroll"))
+		d.Set(title, summaryLines(f.result, f.err), nil, relabel(k.Cancel, "close"), relabel(k.Up, "scroll"))
 	}
 }
 

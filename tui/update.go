@@ -5,6 +5,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/proxbox-tui/proxbox-tui/tui/layout"
+	"github.com/proxbox-tui/proxbox-tui/tui/pane"
 	"github.com/proxbox-tui/proxbox-tui/tui/style"
 )
 
@@ -53,8 +54,8 @@ func (m *Model) globalKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 	case matches(msg, k.Quit):
 		return m.quit(), true
 	case matches(msg, k.Help):
-		m.help = newDetail(m.c, "", 0)
-		m.help.setDoc(helpDoc(k, m.c.role, m.tabs[m.active].spec), nil)
+		m.help = pane.NewDetail(m.c.st, m.c.keys.paneKeys(), "")
+		m.help.SetDoc(helpDoc(k, m.c.role, m.tabs[m.active].spec), nil)
 		m.help.SetSize(m.w, m.bodyHeight())
 		return nil, true
 	case matches(msg, k.JumpTab):
@@ -188,7 +189,7 @@ func (m *Model) shortHelp() []key.Binding {
 	case m.focus == focusFilter:
 		return []key.Binding{k.FilterApply.Binding, k.FilterCancel.Binding, k.FilterClearWord.Binding}
 	case m.detail != nil:
-		return m.detail.ShortHelp()
+		return append([]key.Binding{k.Back.Binding}, m.detail.ShortHelp()...)
 	}
 	hints := append([]key.Binding{k.Filter.Binding}, m.activeTable().ShortHelp()...)
 	return append(hints, k.Detail.Binding, k.Raw.Binding, k.Help.Binding, k.Quit.Binding)
@@ -204,15 +205,15 @@ func (m *Model) handleMouse(msg tea.MouseMsg) tea.Cmd {
 		// A dialog is modal: the wheel scrolls it, clicks do nothing.
 		switch msg.Button {
 		case tea.MouseButtonWheelUp:
-			d.move(-1)
+			d.Move(-1)
 		case tea.MouseButtonWheelDown:
-			d.move(1)
+			d.Move(1)
 		}
 		return nil
 	}
-	pane := m.help
-	if pane == nil {
-		pane = m.detail
+	open := m.help
+	if open == nil && m.detail != nil {
+		open = m.detail.Detail
 	}
 	switch msg.Button {
 	case tea.MouseButtonWheelUp, tea.MouseButtonWheelDown:
@@ -220,8 +221,8 @@ func (m *Model) handleMouse(msg tea.MouseMsg) tea.Cmd {
 		if msg.Button == tea.MouseButtonWheelUp {
 			delta = -3
 		}
-		if pane != nil {
-			pane.scroll(delta)
+		if open != nil {
+			open.Scroll(delta)
 		} else {
 			m.activeTable().Scroll(delta)
 		}
@@ -239,7 +240,7 @@ func (m *Model) handleMouse(msg tea.MouseMsg) tea.Cmd {
 		}
 		return nil
 	}
-	if pane != nil || m.focus == focusFilter {
+	if open != nil || m.focus == focusFilter {
 		return nil
 	}
 	y := msg.Y - 1 // the table starts below the tab bar

@@ -344,7 +344,7 @@ func TestViewerWriteKeys(t *testing.T) {
 	writeDescs := []string{"push to NetBox", "run the selected backup job now", "schedule the selected replication now"}
 	for _, tab := range []string{"1", "6", "7"} {
 		press(m, "esc", tab, "?")
-		help := m.help.doc
+		help := m.help.Doc()
 		var text strings.Builder
 		for _, l := range help.Lines {
 			for _, s := range l.Spans {

@@ -1,4 +1,4 @@
-package tui
+package pane
 
 import (
 	"strconv"
@@ -14,16 +14,17 @@ import (
 	"github.com/proxbox-tui/proxbox-tui/tui/style"
 )
 
-// modal is a dialog box drawn over the body: a title, lines that scroll, an
+// Modal is a dialog box drawn over the body: a title, lines that scroll, an
 // optional menu and progress bar, and a prompt that always stays visible.
-// It only shows and scrolls; the write flows decide what keys mean.
-type modal struct {
-	c      *common
+// It only shows and scrolls; the dialogs decide what keys mean.
+type Modal struct {
+	st     *style.Styles
+	keys   KeyMap
 	title  string
 	lines  []doc.Line
 	menu   []string // choices; the cursor picks one
 	cursor int
-	bar    *PushProgress // drawn as a bar below the lines when set
+	bar    *Progress // drawn as a bar below the lines when set
 	prompt []doc.Span
 	hints  []key.Binding
 	offset int
@@ -33,46 +34,68 @@ type modal struct {
 // maxModalWidth keeps the box readable on wide terminals.
 const maxModalWidth = 100
 
-func newModal(c *common, title string) *modal { return &modal{c: c, title: title} }
+// Progress is what a progress bar shows: how many of how many.
+type Progress struct{ Done, Total int }
 
-func (d *modal) Init() tea.Cmd { return nil }
+// NewModal is an empty box with a title.
+func NewModal(st *style.Styles, keys KeyMap, title string) *Modal {
+	return &Modal{st: st, keys: keys, title: title}
+}
 
-func (d *modal) SetSize(w, h int) { d.w, d.h = max(w, 0), max(h, 0) }
+// Init does nothing.
+func (d *Modal) Init() tea.Cmd { return nil }
 
-func (d *modal) ShortHelp() []key.Binding { return d.hints }
+// SetSize sets the size of the body the box is centred in.
+func (d *Modal) SetSize(w, h int) { d.w, d.h = max(w, 0), max(h, 0) }
 
-// set replaces the content, keeping the menu cursor, and scrolls to the top.
-func (d *modal) set(title string, lines []doc.Line, prompt []doc.Span, hints ...key.Binding) {
+// ShortHelp is the hints the box shows.
+func (d *Modal) ShortHelp() []key.Binding { return d.hints }
+
+// Title is the box's title.
+func (d *Modal) Title() string { return d.title }
+
+// SetMenu replaces the choices; nil removes the menu.
+func (d *Modal) SetMenu(choices []string) { d.menu = choices }
+
+// Cursor is the chosen index of the menu.
+func (d *Modal) Cursor() int { return d.cursor }
+
+// SetBar shows a progress bar below the lines; nil removes it.
+func (d *Modal) SetBar(p *Progress) { d.bar = p }
+
+// Set replaces the content, keeping the menu cursor, and scrolls to the top.
+func (d *Modal) Set(title string, lines []doc.Line, prompt []doc.Span, hints ...key.Binding) {
 	d.title, d.lines, d.prompt, d.hints, d.offset = title, lines, prompt, hints, 0
 }
 
-func (d *modal) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+// Update moves the menu cursor, or scrolls when there is no menu.
+func (d *Modal) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	km, ok := msg.(tea.KeyMsg)
 	if !ok {
 		return d, nil
 	}
-	k := d.c.keys
+	k := d.keys
 	step := 0
 	switch {
-	case matches(km, k.Up):
+	case key.Matches(km, k.Up):
 		step = -1
-	case matches(km, k.Down):
+	case key.Matches(km, k.Down):
 		step = 1
-	case matches(km, k.PageUp):
+	case key.Matches(km, k.PageUp):
 		step = -max(d.bodyRows()-1, 1)
-	case matches(km, k.PageDown):
+	case key.Matches(km, k.PageDown):
 		step = max(d.bodyRows()-1, 1)
-	case matches(km, k.Top):
+	case key.Matches(km, k.Top):
 		step = -1 << 20
-	case matches(km, k.Bottom):
+	case key.Matches(km, k.Bottom):
 		step = 1 << 20
 	}
-	d.move(step)
+	d.Move(step)
 	return d, nil
 }
 
-// move moves the menu cursor, or scrolls when there is no menu.
-func (d *modal) move(step int) {
+// Move moves the menu cursor, or scrolls when there is no menu.
+func (d *Modal) Move(step int) {
 	if len(d.menu) > 0 {
 		d.cursor = min(max(d.cursor+step, 0), len(d.menu)-1)
 		d.offset = d.visibleOffset(len(d.content()), d.bodyRows())
@@ -83,7 +106,7 @@ func (d *modal) move(step int) {
 
 // visibleOffset is the first content line shown: the scroll offset within
 // bounds, moved so the menu cursor is on screen.
-func (d *modal) visibleOffset(n, rows int) int {
+func (d *Modal) visibleOffset(n, rows int) int {
 	off := d.offset
 	if len(d.menu) > 0 && rows > 0 {
 		cur := n - len(d.menu) - btoi(d.bar != nil) + d.cursor // the cursor's line
@@ -92,13 +115,13 @@ func (d *modal) visibleOffset(n, rows int) int {
 	return max(min(off, n-rows), 0)
 }
 
-func (d *modal) scroll(delta int) {
+func (d *Modal) scroll(delta int) {
 	d.offset = min(max(d.offset+delta, 0), max(len(d.content())-d.bodyRows(), 0))
 }
 
 // innerWidth is the text width inside the border and padding: what the
 // content needs, within the terminal and maxModalWidth.
-func (d *modal) innerWidth() int {
+func (d *Modal) innerWidth() int {
 	need := layout.Width(format.Clean(d.title)) + len("  (10–20 of 30)")
 	width := func(spans []doc.Span) int {
 		n := 0
@@ -120,7 +143,7 @@ func (d *modal) innerWidth() int {
 	return max(min(need, min(d.w, maxModalWidth)-4), 1)
 }
 
-func (d *modal) hintText() string {
+func (d *Modal) hintText() string {
 	var hints []string
 	for _, b := range d.hints {
 		h := b.Help()
@@ -130,7 +153,7 @@ func (d *modal) hintText() string {
 }
 
 // fixedRows are the rows that never scroll: title, prompt, hints.
-func (d *modal) fixedRows() int {
+func (d *Modal) fixedRows() int {
 	n := 2
 	if len(d.prompt) > 0 {
 		n++
@@ -139,11 +162,11 @@ func (d *modal) fixedRows() int {
 }
 
 // bodyRows is how many scrolling rows fit in the box.
-func (d *modal) bodyRows() int { return max(d.h-2-d.fixedRows(), 0) }
+func (d *Modal) bodyRows() int { return max(d.h-2-d.fixedRows(), 0) }
 
 // content lays out the scrolling part: lines, menu, bar.
-func (d *modal) content() []string {
-	st, iw := d.c.st, d.innerWidth()
+func (d *Modal) content() []string {
+	st, iw := d.st, d.innerWidth()
 	out := doc.Layout(st, d.lines, iw)
 	for i, choice := range d.menu {
 		if i == d.cursor {
@@ -159,15 +182,15 @@ func (d *modal) content() []string {
 }
 
 // View draws the box over an empty body.
-func (d *modal) View() string { return d.Over("") }
+func (d *Modal) View() string { return d.Over("") }
 
 // Over draws the box centred over bg, the body it covers (h lines of w
 // cells); the result is h lines of exactly w cells.
-func (d *modal) Over(bg string) string {
+func (d *Modal) Over(bg string) string {
 	if d.w <= 0 || d.h <= 0 {
 		return ""
 	}
-	st, iw := d.c.st, d.innerWidth()
+	st, iw := d.st, d.innerWidth()
 	content := d.content()
 	rows := d.bodyRows()
 	off := d.visibleOffset(len(content), rows)
@@ -209,8 +232,8 @@ func (d *modal) Over(bg string) string {
 	return strings.Join(lines, "\n")
 }
 
-// progressBar is "[█████░░░░░] 40/120 stage" fitted to w cells.
-func progressBar(st *style.Styles, p PushProgress, w int) string {
+// progressBar is "[█████░░░░░] 40/120" fitted to w cells.
+func progressBar(st *style.Styles, p Progress, w int) string {
 	count := strconv.Itoa(p.Done) + "/" + strconv.Itoa(p.Total)
 	if p.Total <= 0 {
 		count = strconv.Itoa(p.Done)
@@ -222,11 +245,6 @@ func progressBar(st *style.Styles, p PushProgress, w int) string {
 	}
 	bar := "[" + st.Render(style.Running, strings.Repeat("█", filled)) + st.Render(style.Dim, strings.Repeat("░", barW-filled)) + "] " + count
 	return layout.FitStyled(bar, w)
-}
-
-// relabel is a registry binding with the short text a dialog shows for it.
-func relabel(b Binding, desc string) key.Binding {
-	return key.NewBinding(key.WithKeys(b.Keys()...), key.WithHelp(b.Help().Key, desc))
 }
 
 func btoi(b bool) int {
