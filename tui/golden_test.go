@@ -41,10 +41,10 @@ func finalView(t *testing.T, tm *teatest.TestModel) []byte {
 
 func TestGoldenTabs(t *testing.T) {
 	for i, spec := range tabSpecs() {
-		t.Run(spec.title, func(t *testing.T) {
+		t.Run(spec.id.title(), func(t *testing.T) {
 			tm := goldenModel(t)
 			tm.Send(keyMsg(string(rune('1' + i))))
-			waitFor(t, tm, spec.title+` [0-9,]+ rows`)
+			waitFor(t, tm, spec.id.title()+` [0-9,]+ rows`)
 			teatest.RequireEqualOutput(t, finalView(t, tm))
 		})
 	}

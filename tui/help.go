@@ -58,7 +58,7 @@ func helpDoc(k *keyMap, role Role, spec *tabSpec) doc.Doc {
 	d.Text("  words match anywhere in the row; field:value matches one column; ! negates; all must hold", style.Plain)
 	d.Text("  example: node:pve2 !status:ok  ·  quote spaces: notes:\"before upgrade\"", style.Dim)
 	if spec != nil {
-		d.Text("  fields of "+spec.title+": "+strings.Join(dataset.Fields(spec.cols), " "), style.Dim)
+		d.Text("  fields of "+spec.id.title()+": "+strings.Join(dataset.Fields(spec.cols), " "), style.Dim)
 	}
 	d.Heading("Mouse")
 	d.Text("  wheel scrolls; click a tab to open it, a row to select it, the selected row for its detail", style.Plain)

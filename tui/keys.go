@@ -43,10 +43,9 @@ func (b *Binding) Where() string {
 	if b.tabs == nil {
 		return string(b.Scope)
 	}
-	specs := tabSpecs()
 	var names []string
 	for _, id := range b.tabs {
-		names = append(names, specs[id].title)
+		names = append(names, id.title())
 	}
 	return strings.Join(names, ", ") + " tab"
 }

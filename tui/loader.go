@@ -216,7 +216,7 @@ func (m *Model) openDetail() tea.Cmd {
 	}
 	seq := m.nextSeq()
 	m.closeDetail()
-	m.detail = m.newDetailPane(ts.spec.title+" · "+format.Clean(ref.Key), seq)
+	m.detail = m.newDetailPane(ts.spec.id.title()+" · "+format.Clean(ref.Key), seq)
 	m.detail.SetSize(m.w, m.bodyHeight())
 	m.focus = focusDetail
 	fn := ts.spec.detail

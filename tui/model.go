@@ -259,9 +259,9 @@ func (m *Model) infoView() string {
 	case m.focus == focusFilter:
 		left = " " + m.filter.View() + st.Render(style.Dim, "  "+m.countText())
 	case ts.err != nil:
-		left = st.Render(style.Error, " "+format.Clean(ts.spec.title+": "+ts.err.Error()))
+		left = st.Render(style.Error, " "+format.Clean(ts.spec.id.title()+": "+ts.err.Error()))
 	case t.Data() != nil:
-		left = " " + st.Render(style.Bold, ts.spec.title) + " " + m.countText()
+		left = " " + st.Render(style.Bold, ts.spec.id.title()) + " " + m.countText()
 		if t.Sort().Col >= 0 && t.Sort().Col < len(t.Data().Cols) {
 			dir := "▲"
 			if t.Sort().Desc {
@@ -276,7 +276,7 @@ func (m *Model) infoView() string {
 			left += st.Render(style.Running, " · reloading")
 		}
 	default:
-		left = " " + st.Render(style.Bold, ts.spec.title) + st.Render(style.Dim, " loading…")
+		left = " " + st.Render(style.Bold, ts.spec.id.title()) + st.Render(style.Dim, " loading…")
 	}
 	var hints []string
 	for _, b := range m.shortHelp() {

@@ -23,6 +23,12 @@ type Actions interface {
 	TaskLog(ctx context.Context, endpoint, node, upid string) ([]string, error)
 }
 
+// RefusalRecorder is implemented by Actions that record refused keys (the
+// SSH server audits a viewer's attempt to push or write to Proxmox).
+type RefusalRecorder interface {
+	Refused(action, scope string)
+}
+
 // RefreshState is the refresher's view of one endpoint.
 type RefreshState struct {
 	Endpoint  string

@@ -31,7 +31,7 @@ const (
 
 func backupsTab() *tabSpec {
 	return &tabSpec{
-		id: tabBackups, title: "Backups", short: "Bak",
+		id:    tabBackups,
 		kinds: []store.Kind{store.KindBackup, store.KindGuest, store.KindBackupRoutine, store.KindStorage},
 		cols: []dataset.Column{
 			{Title: "Endpoint", Min: 6, Max: 16},

@@ -29,7 +29,7 @@ const (
 
 func endpointsTab() *tabSpec {
 	return &tabSpec{
-		id: tabEndpoints, title: "Endpoints", short: "End",
+		id:    tabEndpoints,
 		kinds: []store.Kind{store.KindEndpoint, store.KindSyncRun},
 		cols: []dataset.Column{
 			{Title: "Endpoint", Min: 6, Max: 24, Aliases: []string{"name"}},

@@ -31,7 +31,7 @@ const (
 
 func replicationTab() *tabSpec {
 	return &tabSpec{
-		id: tabReplication, title: "Replication", short: "Repl",
+		id:    tabReplication,
 		kinds: []store.Kind{store.KindReplication, store.KindGuest},
 		cols: []dataset.Column{
 			{Title: "Endpoint", Min: 6, Max: 16},

@@ -30,7 +30,7 @@ const (
 
 func routinesTab() *tabSpec {
 	return &tabSpec{
-		id: tabRoutines, title: "Routines", short: "Rout",
+		id:    tabRoutines,
 		kinds: []store.Kind{store.KindBackupRoutine},
 		cols: []dataset.Column{
 			{Title: "Endpoint", Min: 6, Max: 16},

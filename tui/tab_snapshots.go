@@ -25,7 +25,7 @@ const (
 
 func snapshotsTab() *tabSpec {
 	return &tabSpec{
-		id: tabSnapshots, title: "Snapshots", short: "Snap",
+		id:    tabSnapshots,
 		kinds: []store.Kind{store.KindSnapshot, store.KindGuest},
 		cols: []dataset.Column{
 			{Title: "Endpoint", Min: 6, Max: 16},

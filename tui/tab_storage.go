@@ -28,7 +28,7 @@ const (
 
 func storageTab() *tabSpec {
 	return &tabSpec{
-		id: tabStorage, title: "Storage", short: "Sto",
+		id:    tabStorage,
 		kinds: []store.Kind{store.KindStorage},
 		cols: []dataset.Column{
 			{Title: "Endpoint", Min: 6, Max: 16},

@@ -25,7 +25,7 @@ const (
 
 func tasksTab() *tabSpec {
 	return &tabSpec{
-		id: tabTasks, title: "Tasks", short: "Task",
+		id:    tabTasks,
 		kinds: []store.Kind{store.KindTask, store.KindGuest},
 		cols: []dataset.Column{
 			{Title: "Endpoint", Min: 6, Max: 16},

@@ -24,9 +24,9 @@ func tabBarLayout(specs [tabCount]*tabSpec, active tabID, w int) []tabLabel {
 			text := strconv.Itoa(int(s.id)+1) + " "
 			switch {
 			case level == 0:
-				text += s.title
+				text += s.id.title()
 			case level == 1 || s.id == active:
-				text += s.short
+				text += s.id.short()
 			default:
 				text = strings.TrimSpace(text)
 			}

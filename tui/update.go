@@ -47,6 +47,23 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 	return m.tableKey(msg)
 }
 
+// reportRefused tells the Actions, when they record refusals, which write
+// a viewer tried and on what.
+func (m *Model) reportRefused(action string) tea.Cmd {
+	rec, ok := m.c.actions.(RefusalRecorder)
+	if !ok {
+		return nil
+	}
+	scope := ""
+	if ref, ok := m.activeTable().Selected(); ok {
+		scope = ref.Endpoint + "/" + ref.Key
+	}
+	return func() tea.Msg {
+		rec.Refused(action, scope)
+		return nil
+	}
+}
+
 // globalKey handles the keys that act the same over the table and panes.
 func (m *Model) globalKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 	k := m.c.keys

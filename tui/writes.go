@@ -4,8 +4,6 @@ import (
 	"context"
 	"time"
 
-	tea "github.com/charmbracelet/bubbletea"
-
 	"github.com/proxbox-tui/proxbox-tui/store"
 )
 
@@ -89,27 +87,4 @@ func (p *PushPlan) writes() int {
 		n += k.Create + k.Update + k.Stale
 	}
 	return n
-}
-
-// RefusalRecorder is implemented by Actions that record refused keys (the
-// SSH server audits a viewer's attempt to push or write to Proxmox).
-type RefusalRecorder interface {
-	Refused(action, scope string)
-}
-
-// reportRefused tells the Actions, when they record refusals, which write
-// a viewer tried and on what.
-func (m *Model) reportRefused(action string) tea.Cmd {
-	rec, ok := m.c.actions.(RefusalRecorder)
-	if !ok {
-		return nil
-	}
-	scope := ""
-	if ref, ok := m.activeTable().Selected(); ok {
-		scope = ref.Endpoint + "/" + ref.Key
-	}
-	return func() tea.Msg {
-		rec.Refused(action, scope)
-		return nil
-	}
 }

@@ -152,7 +152,7 @@ func selectRow(t *testing.T, m *Model, ep, key string) {
 			return
 		}
 	}
-	t.Fatalf("no row %s/%s on %s", ep, key, m.tabs[m.active].spec.title)
+	t.Fatalf("no row %s/%s on %s", ep, key, m.tabs[m.active].spec.id.title())
 }
 
 func statusLine(m *Model) string {
