@@ -10,7 +10,8 @@ import (
 // nothing of ours; tui never imports the proxmox or netbox root packages;
 // the simulators are imported only by tests and cmd; textsafe, the
 // sanitizer the TUI and the commands share, is pure and imports nothing of
-// ours.
+// ours; the TUI's widgets sit below the app and import nothing of ours but
+// each other and textsafe.
 func TestDependencyRules(t *testing.T) {
 	const mod = "github.com/proxbox-tui/proxbox-tui/"
 	deps := func(pkg string) map[string]bool {
@@ -45,6 +46,26 @@ func TestDependencyRules(t *testing.T) {
 			if got[f] {
 				t.Errorf("%s imports %s", r.pkg, f)
 			}
+		}
+	}
+
+	// The widgets: the compiler keeps them from reaching up into the app.
+	widgets := []string{"tui/style", "tui/layout", "tui/format", "tui/doc", "tui/dataset", "tui/table", "tui/input", "tui/pane"}
+	allowed := map[string]bool{"textsafe": true}
+	for _, w := range widgets {
+		allowed[w] = true
+	}
+	for _, w := range widgets {
+		for dep := range deps(w) {
+			if !allowed[dep] {
+				t.Errorf("widget package %s imports %s: widgets import only each other and textsafe", w, dep)
+			}
+		}
+	}
+	tuiDeps := deps("tui")
+	for _, w := range widgets {
+		if !tuiDeps[w] {
+			t.Errorf("tui does not use the widget package %s: drop it from this list or from the tree", w)
 		}
 	}
 }
