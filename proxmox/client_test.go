@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -18,7 +19,9 @@ import (
 )
 
 func TestFlexTypes(t *testing.T) {
-	ints := map[string]int64{`7`: 7, `"7"`: 7, `"7.9"`: 7, `7.0`: 7, `""`: 0, `null`: 0, `1738058514`: 1738058514}
+	ints := map[string]int64{`7`: 7, `"7"`: 7, `"7.9"`: 7, `7.0`: 7, `""`: 0, `null`: 0, `1738058514`: 1738058514,
+		// Beyond int64: saturated, never wrapped.
+		`1e30`: math.MaxInt64, `"1e30"`: math.MaxInt64, `-1e30`: math.MinInt64, `9223372036854775807`: math.MaxInt64}
 	for in, want := range ints {
 		var v FlexInt
 		if err := json.Unmarshal([]byte(in), &v); err != nil || int64(v) != want {
@@ -32,7 +35,7 @@ func TestFlexTypes(t *testing.T) {
 			t.Errorf("Bool %s = %v, %v", in, v, err)
 		}
 	}
-	for _, bad := range []string{`"abc"`, `{}`, `[1]`} {
+	for _, bad := range []string{`"abc"`, `{}`, `[1]`, `"NaN"`, `"Inf"`, `"-Infinity"`} {
 		var v FlexInt
 		if err := json.Unmarshal([]byte(bad), &v); err == nil {
 			t.Errorf("FlexInt accepted %s", bad)
@@ -51,6 +54,13 @@ func TestFlexTypes(t *testing.T) {
 		}
 		if pm.String() != "keep-daily=7,keep-last=3" {
 			t.Errorf("PropertyMap string %q", pm.String())
+		}
+	}
+	// A time far beyond any calendar stays out of range (it exports and
+	// shows as invalid), never a believable date.
+	for _, v := range []FlexInt{math.MaxInt64, math.MinInt64, 1 << 60} {
+		if y := epoch(v).Year(); y >= 0 && y <= 9999 {
+			t.Errorf("epoch(%d) is in year %d", v, y)
 		}
 	}
 	var fs FlexString

@@ -15,7 +15,13 @@ import (
 // Pure conversions from wire items to store records. Each takes the
 // endpoint name and the fetch time and returns records ready for a scope.
 
-func epoch(v FlexInt) time.Time { return time.Unix(int64(v), 0).UTC() }
+// epoch turns Proxmox's seconds into a time; a value beyond any calendar
+// (a saturated 1e30) stays far out of range instead of overflowing into a
+// believable date, so that it exports and shows as invalid.
+func epoch(v FlexInt) time.Time {
+	const bound = 1 << 50 // about 35 million years
+	return time.Unix(max(min(int64(v), bound), -bound), 0).UTC()
+}
 
 func epochPtr(v FlexInt) *time.Time {
 	if v <= 0 {

@@ -14,7 +14,9 @@ import (
 // or not at all depending on where the value came from (see the API
 // reference, "type quirks"). These types accept every form seen on the wire.
 
-// FlexInt accepts 7, 7.0, "7", "7.5" (truncated), "" and null (zero).
+// FlexInt accepts 7, 7.0, "7", "7.5" (truncated), "" and null (zero). A
+// number beyond int64 saturates at its bound instead of wrapping (the
+// conversion of such a float is platform-dependent).
 type FlexInt int64
 
 func (f *FlexInt) UnmarshalJSON(b []byte) error {
@@ -22,7 +24,14 @@ func (f *FlexInt) UnmarshalJSON(b []byte) error {
 	if err != nil {
 		return fmt.Errorf("want an integer: %w", err)
 	}
-	*f = FlexInt(math.Trunc(v))
+	switch v = math.Trunc(v); {
+	case v >= math.MaxInt64:
+		*f = math.MaxInt64
+	case v <= math.MinInt64:
+		*f = math.MinInt64
+	default:
+		*f = FlexInt(v)
+	}
 	return nil
 }
 
@@ -38,7 +47,17 @@ func (f *FlexFloat) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// flexNumber reads a number in any of Proxmox's forms; "NaN" and "Inf"
+// are not numbers an answer may hold.
 func flexNumber(b []byte) (float64, error) {
+	v, err := flexParse(b)
+	if err == nil && (math.IsNaN(v) || math.IsInf(v, 0)) {
+		return 0, fmt.Errorf("%s is not a finite number", b)
+	}
+	return v, err
+}
+
+func flexParse(b []byte) (float64, error) {
 	b = bytes.TrimSpace(b)
 	if len(b) == 0 || string(b) == "null" {
 		return 0, nil
