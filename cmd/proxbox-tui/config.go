@@ -37,10 +37,14 @@ type ProxmoxEndpoint struct {
 	Concurrency    int       `yaml:"concurrency"`
 	Timeout        Duration  `yaml:"timeout"`
 	ContentTimeout Duration  `yaml:"content_timeout"`
-	Retries        *int      `yaml:"retries"`
-	AllowWrites    bool      `yaml:"allow_writes"`
-	TimeZone       string    `yaml:"timezone"` // zone of the cluster's schedules; default local
-	Disabled       bool      `yaml:"disabled"`
+	// Answers larger than these (MiB) fail their scope: storage content
+	// listings, and every other request.
+	MaxContentAnswerMiB int    `yaml:"max_content_answer_mib"`
+	MaxAnswerMiB        int    `yaml:"max_answer_mib"`
+	Retries             *int   `yaml:"retries"`
+	AllowWrites         bool   `yaml:"allow_writes"`
+	TimeZone            string `yaml:"timezone"` // zone of the cluster's schedules; default local
+	Disabled            bool   `yaml:"disabled"`
 }
 
 // TLSConfig says how a server certificate is checked.

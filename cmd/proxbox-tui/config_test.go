@@ -133,6 +133,9 @@ func TestInvalidConfigsNameLineAndKey(t *testing.T) {
 		{"wrong type for bool", head + auth + "    allow_writes: [yes]\n", 6, "proxmox[0].allow_writes", "want true or false"},
 		{"fast longer than slow", head + auth + "    refresh: {fast: 10m, slow: 1m}\n", 6, "proxmox[0].refresh.slow", "not be shorter than refresh.fast"},
 		{"bad time zone", head + auth + "    timezone: Mars/Base\n", 6, "proxmox[0].timezone", "unknown time zone"},
+		{"answer bound out of range", head + auth + "    max_answer_mib: -3\n", 6, "proxmox[0].max_answer_mib", "between 1 and 4096"},
+		{"netbox sync mode", "netbox:\n  url: https://nb\n  token: abc\n  sync_modes:\n    vm_interface: sometimes\n", 5, "netbox.sync_modes.vm_interface", "want always, bootstrap_only or disabled"},
+		{"netbox overwrite flag", "netbox:\n  url: https://nb\n  token: abc\n  overwrite:\n    vm_descripton: false\n", 5, "netbox.overwrite.vm_descripton", `did you mean "vm_description"`},
 		{"duplicate key", head + auth + "    concurrency: 2\n    concurrency: 3\n", 7, "proxmox[0].concurrency", "duplicate key (first at line 6)"},
 		{"netbox without token", "netbox:\n  url: https://nb\n", 1, "netbox", "a token is required"},
 		{"netbox bad sync mode", "netbox:\n  url: https://nb\n  token_env: TOK\n  sync_modes:\n    vm: sometimes\n", 5, "netbox.sync_modes.vm", "want always, bootstrap_only or disabled"},
@@ -398,5 +401,13 @@ func TestSkipSecretsNeedsNoSecret(t *testing.T) {
 	}
 	if cfg.Cache != "/var/cache/pbt.db" || !cfg.Proxmox[0].TokenSecret.IsSet() || cfg.Proxmox[0].TokenSecret.Value() != "" {
 		t.Fatalf("cache %q, secret %+v", cfg.Cache, cfg.Proxmox[0].TokenSecret)
+	}
+}
+
+func TestAnswerBoundsReachTheClient(t *testing.T) {
+	p := ProxmoxEndpoint{Name: "lab", URL: "https://pve:8006", MaxAnswerMiB: 8, MaxContentAnswerMiB: 128}
+	c, err := proxmoxConfig(p)
+	if err != nil || c.MaxAnswerBytes != 8<<20 || c.MaxContentAnswerBytes != 128<<20 {
+		t.Fatalf("%+v %v", c, err)
 	}
 }

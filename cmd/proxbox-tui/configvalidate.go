@@ -51,6 +51,14 @@ func (l *configLoader) validate(c *Config) {
 		if p.Retries != nil && (*p.Retries < 0 || *p.Retries > 10) {
 			l.failAt(key+".retries", "must be between 0 and 10, got %d", *p.Retries)
 		}
+		for _, m := range []struct {
+			name string
+			v    int
+		}{{"max_answer_mib", p.MaxAnswerMiB}, {"max_content_answer_mib", p.MaxContentAnswerMiB}} {
+			if m.v < 0 || m.v > 4096 {
+				l.failAt(key+"."+m.name, "must be between 1 and 4096 (MiB; 0 or absent: the default), got %d", m.v)
+			}
+		}
 		if p.TimeZone != "" {
 			if _, err := time.LoadLocation(p.TimeZone); err != nil {
 				l.failAt(key+".timezone", "unknown time zone %q (use an IANA name such as Europe/Berlin)", p.TimeZone)

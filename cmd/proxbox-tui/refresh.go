@@ -28,8 +28,9 @@ one named, and writes each scope that fully succeeded into the cache. A scope
 that fails keeps its last good rows.
 
 Prints one line per endpoint: health, records per kind in the cache, duration
-and requests, then the scopes that failed. Exits 0 only if every endpoint was
-refreshed fully.`,
+and requests, then the scopes that failed and the items dropped (an item
+whose identity or record is too large to keep). Exits 0 only if every
+endpoint was refreshed fully, with nothing dropped.`,
 		Example: `  proxbox-tui refresh
   proxbox-tui refresh --endpoint lab
   proxbox-tui --config /etc/proxbox-tui/config.yaml --cache /var/cache/proxbox-tui/cache.db refresh`,
@@ -120,5 +121,8 @@ func printRefresh(w io.Writer, st *store.Store, res *proxmox.Result) {
 		res.Duration.Round(time.Millisecond), res.Requests)
 	for _, f := range res.Failures {
 		fmt.Fprintf(w, "  failed %s %s: %s\n", f.Kind, textsafe.Line(f.Scope), textsafe.Line(f.Err.Error()))
+	}
+	for _, d := range res.Dropped {
+		fmt.Fprintf(w, "  %s\n", textsafe.Line(d.String()))
 	}
 }

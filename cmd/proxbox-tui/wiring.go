@@ -25,6 +25,9 @@ func proxmoxConfig(p ProxmoxEndpoint) (proxmox.Config, error) {
 		FastInterval:   p.Refresh.Fast.Std(),
 		SlowInterval:   p.Refresh.Slow.Std(),
 		AllowWrites:    p.AllowWrites,
+		// 0 leaves the client's defaults.
+		MaxAnswerBytes:        int64(p.MaxAnswerMiB) << 20,
+		MaxContentAnswerBytes: int64(p.MaxContentAnswerMiB) << 20,
 	}
 	if p.Retries != nil {
 		c.Retries = *p.Retries
