@@ -22,6 +22,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/proxbox-tui/proxbox-tui/proxmox"
+	"github.com/proxbox-tui/proxbox-tui/textsafe"
 )
 
 // initFlags are init's answers given on the command line.
@@ -430,7 +431,7 @@ func (s *setup) load() (*Config, error) {
 	}
 	cfg, warnings, err := ParseConfig(s.path, s.render(false), 0o600, opts)
 	for _, w := range warnings {
-		fmt.Fprintln(s.out, "warning:", w)
+		fmt.Fprintln(s.out, "warning:", textsafe.Line(w))
 	}
 	if err != nil {
 		return nil, fmt.Errorf("the configuration does not load: %w", err)

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/proxbox-tui/proxbox-tui/textsafe"
 	"github.com/spf13/cobra"
 )
 
@@ -30,11 +31,11 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(s
 	var ee *exitError
 	if errors.As(err, &ee) {
 		if ee.msg != "" {
-			fmt.Fprintln(stderr, ee.msg)
+			fmt.Fprintln(stderr, textsafe.Text(ee.msg))
 		}
 		return ee.code
 	}
-	fmt.Fprintln(stderr, "proxbox-tui:", err)
+	fmt.Fprintln(stderr, "proxbox-tui:", textsafe.Text(err.Error()))
 	return 1
 }
 
@@ -111,7 +112,7 @@ func (a *app) loadConfig() (*Config, Paths, error) {
 	}
 	cfg, warnings, err := LoadConfig(p.ConfigFile, LoadOptions{Getenv: a.getenv})
 	for _, w := range warnings {
-		fmt.Fprintln(a.stderr, "warning:", w)
+		fmt.Fprintln(a.stderr, "warning:", textsafe.Line(w))
 	}
 	if err != nil {
 		if errors.Is(err, ErrNoConfig) {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/proxbox-tui/proxbox-tui/textsafe"
 	"github.com/proxbox-tui/proxbox-tui/tui"
 	"github.com/proxbox-tui/proxbox-tui/tui/sshserver"
 )
@@ -154,7 +155,7 @@ func (a *app) serve(ctx context.Context, f serveFlags) error {
 		return err
 	}
 	for _, w := range keys.Warnings {
-		fmt.Fprintln(a.stderr, "warning:", w)
+		fmt.Fprintln(a.stderr, "warning:", textsafe.Line(w))
 	}
 	if keys.Len() == 0 {
 		return fmt.Errorf("no keys in %s: nobody could log in", orNone(s.AuthorizedKeys, s.ViewerKeys))
