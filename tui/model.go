@@ -33,11 +33,11 @@ type Model struct {
 	detail *detailPane  // open detail or raw JSON pane, nil when closed
 	help   *pane.Detail // help pane, nil when closed
 
-	// Write dialogs, over everything; the push may go on hidden.
-	push          *pushFlow
-	confirm       *confirmDialog
-	checkSeq      uint64 // the allow_writes check whose answer opens a confirm
-	pending       []pendingAction
+	// dialog is the write dialog on screen, over everything; behind are
+	// those whose work goes on off screen (a hidden push, a confirmed
+	// Proxmox action, an allow_writes check).
+	dialog        dialog
+	behind        []dialog
 	pushElsewhere pushStateMsg // the process's push state, polled on the tick
 
 	w, h int
@@ -171,18 +171,13 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 				m.detail.SetTail(taskLogLines(msg.lines))
 			}
 		}
-	case pushPlannedMsg:
-		m.onPushPlanned(msg)
-	case pushProgressMsg:
-		return m, m.onPushProgress(msg)
-	case pushDoneMsg:
-		m.onPushDone(msg)
 	case pushStateMsg:
 		m.pushElsewhere = msg
-	case writesCheckedMsg:
-		m.onWritesChecked(msg)
-	case proxmoxDoneMsg:
-		m.onProxmoxDone(msg)
+	case noticeMsg:
+		m.setFlash(msg.text, msg.st)
+		if msg.refreshed && m.c.actions != nil {
+			m.refreshing = m.c.actions.RefreshState()
+		}
 	case actionDoneMsg:
 		if msg.err != nil {
 			m.setFlash(msg.what+": "+msg.err.Error(), style.Error)
@@ -192,6 +187,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if m.c.actions != nil {
 			m.refreshing = m.c.actions.RefreshState()
 		}
+	default:
+		// The dialogs' own messages (plans, progress, answers).
+		return m, m.toDialogs(msg)
 	}
 	return m, nil
 }
@@ -213,11 +211,11 @@ func (m *Model) resize(w, h int) {
 	if m.help != nil {
 		m.help.SetSize(m.w, body)
 	}
-	if m.push != nil {
-		m.push.modal.SetSize(m.w, body)
+	if m.dialog != nil {
+		m.dialog.SetSize(m.w, body)
 	}
-	if m.confirm != nil {
-		m.confirm.modal.SetSize(m.w, body)
+	for _, d := range m.behind {
+		d.SetSize(m.w, body)
 	}
 }
 
@@ -241,8 +239,8 @@ func (m *Model) View() string {
 		ts.table.SetNow(m.now)
 		body = ts.table.View()
 	}
-	if d := m.openModal(); d != nil {
-		body = d.Over(body)
+	if m.dialog != nil {
+		body = m.dialog.Over(body)
 	}
 	return strings.Join([]string{m.tabBarView(), body, m.infoView(), m.statusView()}, "\n")
 }

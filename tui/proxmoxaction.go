@@ -2,9 +2,9 @@ package tui
 
 import (
 	"context"
-	"slices"
 	"time"
 
+	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/proxbox-tui/proxbox-tui/tui/doc"
@@ -53,17 +53,28 @@ func (a proxmoxAction) call(ctx context.Context, w Writes) (string, error) {
 	return w.RunBackupJob(ctx, a.endpoint, a.job)
 }
 
-// confirmDialog asks before a Proxmox action; only y confirms.
-type confirmDialog struct {
+// actionDialog is one Proxmox action from its start to its answer: it
+// checks, behind the screen, that the endpoint allows writes; asks on
+// screen (only y confirms); then runs behind the screen, in the status
+// line, until its answer arrives. It owns its keys, its messages and its
+// state; a result carries its seq, so a late one finds no dialog.
+type actionDialog struct {
+	c     *common
+	ctx   context.Context
+	seq   uint64
 	act   proxmoxAction
+	stage actionStage
 	modal *pane.Modal
 }
 
-// pendingAction is a confirmed action whose result has not arrived.
-type pendingAction struct {
-	seq uint64
-	act proxmoxAction
-}
+type actionStage int
+
+const (
+	actionChecking actionStage = iota // waiting for allow_writes
+	actionRefused                     // allow_writes is off: says so when it comes on screen
+	actionAsking                      // the [y/N] question
+	actionRunning                     // confirmed, waiting for the answer
+)
 
 type writesCheckedMsg struct {
 	seq     uint64
@@ -79,65 +90,83 @@ type proxmoxDoneMsg struct {
 	refreshErr error
 }
 
-// startProxmoxAction checks the selected row's endpoint allows writes (in a
-// command) before asking for confirmation.
-func (m *Model) startProxmoxAction(op proxmoxOp) tea.Cmd {
-	w := m.c.writes
-	if w == nil {
-		m.setFlash("Proxmox actions are not available in this session", style.Warn)
-		return nil
-	}
-	ref, ok := m.activeTable().Selected()
-	if !ok {
-		m.setFlash("no job selected", style.Warn)
-		return nil
-	}
-	act := proxmoxAction{op: op, endpoint: ref.Endpoint, job: ref.Key}
-	seq := m.nextSeq()
-	m.checkSeq = seq
-	return func() tea.Msg {
+// newActionDialog starts the allow_writes check of an action; the command
+// runs it.
+func newActionDialog(c *common, ctx context.Context, seq uint64, act proxmoxAction) (*actionDialog, tea.Cmd) {
+	d := &actionDialog{c: c, ctx: ctx, seq: seq, act: act}
+	w := c.writes
+	return d, func() tea.Msg {
 		return writesCheckedMsg{seq: seq, act: act, allowed: w.WritesAllowed(act.endpoint)}
 	}
 }
 
-func (m *Model) onWritesChecked(msg writesCheckedMsg) {
-	if msg.seq != m.checkSeq || m.confirm != nil || m.pushShown() {
-		return
+// Update takes the check's answer, the question's keys and the action's
+// result.
+func (d *actionDialog) Update(msg tea.Msg) (place, tea.Cmd) {
+	switch msg := msg.(type) {
+	case writesCheckedMsg:
+		if msg.seq == d.seq && d.stage == actionChecking {
+			d.stage = actionAsking
+			if !msg.allowed {
+				d.stage = actionRefused
+			}
+			// On screen only if no other dialog is there; shownMsg follows.
+			return placeOnScreen, nil
+		}
+	case shownMsg:
+		return d.shown()
+	case tea.KeyMsg:
+		if d.stage == actionAsking {
+			return d.key(msg)
+		}
+	case tea.MouseMsg:
+		if d.stage == actionAsking {
+			d.modal.Update(msg)
+		}
+	case proxmoxDoneMsg:
+		if msg.seq == d.seq && d.stage == actionRunning {
+			return placeClosed, d.done(msg)
+		}
 	}
-	m.checkSeq = 0
-	if !msg.allowed {
-		m.setFlash("endpoint "+msg.act.endpoint+" does not allow writes (allow_writes: false)", style.Warn)
-		return
-	}
-	k := m.c.keys
-	d := pane.NewModal(m.c.st, m.c.keys.paneKeys(), "Proxmox · "+msg.act.endpoint)
-	d.SetSize(m.w, m.bodyHeight())
-	note := []doc.Line{doc.WrapLine("The Tasks tab shows its tasks after the refresh that follows.", style.Dim), {}}
-	d.Set(d.Title(), note, []doc.Span{{Text: msg.act.question(), Style: style.Bold}, {Text: "[y/N]", Style: style.Accent}},
-		relabel(k.Confirm, "yes"), relabel(k.Choose, "no"), relabel(k.Cancel, "cancel"))
-	m.confirm = &confirmDialog{act: msg.act, modal: d}
+	return d.place(), nil
 }
 
-func (m *Model) confirmKey(msg tea.KeyMsg) tea.Cmd {
-	k := m.c.keys
+func (d *actionDialog) place() place {
+	if d.stage == actionAsking || d.stage == actionRefused {
+		return placeOnScreen
+	}
+	return placeBehind
+}
+
+// shown builds the question, or says why there is none.
+func (d *actionDialog) shown() (place, tea.Cmd) {
+	if d.stage == actionRefused {
+		return placeClosed, notice("endpoint "+d.act.endpoint+" does not allow writes (allow_writes: false)", style.Warn)
+	}
+	k := d.c.keys
+	d.modal = pane.NewModal(d.c.st, k.paneKeys(), "Proxmox · "+d.act.endpoint)
+	note := []doc.Line{doc.WrapLine("The Tasks tab shows its tasks after the refresh that follows.", style.Dim), {}}
+	d.modal.Set(d.modal.Title(), note, []doc.Span{{Text: d.act.question(), Style: style.Bold}, {Text: "[y/N]", Style: style.Accent}},
+		relabel(k.Confirm, "yes"), relabel(k.Choose, "no"), relabel(k.Cancel, "cancel"))
+	return placeOnScreen, nil
+}
+
+func (d *actionDialog) key(msg tea.KeyMsg) (place, tea.Cmd) {
+	k := d.c.keys
 	switch {
 	case matches(msg, k.Confirm):
-		act := m.confirm.act
-		m.confirm = nil
-		return m.runProxmoxAction(act)
+		d.stage = actionRunning
+		return placeBehind, d.run()
 	case matches(msg, k.Choose), matches(msg, k.Cancel):
-		m.confirm = nil
-		m.setFlash("cancelled: nothing was started", style.Warn)
+		return placeClosed, notice("cancelled: nothing was started", style.Warn)
 	}
-	return nil
+	return placeOnScreen, nil
 }
 
-// runProxmoxAction calls Writes and, when the action started, refreshes
-// the endpoint so the Tasks tab shows the new tasks.
-func (m *Model) runProxmoxAction(act proxmoxAction) tea.Cmd {
-	seq := m.nextSeq()
-	m.pending = append(m.pending, pendingAction{seq: seq, act: act})
-	w, a, ctx := m.c.writes, m.c.actions, m.ctx
+// run calls Writes and, when the action started, refreshes the endpoint
+// so the Tasks tab shows the new tasks.
+func (d *actionDialog) run() tea.Cmd {
+	w, a, ctx, seq, act := d.c.writes, d.c.actions, d.ctx, d.seq, d.act
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(ctx, proxmoxActionTimeout)
 		defer cancel()
@@ -150,28 +179,49 @@ func (m *Model) runProxmoxAction(act proxmoxAction) tea.Cmd {
 	}
 }
 
-func (m *Model) onProxmoxDone(msg proxmoxDoneMsg) {
-	m.pending = slices.DeleteFunc(m.pending, func(p pendingAction) bool { return p.seq == msg.seq })
+// done says how the action went; the refresher's state changed with it.
+func (d *actionDialog) done(msg proxmoxDoneMsg) tea.Cmd {
+	n := noticeMsg{refreshed: true}
 	switch {
 	case msg.err != nil:
-		m.setFlash(msg.act.doing()+" failed: "+msg.err.Error(), style.Error)
+		n.text, n.st = msg.act.doing()+" failed: "+msg.err.Error(), style.Error
 	case msg.refreshErr != nil:
-		m.setFlash(orText(msg.result, msg.act.doing()+": started")+"; refresh failed: "+msg.refreshErr.Error(), style.Warn)
+		n.text, n.st = orText(msg.result, msg.act.doing()+": started")+"; refresh failed: "+msg.refreshErr.Error(), style.Warn
 	default:
-		m.setFlash(orText(msg.result, msg.act.doing()+": started"), style.OK)
+		n.text, n.st = orText(msg.result, msg.act.doing()+": started"), style.OK
 	}
-	if m.c.actions != nil {
-		m.refreshing = m.c.actions.RefreshState()
+	return func() tea.Msg { return n }
+}
+
+// SetSize sets the size of the body the question is drawn over.
+func (d *actionDialog) SetSize(w, h int) {
+	if d.modal != nil {
+		d.modal.SetSize(w, h)
 	}
 }
 
-// pendingStatus is the status line's part for actions still running.
-func (m *Model) pendingStatus() []string {
-	var out []string
-	for _, p := range m.pending {
-		out = append(out, "⟳ "+p.act.doing())
+// Over draws the question over the body.
+func (d *actionDialog) Over(body string) string {
+	if d.modal == nil {
+		return body
 	}
-	return out
+	return d.modal.Over(body)
+}
+
+// ShortHelp is the question's keys.
+func (d *actionDialog) ShortHelp() []key.Binding {
+	if d.modal == nil {
+		return nil
+	}
+	return d.modal.ShortHelp()
+}
+
+// Status is the status line's part while the action runs.
+func (d *actionDialog) Status() string {
+	if d.stage != actionRunning {
+		return ""
+	}
+	return "⟳ " + d.act.doing()
 }
 
 func orText(s, alt string) string {
@@ -179,15 +229,4 @@ func orText(s, alt string) string {
 		return alt
 	}
 	return s
-}
-
-// openModal is the dialog on screen, nil when there is none.
-func (m *Model) openModal() *pane.Modal {
-	switch {
-	case m.confirm != nil:
-		return m.confirm.modal
-	case m.pushShown():
-		return m.push.modal
-	}
-	return nil
 }

@@ -20,9 +20,13 @@ import (
 )
 
 // pushFlow is the dialog `p` opens: scope menu → plan → confirm → live
-// progress → summary. Every call runs in a command whose result carries
-// the flow's seq; a result for a closed or newer flow is dropped.
+// progress → summary. It owns its keys, its messages and its state. Every
+// call runs in a command whose result carries the flow's seq; a result for
+// a closed or newer flow is dropped. Hidden while it applies, it goes on
+// behind the screen and p shows it again.
 type pushFlow struct {
+	c      *common
+	ctx    context.Context // the session's: the push ends with it
 	seq    uint64
 	stage  pushStage
 	scopes []pushChoice
@@ -33,8 +37,10 @@ type pushFlow struct {
 	err    error
 	cancel context.CancelFunc // ends the plan request when the dialog closes
 	relay  *progressRelay     // while applying
-	hidden bool               // the dialog is closed but its push goes on
+	hidden bool               // the dialog is off screen but its push goes on
 	modal  *pane.Modal
+	// elsewhere is a push another session ran when this one opened.
+	elsewhere pushStateMsg
 }
 
 type pushStage int
@@ -54,6 +60,12 @@ type pushChoice struct {
 	scope PushScope
 }
 
+// pushStateMsg is the process-wide push state (any session).
+type pushStateMsg struct {
+	running bool
+	summary string
+}
+
 type pushPlannedMsg struct {
 	seq  uint64
 	plan *PushPlan
@@ -71,34 +83,62 @@ type pushDoneMsg struct {
 	err    error
 }
 
-// pushStateMsg is the process-wide push state (any session).
-type pushStateMsg struct {
-	running bool
-	summary string
+// newPushFlow opens the scope menu on the scopes offered from where the
+// user stands.
+func newPushFlow(c *common, ctx context.Context, seq uint64, scopes []pushChoice, elsewhere pushStateMsg) *pushFlow {
+	f := &pushFlow{c: c, ctx: ctx, seq: seq, scopes: scopes, elsewhere: elsewhere,
+		modal: pane.NewModal(c.st, c.keys.paneKeys(), "")}
+	f.showChoosing()
+	return f
 }
 
-// pushShown reports whether the push dialog is on screen.
-func (m *Model) pushShown() bool { return m.push != nil && !m.push.hidden }
+// Update takes the dialog's keys while it is on screen, the wheel, and the
+// results of its own commands.
+func (f *pushFlow) Update(msg tea.Msg) (place, tea.Cmd) {
+	switch msg := msg.(type) {
+	case shownMsg:
+		f.hidden = false
+		f.showStage() // progress that arrived while hidden
+	case tea.KeyMsg:
+		return f.key(msg)
+	case tea.MouseMsg:
+		f.modal.Update(msg)
+	case pushPlannedMsg:
+		f.onPlanned(msg)
+	case pushProgressMsg:
+		return f.place(), f.onProgress(msg)
+	case pushDoneMsg:
+		return f.place(), f.onDone(msg)
+	}
+	return f.place(), nil
+}
 
-// openPush opens the scope menu, or shows this session's push again.
-func (m *Model) openPush() tea.Cmd {
-	if m.c.writes == nil {
-		m.setFlash("push to NetBox is not available in this session", style.Warn)
-		return nil
+func (f *pushFlow) place() place {
+	if f.hidden {
+		return placeBehind
 	}
-	if m.push != nil {
-		m.push.hidden = false
-		m.showPushStage() // progress that arrived while hidden
-		return nil
+	return placeOnScreen
+}
+
+// SetSize sets the size of the body the dialog is drawn over.
+func (f *pushFlow) SetSize(w, h int) { f.modal.SetSize(w, h) }
+
+// Over draws the dialog over the body.
+func (f *pushFlow) Over(body string) string { return f.modal.Over(body) }
+
+// ShortHelp is the stage's keys.
+func (f *pushFlow) ShortHelp() []key.Binding { return f.modal.ShortHelp() }
+
+// Status is the status line's part while the push applies.
+func (f *pushFlow) Status() string {
+	if f.stage != pushApplying {
+		return ""
 	}
-	f := &pushFlow{seq: m.nextSeq(), modal: pane.NewModal(m.c.st, m.c.keys.paneKeys(), "")}
-	f.modal.SetSize(m.w, m.bodyHeight())
-	ts := m.tabs[m.active]
-	ref, ok := ts.table.Selected()
-	f.scopes = pushChoices(ts.spec, ts.table, ref, ok)
-	m.push = f
-	m.showPushChoosing()
-	return nil
+	s := "⇡ push " + strconv.Itoa(f.prog.Done) + "/" + strconv.Itoa(f.prog.Total)
+	if f.prog.Stage != "" {
+		s += " " + format.Clean(f.prog.Stage)
+	}
+	return s
 }
 
 // pushChoices lists the scopes offered from where the user stands: all,
@@ -145,69 +185,60 @@ func scopeText(s PushScope) string {
 	return "endpoint " + s.Endpoint
 }
 
-// pushKey handles keys while the push dialog is on screen.
-func (m *Model) pushKey(msg tea.KeyMsg) tea.Cmd {
-	f, k := m.push, m.c.keys
+// key handles a key while the dialog is on screen.
+func (f *pushFlow) key(msg tea.KeyMsg) (place, tea.Cmd) {
+	k := f.c.keys
 	switch f.stage {
 	case pushChoosing:
 		switch {
 		case matches(msg, k.Choose):
-			return m.planPush(f.scopes[f.modal.Cursor()])
+			return placeOnScreen, f.planScope(f.scopes[f.modal.Cursor()])
 		case matches(msg, k.Cancel):
-			m.closePush("push cancelled")
-			return nil
+			return f.close("push cancelled")
 		}
 	case pushPlanning:
 		if matches(msg, k.Cancel) {
-			m.closePush("push cancelled while planning")
-			return nil
+			return f.close("push cancelled while planning")
 		}
 	case pushConfirming:
 		switch {
 		case matches(msg, k.Confirm) && f.plan.writes() > 0:
-			return m.applyPush()
+			return placeOnScreen, f.apply()
 		case matches(msg, k.Choose), matches(msg, k.Cancel):
-			m.closePush("push cancelled: nothing was written")
-			return nil
+			return f.close("push cancelled: nothing was written")
 		}
 	case pushApplying:
 		if matches(msg, k.Cancel) {
 			f.hidden = true
-			m.setFlash("the push goes on in the background; p shows it again", style.Running)
-			return nil
+			return placeBehind, notice("the push goes on in the background; p shows it again", style.Running)
 		}
 	case pushFinished, pushFailed:
 		if matches(msg, k.Cancel) || matches(msg, k.Choose) {
-			m.closePush("")
-			return nil
+			return f.close("")
 		}
 	}
 	f.modal.Update(msg)
-	return nil
+	return placeOnScreen, nil
 }
 
-// closePush drops the flow; results still on their way find no flow with
-// their seq and are dropped.
-func (m *Model) closePush(why string) {
-	if m.push == nil {
-		return
+// close ends the flow; results still on their way find no flow with their
+// seq and are dropped.
+func (f *pushFlow) close(why string) (place, tea.Cmd) {
+	if f.cancel != nil {
+		f.cancel()
 	}
-	if m.push.cancel != nil {
-		m.push.cancel()
+	if why == "" {
+		return placeClosed, nil
 	}
-	m.push = nil
-	if why != "" {
-		m.setFlash(why, style.Warn)
-	}
+	return placeClosed, notice(why, style.Warn)
 }
 
-func (m *Model) planPush(c pushChoice) tea.Cmd {
-	f := m.push
+func (f *pushFlow) planScope(c pushChoice) tea.Cmd {
 	f.chosen, f.stage = c, pushPlanning
-	ctx, cancel := context.WithCancel(m.ctx)
+	ctx, cancel := context.WithCancel(f.ctx)
 	f.cancel = cancel
-	m.showPushStage()
-	w, seq := m.c.writes, f.seq
+	f.showStage()
+	w, seq := f.c.writes, f.seq
 	return func() tea.Msg {
 		defer cancel()
 		plan, err := w.PlanPush(ctx, c.scope)
@@ -215,9 +246,8 @@ func (m *Model) planPush(c pushChoice) tea.Cmd {
 	}
 }
 
-func (m *Model) onPushPlanned(msg pushPlannedMsg) {
-	f := m.push
-	if f == nil || f.seq != msg.seq || f.stage != pushPlanning {
+func (f *pushFlow) onPlanned(msg pushPlannedMsg) {
+	if f.seq != msg.seq || f.stage != pushPlanning {
 		return
 	}
 	f.cancel = nil
@@ -229,53 +259,51 @@ func (m *Model) onPushPlanned(msg pushPlannedMsg) {
 	default:
 		f.stage, f.plan = pushConfirming, msg.plan
 	}
-	m.showPushStage()
+	f.showStage()
 }
 
-// applyPush runs the plan; progress reaches the model through a relay that
+// apply runs the plan; progress reaches the dialog through a relay that
 // never blocks the callback and keeps only the latest progress.
-func (m *Model) applyPush() tea.Cmd {
-	f := m.push
+func (f *pushFlow) apply() tea.Cmd {
 	f.stage = pushApplying
-	m.showPushStage()
+	f.showStage()
 	relay := newProgressRelay()
-	w, plan, seq, ctx := m.c.writes, f.plan, f.seq, m.ctx
-	apply := func() tea.Msg {
+	w, plan, seq, ctx := f.c.writes, f.plan, f.seq, f.ctx
+	run := func() tea.Msg {
 		defer relay.close()
 		res, err := w.ApplyPush(ctx, plan, relay.send)
 		return pushDoneMsg{seq: seq, result: res, err: err}
 	}
 	f.relay = relay
-	return tea.Batch(apply, relay.wait(seq))
+	return tea.Batch(run, relay.wait(seq))
 }
 
-func (m *Model) onPushProgress(msg pushProgressMsg) tea.Cmd {
-	f := m.push
-	if f == nil || f.seq != msg.seq || f.stage != pushApplying {
+func (f *pushFlow) onProgress(msg pushProgressMsg) tea.Cmd {
+	if f.seq != msg.seq || f.stage != pushApplying {
 		return nil
 	}
 	f.prog = msg.p
 	if !f.hidden {
-		m.showPushStage()
+		f.showStage()
 	}
 	return f.relay.wait(f.seq)
 }
 
-func (m *Model) onPushDone(msg pushDoneMsg) {
-	f := m.push
-	if f == nil || f.seq != msg.seq || f.stage != pushApplying {
-		return
+func (f *pushFlow) onDone(msg pushDoneMsg) tea.Cmd {
+	if f.seq != msg.seq || f.stage != pushApplying {
+		return nil
 	}
 	f.result, f.err, f.relay = msg.result, msg.err, nil
 	f.stage = pushFinished
 	if msg.err != nil {
 		f.stage = pushFailed
 	}
-	m.showPushStage()
-	if f.hidden {
-		text, st := pushOutcome(msg.result, msg.err)
-		m.setFlash(text+" (p shows the summary)", st)
+	f.showStage()
+	if !f.hidden {
+		return nil
 	}
+	text, st := pushOutcome(msg.result, msg.err)
+	return notice(text+" (p shows the summary)", st)
 }
 
 // pushOutcome is the one-line result of a push for the status line.
@@ -297,12 +325,11 @@ func pushOutcome(res *PushResult, err error) (string, style.ID) {
 	return fmt.Sprintf("push finished: %d written", written), style.OK
 }
 
-func (m *Model) showPushChoosing() {
-	f := m.push
+func (f *pushFlow) showChoosing() {
 	var lines []doc.Line
 	lines = append(lines, doc.TextLine("Push the cached inventory to NetBox. What should it cover?", style.Plain))
-	if m.pushElsewhere.running {
-		lines = append(lines, doc.WrapLine("A push is already running: "+m.pushElsewhere.summary, style.Warn))
+	if f.elsewhere.running {
+		lines = append(lines, doc.WrapLine("A push is already running: "+f.elsewhere.summary, style.Warn))
 	}
 	lines = append(lines, doc.Line{})
 	var menu []string
@@ -310,20 +337,20 @@ func (m *Model) showPushChoosing() {
 		menu = append(menu, c.label)
 	}
 	f.modal.SetMenu(menu)
-	k := m.c.keys
+	k := f.c.keys
 	f.modal.Set("Push to NetBox · scope", lines, nil, relabel(k.Up, "up"), relabel(k.Down, "down"),
 		relabel(k.Choose, "plan this scope"), relabel(k.Cancel, "cancel"))
 }
 
-// showPushStage fills the dialog for the flow's stage.
-func (m *Model) showPushStage() {
-	f, k, d := m.push, m.c.keys, m.push.modal
+// showStage fills the dialog for the flow's stage.
+func (f *pushFlow) showStage() {
+	k, d := f.c.keys, f.modal
 	d.SetMenu(nil)
 	d.SetBar(nil)
 	scope := format.Clean(scopeText(f.chosen.scope))
 	switch f.stage {
 	case pushChoosing:
-		m.showPushChoosing()
+		f.showChoosing()
 	case pushPlanning:
 		d.Set("Push to NetBox · "+scope, []doc.Line{doc.TextLine("planning: reading NetBox and comparing…", style.Running)},
 			nil, relabel(k.Cancel, "cancel"))
@@ -499,32 +526,4 @@ func (r *progressRelay) wait(seq uint64) tea.Cmd {
 		defer r.mu.Unlock()
 		return pushProgressMsg{seq: seq, p: r.latest}
 	}
-}
-
-// pollPush asks the process for its push state; the tick runs it.
-func (m *Model) pollPush() tea.Cmd {
-	w := m.c.writes
-	if w == nil {
-		return nil
-	}
-	return func() tea.Msg {
-		running, summary := w.PushRunning()
-		return pushStateMsg{running: running, summary: summary}
-	}
-}
-
-// pushStatus is the status line's push part: this session's progress, else
-// a push another session runs.
-func (m *Model) pushStatus() string {
-	if f := m.push; f != nil && f.stage == pushApplying {
-		s := "⇡ push " + strconv.Itoa(f.prog.Done) + "/" + strconv.Itoa(f.prog.Total)
-		if f.prog.Stage != "" {
-			s += " " + format.Clean(f.prog.Stage)
-		}
-		return s
-	}
-	if m.pushElsewhere.running {
-		return "⇡ push running " + format.Clean(m.pushElsewhere.summary)
-	}
-	return ""
 }

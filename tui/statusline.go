@@ -5,6 +5,8 @@ import (
 	"strings"
 	"time"
 
+	tea "github.com/charmbracelet/bubbletea"
+
 	"github.com/proxbox-tui/proxbox-tui/store"
 	"github.com/proxbox-tui/proxbox-tui/tui/format"
 	"github.com/proxbox-tui/proxbox-tui/tui/layout"
@@ -80,10 +82,14 @@ func (m *Model) statusView() string {
 	if len(running) > 0 {
 		parts = append(parts, st.Render(style.Running, "refreshing "+strings.Join(running, " ")))
 	}
-	if p := m.pushStatus(); p != "" {
-		parts = append(parts, st.Render(style.Running, p))
+	push, actions := m.dialogStatus()
+	if push == "" && m.pushElsewhere.running {
+		push = "⇡ push running " + format.Clean(m.pushElsewhere.summary)
 	}
-	for _, p := range m.pendingStatus() {
+	if push != "" {
+		parts = append(parts, st.Render(style.Running, push))
+	}
+	for _, p := range actions {
 		parts = append(parts, st.Render(style.Running, p))
 	}
 	switch {
@@ -92,7 +98,7 @@ func (m *Model) statusView() string {
 	case lastErr != "":
 		parts = append(parts, st.Render(style.Error, "error: "+lastErr))
 	}
-	answers := m.flash.text != "" || m.pushStatus() != "" || len(m.pending) > 0
+	answers := m.flash.text != "" || push != "" || len(actions) > 0
 	if len(fresh) > 0 && answers {
 		head, tail := strings.Join(fresh, "  "), strings.Join(parts, "  ")
 		if hw, tw := layout.WidthStyled(head), layout.WidthStyled(tail); 1+hw+2+tw > m.w {
@@ -101,4 +107,16 @@ func (m *Model) statusView() string {
 		}
 	}
 	return layout.FitStyled(" "+strings.Join(append(fresh, parts...), "  "), m.w)
+}
+
+// pollPush asks the process for its push state; the tick runs it.
+func (m *Model) pollPush() tea.Cmd {
+	w := m.c.writes
+	if w == nil {
+		return nil
+	}
+	return func() tea.Msg {
+		running, summary := w.PushRunning()
+		return pushStateMsg{running: running, summary: summary}
+	}
 }

@@ -33,10 +33,8 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 		}
 	}
 	switch {
-	case m.confirm != nil:
-		return m.confirmKey(msg)
-	case m.pushShown():
-		return m.pushKey(msg)
+	case m.dialog != nil:
+		return m.toDialog(msg)
 	case m.help != nil:
 		return m.helpKey(msg)
 	case m.focus == focusFilter:
@@ -199,8 +197,8 @@ func (m *Model) quit() tea.Cmd {
 func (m *Model) shortHelp() []key.Binding {
 	k := m.c.keys
 	switch {
-	case m.openModal() != nil:
-		return m.openModal().ShortHelp()
+	case m.dialog != nil:
+		return m.dialog.ShortHelp()
 	case m.help != nil:
 		return []key.Binding{k.Back.Binding}
 	case m.focus == focusFilter:
@@ -218,15 +216,9 @@ func (m *Model) handleMouse(msg tea.MouseMsg) tea.Cmd {
 	if m.w < layout.MinWidth || m.h < layout.MinHeight {
 		return nil
 	}
-	if d := m.openModal(); d != nil {
+	if m.dialog != nil {
 		// A dialog is modal: the wheel scrolls it, clicks do nothing.
-		switch msg.Button {
-		case tea.MouseButtonWheelUp:
-			d.Move(-1)
-		case tea.MouseButtonWheelDown:
-			d.Move(1)
-		}
-		return nil
+		return m.toDialog(msg)
 	}
 	open := m.help
 	if open == nil && m.detail != nil {

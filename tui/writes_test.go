@@ -155,6 +155,12 @@ func selectRow(t *testing.T, m *Model, ep, key string) {
 	t.Fatalf("no row %s/%s on %s", ep, key, m.tabs[m.active].spec.id.title())
 }
 
+// question is the Proxmox action's question on screen, nil when none.
+func question(m *Model) *actionDialog {
+	d, _ := m.dialog.(*actionDialog)
+	return d
+}
+
 func statusLine(m *Model) string {
 	lines := strings.Split(m.View(), "\n")
 	return lines[len(lines)-1]
@@ -182,7 +188,7 @@ func TestPushFlow(t *testing.T) {
 	}
 	// enter on a [y/N] question, n and esc all mean No.
 	for _, no := range []string{"enter", "n", "esc"} {
-		if m.push == nil {
+		if m.pushFlow() == nil {
 			press(m, "p")
 		}
 		press(m, "enter")
@@ -194,7 +200,7 @@ func TestPushFlow(t *testing.T) {
 			}
 		}
 		press(m, no)
-		if m.push != nil {
+		if m.pushFlow() != nil {
 			t.Fatalf("%s on the question left the dialog open", no)
 		}
 		if _, applied, _ := w.snapshot(); applied != 0 {
@@ -239,7 +245,7 @@ func TestPushFlow(t *testing.T) {
 		t.Fatal("the status line still shows the push as running")
 	}
 	press(m, "esc")
-	if m.push != nil || strings.Contains(m.View(), "Push finished") {
+	if m.pushFlow() != nil || strings.Contains(m.View(), "Push finished") {
 		t.Fatal("esc did not close the summary")
 	}
 	if _, applied, _ := w.snapshot(); applied != 1 {
@@ -270,7 +276,7 @@ func TestHiddenPushGoesOn(t *testing.T) {
 	press(m, "p", "enter")
 	_, cmd := m.Update(keyMsg("y"))
 	press(m, "esc")
-	if m.openModal() != nil || m.push == nil {
+	if m.dialog != nil || m.pushFlow() == nil {
 		t.Fatal("esc while pushing should hide the dialog and keep the push")
 	}
 	if !strings.Contains(statusLine(m), "⇡ push") {
@@ -297,10 +303,10 @@ func TestPushScopes(t *testing.T) {
 	ref, _ := m.activeTable().Selected()
 	press(m, "p")
 	want := []string{"Everything", "Endpoint " + ref.Endpoint, "This tab's kind, on every endpoint: backups", "Selected rows"}
-	if got := m.push.scopes; len(got) != len(want) {
+	if got := m.pushFlow().scopes; len(got) != len(want) {
 		t.Fatalf("%d scopes, want %d", len(got), len(want))
 	}
-	for i, c := range m.push.scopes {
+	for i, c := range m.pushFlow().scopes {
 		if !strings.HasPrefix(c.label, want[i]) {
 			t.Errorf("scope %d is %q, want %s…", i, c.label, want[i])
 		}
@@ -333,7 +339,7 @@ func TestPushPlanError(t *testing.T) {
 		t.Fatalf("a planning error is not shown:\n%s", v)
 	}
 	press(m, "y", "esc")
-	if _, applied, _ := w.snapshot(); applied != 0 || m.push != nil {
+	if _, applied, _ := w.snapshot(); applied != 0 || m.pushFlow() != nil {
 		t.Fatal("a failed plan must not apply and esc must close it")
 	}
 }
@@ -374,7 +380,7 @@ func TestViewerWriteKeys(t *testing.T) {
 		if s := statusLine(m); !strings.Contains(s, c.want) {
 			t.Errorf("tab %s key %s: status %q, want %q", c.tab, c.key, s, c.want)
 		}
-		if m.openModal() != nil || m.push != nil {
+		if m.dialog != nil || m.pushFlow() != nil {
 			t.Fatal("a viewer opened a write dialog")
 		}
 	}
@@ -406,7 +412,7 @@ func TestProxmoxActions(t *testing.T) {
 					t.Fatalf("x shows no question %q:\n%s", c.prompt, v)
 				}
 				press(m, no)
-				if m.confirm != nil {
+				if question(m) != nil {
 					t.Fatalf("%s left the question open", no)
 				}
 			}
@@ -450,7 +456,7 @@ func TestProxmoxActionNeedsAllowWrites(t *testing.T) {
 		press(m, c.tab)
 		selectRow(t, m, "lab", c.job)
 		press(m, "x")
-		if m.confirm != nil {
+		if question(m) != nil {
 			t.Fatal("a question opened for an endpoint without allow_writes")
 		}
 		if s := statusLine(m); !strings.Contains(s, "endpoint lab does not allow writes (allow_writes: false)") {
@@ -465,15 +471,15 @@ func TestProxmoxActionNeedsAllowWrites(t *testing.T) {
 func TestWritesUnavailable(t *testing.T) {
 	m, _ := newWritesModel(t, RoleOperator, nil)
 	press(m, "p")
-	if s := statusLine(m); m.push != nil || !strings.Contains(s, "push to NetBox is not available in this session") {
+	if s := statusLine(m); m.pushFlow() != nil || !strings.Contains(s, "push to NetBox is not available in this session") {
 		t.Fatalf("p without Writes: %s", s)
 	}
 	press(m, "6", "x")
-	if s := statusLine(m); m.confirm != nil || !strings.Contains(s, "Proxmox actions are not available in this session") {
+	if s := statusLine(m); question(m) != nil || !strings.Contains(s, "Proxmox actions are not available in this session") {
 		t.Fatalf("x without Writes: %s", s)
 	}
 	press(m, "1", "x") // x means nothing outside Routines and Replication
-	if m.confirm != nil {
+	if question(m) != nil {
 		t.Fatal("x acted on the Endpoints tab")
 	}
 }
@@ -488,24 +494,24 @@ func TestLateWriteResultsAreDropped(t *testing.T) {
 	press(m, "esc")
 	late := planCmd()
 	m.Update(late)
-	if m.push != nil || strings.Contains(m.View(), "Push plan") {
+	if m.pushFlow() != nil || strings.Contains(m.View(), "Push plan") {
 		t.Fatal("a plan for a closed dialog opened it again")
 	}
 	press(m, "p")
 	m.Update(late)
-	if m.push.stage != pushChoosing {
+	if m.pushFlow().stage != pushChoosing {
 		t.Fatal("an old plan landed on a new dialog")
 	}
 	m.Update(keyMsg("enter")) // the new dialog plans too
 	m.Update(late)
-	if m.push.stage != pushPlanning {
+	if m.pushFlow().stage != pushPlanning {
 		t.Fatal("an old plan answered a new dialog's request")
 	}
 	press(m, "esc")
 
 	// Progress and results of an earlier push do not touch the one running.
 	press(m, "p", "enter", "y")
-	prev := m.push.seq
+	prev := m.pushFlow().seq
 	press(m, "esc")
 	w.gate = make(chan struct{})
 	defer close(w.gate)
@@ -513,10 +519,10 @@ func TestLateWriteResultsAreDropped(t *testing.T) {
 	m.Update(keyMsg("y"))
 	m.Update(pushProgressMsg{seq: prev, p: PushProgress{Stage: "earlier", Done: 1, Total: 2}})
 	m.Update(pushDoneMsg{seq: prev, result: testResult()})
-	if m.push.stage != pushApplying || strings.Contains(m.View(), "earlier") {
+	if m.pushFlow().stage != pushApplying || strings.Contains(m.View(), "earlier") {
 		t.Fatal("an earlier push's messages changed the running one")
 	}
-	m.push, m.confirm = nil, nil
+	m.dialog, m.behind = nil, nil
 
 	// Of two presses of x, only the latest check opens a question.
 	press(m, "6")
@@ -524,11 +530,11 @@ func TestLateWriteResultsAreDropped(t *testing.T) {
 	_, first := m.Update(keyMsg("x"))
 	_, second := m.Update(keyMsg("x"))
 	m.Update(first())
-	if m.confirm != nil {
+	if question(m) != nil {
 		t.Fatal("an outdated allow_writes answer opened a question")
 	}
 	m.Update(second())
-	if m.confirm == nil {
+	if question(m) == nil {
 		t.Fatal("the latest answer opened no question")
 	}
 }
@@ -567,17 +573,17 @@ func TestDialogLayout(t *testing.T) {
 		{"progress", func() {
 			press(m, "p", "enter")
 			m.Update(keyMsg("y"))
-			m.Update(pushProgressMsg{seq: m.push.seq, p: PushProgress{Stage: "backups", Done: 37, Total: 1200}})
+			m.Update(pushProgressMsg{seq: m.pushFlow().seq, p: PushProgress{Stage: "backups", Done: 37, Total: 1200}})
 		}},
 		{"summary", func() { press(m, "p", "enter", "y") }},
 		{"confirm", func() { press(m, "6"); selectRow(t, m, "lab", "backup-8d1ad2ec-5b85"); press(m, "x") }},
 	}
 	for _, sc := range screens {
 		m.Update(sizeMsg(120, 40))
-		m.push, m.confirm = nil, nil
+		m.dialog, m.behind = nil, nil
 		press(m, "esc", "1")
 		sc.setup()
-		if m.openModal() == nil {
+		if m.dialog == nil {
 			t.Fatalf("%s: no dialog open", sc.name)
 		}
 		for _, sz := range layoutSizes() {
@@ -600,5 +606,35 @@ func TestDialogLayout(t *testing.T) {
 		m.Update(sizeMsg(60, 15))
 		press(m, "G", "pgdown", "up") // scrolling at the smallest size stays in bounds
 		checkFrame(t, m.View(), 60, 15)
+	}
+}
+
+// A push hidden behind the screen goes on while a Proxmox action is asked
+// and confirmed: both show in the status line, p still shows the push.
+func TestDialogsBehindTheScreen(t *testing.T) {
+	w := newFakeWrites()
+	w.gate = make(chan struct{})
+	defer close(w.gate)
+	m, _ := newWritesModel(t, RoleOperator, w)
+	press(m, "p", "enter")
+	m.Update(keyMsg("y")) // the apply is not run: the push stays applying
+	press(m, "esc", "6")
+	selectRow(t, m, "lab", "backup-8d1ad2ec-5b85")
+	press(m, "x")
+	if question(m) == nil || m.pushFlow() == nil {
+		t.Fatal("x while a push goes on behind should ask, and keep the push")
+	}
+	_, run := m.Update(keyMsg("y"))
+	s := statusLine(m)
+	if !strings.Contains(s, "⇡ push") || !strings.Contains(s, "⟳ running backup job backup-8d1ad2ec-5b85 on lab") {
+		t.Fatalf("the status line should show the push and the action: %s", s)
+	}
+	runCmds(m, run)
+	if s := statusLine(m); strings.Contains(s, "⟳ running backup job") || !strings.Contains(s, "⇡ push") {
+		t.Fatalf("after its answer the action leaves the status line, the push stays: %s", s)
+	}
+	press(m, "p")
+	if m.dialog == nil || m.dialog != dialog(m.pushFlow()) || !strings.Contains(m.View(), "Pushing to NetBox") {
+		t.Fatalf("p does not show the push again:\n%s", m.View())
 	}
 }

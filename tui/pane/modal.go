@@ -68,8 +68,18 @@ func (d *Modal) Set(title string, lines []doc.Line, prompt []doc.Span, hints ...
 	d.title, d.lines, d.prompt, d.hints, d.offset = title, lines, prompt, hints, 0
 }
 
-// Update moves the menu cursor, or scrolls when there is no menu.
+// Update moves the menu cursor, or scrolls when there is no menu, by key
+// or by the wheel.
 func (d *Modal) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if mm, ok := msg.(tea.MouseMsg); ok {
+		switch mm.Button {
+		case tea.MouseButtonWheelUp:
+			d.Move(-1)
+		case tea.MouseButtonWheelDown:
+			d.Move(1)
+		}
+		return d, nil
+	}
 	km, ok := msg.(tea.KeyMsg)
 	if !ok {
 		return d, nil
