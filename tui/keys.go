@@ -31,6 +31,9 @@ type Binding struct {
 	Scope  Scope
 	Writes bool
 	tabs   []tabID // the only tabs it acts on; nil: every tab
+	// more is what README's key table says after the help text, where
+	// the help pane's few words are not enough on their own.
+	more string
 }
 
 // actsOn reports whether the binding acts on a tab.
@@ -38,7 +41,7 @@ func (b *Binding) actsOn(id tabID) bool {
 	return b.tabs == nil || slices.Contains(b.tabs, id)
 }
 
-// Where says where the binding acts, for help and the README key table.
+// Where says where the binding acts, for help and README's key table.
 func (b *Binding) Where() string {
 	if b.tabs == nil {
 		return string(b.Scope)
@@ -55,9 +58,15 @@ func (b Binding) onTab(ids ...tabID) Binding {
 	return b
 }
 
-// keyMap is the session's registry. Handlers match against its fields; help,
-// the README key table and role gating read Bindings(), so they cannot
-// disagree with what the handlers do.
+func (b Binding) readme(more string) Binding {
+	b.more = more
+	return b
+}
+
+// keyMap is the session's registry. Handlers match against its fields;
+// help, role gating and README's key table read the same entries, so they
+// cannot disagree with what the handlers do: README's table is KeyTable's
+// output, and a test fails when the two differ.
 type keyMap struct {
 	Quit, Help, Back                           Binding
 	Filter, Sort, SortReverse, Detail, Raw     Binding
@@ -79,22 +88,26 @@ func bind(action string, scope Scope, writes bool, keys []string, helpKey, desc 
 
 func newKeyMap() *keyMap {
 	return &keyMap{
-		Quit:         bind("quit", ScopeGlobal, false, []string{"q", "ctrl+c"}, "q/ctrl+c", "quit"),
-		Help:         bind("help", ScopeGlobal, false, []string{"?"}, "?", "help"),
-		Back:         bind("back", ScopeGlobal, false, []string{"esc"}, "esc", "back, clear filter"),
-		JumpTab:      bind("jump-tab", ScopeGlobal, false, []string{"1", "2", "3", "4", "5", "6", "7"}, "1…7", "jump to tab"),
-		NextTab:      bind("next-tab", ScopeGlobal, false, []string{"tab", "]"}, "tab/]", "next tab"),
-		PrevTab:      bind("prev-tab", ScopeGlobal, false, []string{"shift+tab", "["}, "shift+tab/[", "previous tab"),
-		Refresh:      bind("refresh", ScopeGlobal, false, []string{"r"}, "r", "refresh the row's endpoint"),
-		RefreshAll:   bind("refresh-all", ScopeGlobal, false, []string{"R"}, "R", "refresh all"),
-		Push:         bind("push", ScopeGlobal, true, []string{"p"}, "p", "push to NetBox (scope, plan, confirm)"),
-		Filter:       bind("filter", ScopeTable, false, []string{"/"}, "/", "filter"),
-		Sort:         bind("sort", ScopeTable, false, []string{"s"}, "s", "sort"),
-		SortReverse:  bind("sort-reverse", ScopeTable, false, []string{"S"}, "S", "sort descending"),
-		Detail:       bind("detail", ScopeTable, false, []string{"enter"}, "enter", "detail"),
-		Raw:          bind("raw", ScopeTable, false, []string{"y"}, "y", "raw JSON"),
-		RunJob:       bind("run-job", ScopeTable, true, []string{"x"}, "x", "run the selected backup job now").onTab(tabRoutines),
-		ScheduleNow:  bind("schedule-now", ScopeTable, true, []string{"x"}, "x", "schedule the selected replication now").onTab(tabReplication),
+		Quit:       bind("quit", ScopeGlobal, false, []string{"q", "ctrl+c"}, "q/ctrl+c", "quit"),
+		Help:       bind("help", ScopeGlobal, false, []string{"?"}, "?", "help"),
+		Back:       bind("back", ScopeGlobal, false, []string{"esc"}, "esc", "back, clear filter"),
+		JumpTab:    bind("jump-tab", ScopeGlobal, false, []string{"1", "2", "3", "4", "5", "6", "7"}, "1…7", "jump to tab"),
+		NextTab:    bind("next-tab", ScopeGlobal, false, []string{"tab", "]"}, "tab/]", "next tab"),
+		PrevTab:    bind("prev-tab", ScopeGlobal, false, []string{"shift+tab", "["}, "shift+tab/[", "previous tab"),
+		Refresh:    bind("refresh", ScopeGlobal, false, []string{"r"}, "r", "refresh the row's endpoint").readme(" now"),
+		RefreshAll: bind("refresh-all", ScopeGlobal, false, []string{"R"}, "R", "refresh all").readme(" endpoints now"),
+		Push: bind("push", ScopeGlobal, true, []string{"p"}, "p", "push to NetBox (scope, plan, confirm)").
+			readme(": the question defaults to No, then live progress and a summary"),
+		Filter: bind("filter", ScopeTable, false, []string{"/"}, "/", "filter").
+			readme(": words match anywhere in the row, `field:value` matches a column (`node:pve2 status:error`), `!` negates"),
+		Sort:        bind("sort", ScopeTable, false, []string{"s"}, "s", "sort").readme(" by the focused column (again: reversed)"),
+		SortReverse: bind("sort-reverse", ScopeTable, false, []string{"S"}, "S", "sort descending").readme(" by the focused column"),
+		Detail:      bind("detail", ScopeTable, false, []string{"enter"}, "enter", "detail").readme(" of the row"),
+		Raw:         bind("raw", ScopeTable, false, []string{"y"}, "y", "raw JSON").readme(" of the row"),
+		RunJob: bind("run-job", ScopeTable, true, []string{"x"}, "x", "run the selected backup job now").onTab(tabRoutines).
+			readme(" (endpoints with `allow_writes: true`)"),
+		ScheduleNow: bind("schedule-now", ScopeTable, true, []string{"x"}, "x", "schedule the selected replication now").
+			onTab(tabReplication).readme(" (endpoints with `allow_writes: true`)"),
 		Up:           bind("up", ScopeTable, false, []string{"up", "k"}, "↑/k", "up"),
 		Down:         bind("down", ScopeTable, false, []string{"down", "j"}, "↓/j", "down"),
 		PageUp:       bind("page-up", ScopeTable, false, []string{"pgup", "ctrl+u"}, "pgup", "page up"),
@@ -145,7 +158,7 @@ func (k *keyMap) all() []*Binding {
 }
 
 // Bindings returns the key registry as a session of the given role sees
-// it, in help order. README's key table is rendered from it (KeyTable).
+// it, in help order.
 func Bindings(role Role) []Binding {
 	km := newKeyMap()
 	km.applyRole(role)
@@ -156,7 +169,9 @@ func Bindings(role Role) []Binding {
 	return out
 }
 
-// KeyTable renders the registry as a Markdown table.
+// KeyTable renders the registry as a Markdown table, as a session of the
+// given role sees it: README's key table is KeyTable(RoleOperator), kept so
+// by a test (go test ./tui -run TestREADMEKeyTable -update rewrites it).
 func KeyTable(role Role) string {
 	var b strings.Builder
 	b.WriteString("| key | action | where |\n|---|---|---|\n")
@@ -165,7 +180,11 @@ func KeyTable(role Role) string {
 			continue
 		}
 		h := k.Help()
-		fmt.Fprintf(&b, "| `%s` | %s | %s |\n", strings.ReplaceAll(h.Key, "|", `\|`), h.Desc, k.Where())
+		where := k.Where()
+		if k.Writes {
+			where += ", operators"
+		}
+		fmt.Fprintf(&b, "| `%s` | %s | %s |\n", strings.ReplaceAll(h.Key, "|", `\|`), h.Desc+k.more, where)
 	}
 	return b.String()
 }
