@@ -220,6 +220,42 @@ func (cy *cycle) succeeded(kind store.Kind, scope string) {
 	cy.mu.Unlock()
 }
 
+// getChecked GETs path into a T and checks the answer (check may be nil).
+func getChecked[T any](cy *cycle, path string, q url.Values, check func(T) (T, error)) (T, error) {
+	var v T
+	err := cy.get(path, q, &v)
+	if err == nil && check != nil {
+		v, err = check(v)
+	}
+	return v, err
+}
+
+// fetch GETs path into a T, checks it and hands it to use; when the
+// request or the check fails, (kind, scope) fails and use is not called.
+// It reports whether use was called.
+func fetch[T any](cy *cycle, kind store.Kind, scope, path string, q url.Values, check func(T) (T, error), use func(T)) bool {
+	v, err := getChecked(cy, path, q, check)
+	if err != nil {
+		cy.fail(kind, scope, err)
+		return false
+	}
+	use(v)
+	return true
+}
+
+// rawItems is the check of a list whose items keep their JSON: the
+// table's item rules (see answers.go), nothing else.
+func rawItems[T any](cy *cycle, path string, rule func(*rawItem[T]) itemRule) func([]rawItem[T]) ([]rawItem[T], error) {
+	return func(list []rawItem[T]) ([]rawItem[T], error) { return checkItems(cy, path, list, rule) }
+}
+
+// locked runs fn under cy.mu.
+func (cy *cycle) locked(fn func()) {
+	cy.mu.Lock()
+	defer cy.mu.Unlock()
+	fn()
+}
+
 // run fetches level 0 (independent lists) and, as their answers arrive,
 // level 1 (per node, per storage, per guest), bounded by the semaphore.
 func (cy *cycle) run() {
@@ -228,27 +264,21 @@ func (cy *cycle) run() {
 	var resOK, statusOK, storageOK bool
 
 	cy.spawn(func() {
-		var v wireVersion
-		err := cy.get("/version", nil, &v)
-		if err == nil {
-			err = checkVersion(cy.ep, "/version", &v)
-		}
-		if err != nil {
-			cy.fail(store.KindEndpoint, "version", err)
-			return
-		}
-		cy.mu.Lock()
-		cy.version = &v
-		cy.done[scopeKey{store.KindEndpoint, "version"}] = true
-		cy.mu.Unlock()
+		fetch(cy, store.KindEndpoint, "version", "/version", nil, func(v wireVersion) (wireVersion, error) {
+			return v, checkVersion(cy.ep, "/version", &v)
+		}, func(v wireVersion) {
+			cy.locked(func() {
+				cy.version = &v
+				cy.done[scopeKey{store.KindEndpoint, "version"}] = true
+			})
+		})
 	})
 	cy.spawn(func() {
 		defer ready.Done()
-		var perms permissions
-		err := cy.get("/access/permissions", nil, &perms)
-		if err == nil {
-			err = checkPermissions(cy.ep, "/access/permissions", perms)
-		}
+		const path = "/access/permissions"
+		perms, err := getChecked(cy, path, nil, func(p permissions) (permissions, error) {
+			return p, checkPermissions(cy.ep, path, p)
+		})
 		var apiErr *APIError
 		switch {
 		case err == nil:
@@ -265,78 +295,54 @@ func (cy *cycle) run() {
 			perms = cy.c.lastPerms // the privileges we knew still guard listings
 			cy.c.mu.Unlock()
 		}
-		cy.mu.Lock()
-		cy.perms = perms
-		cy.mu.Unlock()
+		cy.locked(func() { cy.perms = perms })
 	})
 	cy.spawn(func() {
 		defer ready.Done()
-		var items []wireClusterStatus
-		err := cy.get("/cluster/status", nil, &items)
-		if err == nil {
-			items, err = cy.checkStatus("/cluster/status", items)
-		}
-		if err != nil {
-			cy.fail(store.KindNode, "status", err)
-			return
-		}
-		cy.mu.Lock()
-		cy.status, statusOK = items, true
-		cy.done[scopeKey{store.KindNode, "status"}] = true
-		cy.mu.Unlock()
-	})
-	cy.spawn(func() {
-		defer ready.Done()
-		var items []wireResource
-		err := cy.get("/cluster/resources", nil, &items)
-		if err == nil {
-			items, err = cy.checkResources("/cluster/resources", items)
-		}
-		if err != nil {
-			cy.fail(store.KindGuest, "resources", err)
-			return
-		}
-		cy.mu.Lock()
-		cy.resources, resOK, cy.reached = items, true, true
-		cy.mu.Unlock()
-	})
-	cy.spawn(func() {
-		defer ready.Done()
-		var list []rawItem[wireStorage]
-		err := cy.get("/storage", nil, &list)
-		if err == nil {
-			list, err = checkItems(cy, "/storage", list, func(s *rawItem[wireStorage]) itemRule {
-				return itemRule{ids: []ident{{"storage", s.v.Storage}, {"type", s.v.Type}}, kind: store.KindStorage, scope: "config"}
+		const path = "/cluster/status"
+		fetch(cy, store.KindNode, "status", path, nil, func(items []wireClusterStatus) ([]wireClusterStatus, error) {
+			return cy.checkStatus(path, items)
+		}, func(items []wireClusterStatus) {
+			cy.locked(func() {
+				cy.status, statusOK = items, true
+				cy.done[scopeKey{store.KindNode, "status"}] = true
 			})
-		}
-		if err != nil {
-			cy.fail(store.KindStorage, "config", err)
-			return
-		}
-		items, raws := splitRaw(list)
-		cy.mu.Lock()
-		cy.storage, cy.storageRaw, storageOK, cy.storageOK = items, raws, true, true
-		cy.mu.Unlock()
+		})
 	})
 	cy.spawn(func() {
 		defer ready.Done()
-		var items []wireNode
-		err := cy.get("/nodes", nil, &items)
-		if err == nil {
-			items, err = cy.checkNodes("/nodes", items)
-		}
-		if err != nil {
-			cy.fail(store.KindNode, "nodes", err)
-			return
-		}
-		fp := map[string]string{}
-		for _, n := range items {
-			fp[n.Node] = n.SSLFingerprint
-		}
-		cy.mu.Lock()
-		cy.fingerprints = fp
-		cy.done[scopeKey{store.KindNode, "nodes"}] = true
-		cy.mu.Unlock()
+		const path = "/cluster/resources"
+		fetch(cy, store.KindGuest, "resources", path, nil, func(items []wireResource) ([]wireResource, error) {
+			return cy.checkResources(path, items)
+		}, func(items []wireResource) {
+			cy.locked(func() { cy.resources, resOK, cy.reached = items, true, true })
+		})
+	})
+	cy.spawn(func() {
+		defer ready.Done()
+		const path = "/storage"
+		fetch(cy, store.KindStorage, "config", path, nil, rawItems(cy, path, func(s *rawItem[wireStorage]) itemRule {
+			return itemRule{ids: []ident{{"storage", s.v.Storage}, {"type", s.v.Type}}, kind: store.KindStorage, scope: "config"}
+		}), func(list []rawItem[wireStorage]) {
+			items, raws := splitRaw(list)
+			cy.locked(func() { cy.storage, cy.storageRaw, storageOK, cy.storageOK = items, raws, true, true })
+		})
+	})
+	cy.spawn(func() {
+		defer ready.Done()
+		const path = "/nodes"
+		fetch(cy, store.KindNode, "nodes", path, nil, func(items []wireNode) ([]wireNode, error) {
+			return cy.checkNodes(path, items)
+		}, func(items []wireNode) {
+			fp := map[string]string{}
+			for _, n := range items {
+				fp[n.Node] = n.SSLFingerprint
+			}
+			cy.locked(func() {
+				cy.fingerprints = fp
+				cy.done[scopeKey{store.KindNode, "nodes"}] = true
+			})
+		})
 	})
 	var replConfig sync.WaitGroup
 	replConfig.Add(1)
@@ -345,19 +351,10 @@ func (cy *cycle) run() {
 	replOK := false
 	cy.spawn(func() {
 		defer replConfig.Done()
-		var list []rawItem[wireReplication]
-		err := cy.get("/cluster/replication", nil, &list)
-		if err == nil {
-			list, err = checkItems(cy, "/cluster/replication", list, func(j *rawItem[wireReplication]) itemRule {
-				return itemRule{ids: []ident{{"id", j.v.ID}}, kind: store.KindReplication, scope: "jobs"}
-			})
-		}
-		if err != nil {
-			cy.fail(store.KindReplication, "jobs", err)
-			return
-		}
-		replJobs, replRaws = splitRaw(list)
-		replOK = true
+		const path = "/cluster/replication"
+		replOK = fetch(cy, store.KindReplication, "jobs", path, nil, rawItems(cy, path, func(j *rawItem[wireReplication]) itemRule {
+			return itemRule{ids: []ident{{"id", j.v.ID}}, kind: store.KindReplication, scope: "jobs"}
+		}), func(list []rawItem[wireReplication]) { replJobs, replRaws = splitRaw(list) })
 	})
 	var jobsDone sync.WaitGroup
 	var jobs []wireBackupJob
@@ -367,42 +364,28 @@ func (cy *cycle) run() {
 		jobsDone.Add(1)
 		cy.spawn(func() {
 			defer jobsDone.Done()
-			var list []rawItem[wireBackupJob]
-			err := cy.get("/cluster/backup", nil, &list)
-			if err == nil {
-				list, err = checkItems(cy, "/cluster/backup", list, func(j *rawItem[wireBackupJob]) itemRule {
-					return itemRule{ids: []ident{{"id", j.v.ID}}, kind: store.KindBackupRoutine, scope: "jobs"}
-				})
-			}
-			if err != nil {
-				cy.fail(store.KindBackupRoutine, "jobs", err)
-				return
-			}
-			jobs, jobRaws = splitRaw(list)
-			jobsOK = true
+			const path = "/cluster/backup"
+			jobsOK = fetch(cy, store.KindBackupRoutine, "jobs", path, nil, rawItems(cy, path, func(j *rawItem[wireBackupJob]) itemRule {
+				return itemRule{ids: []ident{{"id", j.v.ID}}, kind: store.KindBackupRoutine, scope: "jobs"}
+			}), func(list []rawItem[wireBackupJob]) { jobs, jobRaws = splitRaw(list) })
 		})
 		cy.spawn(func() {
 			const path = "/cluster/backup-info/not-backed-up"
-			var items []wireNotBackedUp
-			err := cy.get(path, nil, &items)
-			if err == nil {
-				items, err = checkItems(cy, path, items, func(g *wireNotBackedUp) itemRule {
+			fetch(cy, store.KindEndpoint, "not-backed-up", path, nil, func(items []wireNotBackedUp) ([]wireNotBackedUp, error) {
+				return checkItems(cy, path, items, func(g *wireNotBackedUp) itemRule {
 					return itemRule{ids: []ident{{"vmid", vmidText(g.VMID)}, {"type", g.Type}}, kind: store.KindEndpoint, scope: "not-backed-up"}
 				})
-			}
-			if err != nil {
-				cy.fail(store.KindEndpoint, "not-backed-up", err)
-				return
-			}
-			keys := make([]string, 0, len(items))
-			for _, it := range items {
-				keys = append(keys, store.GuestKey(it.Type, int(it.VMID)))
-			}
-			sort.Strings(keys)
-			cy.mu.Lock()
-			cy.notBackedUp = keys
-			cy.done[scopeKey{store.KindEndpoint, "not-backed-up"}] = true
-			cy.mu.Unlock()
+			}, func(items []wireNotBackedUp) {
+				keys := make([]string, 0, len(items))
+				for _, it := range items {
+					keys = append(keys, store.GuestKey(it.Type, int(it.VMID)))
+				}
+				sort.Strings(keys)
+				cy.locked(func() {
+					cy.notBackedUp = keys
+					cy.done[scopeKey{store.KindEndpoint, "not-backed-up"}] = true
+				})
+			})
 		})
 	}
 
@@ -472,20 +455,15 @@ func (cy *cycle) run() {
 // speaks for the cluster (a cluster shares /etc/localtime by convention).
 func (cy *cycle) spawnTimeZone(node string) {
 	cy.spawn(func() {
-		var t wireNodeTime
 		path := "/nodes/" + url.PathEscape(node) + "/time"
-		err := cy.get(path, nil, &t)
-		if err == nil {
-			err = checkTime(cy.ep, path, &t)
-		}
-		if err != nil {
-			cy.fail(store.KindEndpoint, "time", err)
-			return
-		}
-		cy.mu.Lock()
-		cy.timeZone = t.TimeZone
-		cy.done[scopeKey{store.KindEndpoint, "time"}] = true
-		cy.mu.Unlock()
+		fetch(cy, store.KindEndpoint, "time", path, nil, func(t wireNodeTime) (wireNodeTime, error) {
+			return t, checkTime(cy.ep, path, &t)
+		}, func(t wireNodeTime) {
+			cy.locked(func() {
+				cy.timeZone = t.TimeZone
+				cy.done[scopeKey{store.KindEndpoint, "time"}] = true
+			})
+		})
 	})
 }
 

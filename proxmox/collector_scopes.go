@@ -23,26 +23,21 @@ func (cy *cycle) spawnTasks(node string) {
 		if since > 0 {
 			q.Set("since", strconv.FormatInt(since, 10))
 		}
-		var items []wireTask
 		path := "/nodes/" + url.PathEscape(node) + "/tasks"
-		err := cy.get(path, q, &items)
-		if err == nil {
-			items, err = checkItems(cy, path, items, func(t *wireTask) itemRule {
+		fetch(cy, store.KindTask, node, path, q, func(items []wireTask) ([]wireTask, error) {
+			return checkItems(cy, path, items, func(t *wireTask) itemRule {
 				return itemRule{ids: []ident{{"upid", t.UPID}}, kind: store.KindTask, scope: node}
 			})
-		}
-		if err != nil {
-			cy.fail(store.KindTask, node, err)
-			return
-		}
-		all := make([]store.Record, 0, len(items))
-		for _, it := range items {
-			if it.Node == "" {
-				it.Node = node
+		}, func(items []wireTask) {
+			all := make([]store.Record, 0, len(items))
+			for _, it := range items {
+				if it.Node == "" {
+					it.Node = node
+				}
+				all = append(all, toTask(cy.ep, cy.at, it))
 			}
-			all = append(all, toTask(cy.ep, cy.at, it))
-		}
-		cy.write(path, store.ScopeWrite{Kind: store.KindTask, Scope: node, Records: all, Merge: true})
+			cy.write(path, store.ScopeWrite{Kind: store.KindTask, Scope: node, Records: all, Merge: true})
+		})
 	})
 }
 
@@ -69,24 +64,19 @@ func (cy *cycle) taskSince(node string) int64 {
 // live on node.
 func (cy *cycle) spawnReplicationStatus(node string) {
 	cy.spawn(func() {
-		var items []wireReplication
 		path := "/nodes/" + url.PathEscape(node) + "/replication"
-		err := cy.get(path, nil, &items)
-		if err == nil {
-			items, err = checkItems(cy, path, items, func(j *wireReplication) itemRule {
+		fetch(cy, store.KindReplication, "status@"+node, path, nil, func(items []wireReplication) ([]wireReplication, error) {
+			return checkItems(cy, path, items, func(j *wireReplication) itemRule {
 				return itemRule{ids: []ident{{"id", j.ID}}, kind: store.KindReplication, scope: "jobs"}
 			})
-		}
-		if err != nil {
-			cy.fail(store.KindReplication, "status@"+node, err)
-			return
-		}
-		cy.mu.Lock()
-		for _, it := range items {
-			cy.replStatus[it.ID] = it
-		}
-		cy.done[scopeKey{store.KindReplication, "status@" + node}] = true
-		cy.mu.Unlock()
+		}, func(items []wireReplication) {
+			cy.locked(func() {
+				for _, it := range items {
+					cy.replStatus[it.ID] = it
+				}
+				cy.done[scopeKey{store.KindReplication, "status@" + node}] = true
+			})
+		})
 	})
 }
 
@@ -143,19 +133,14 @@ func (cy *cycle) spawnContent(res []wireResource, online []string) {
 
 func (cy *cycle) spawnListing(storage, node, scope string) {
 	cy.spawn(func() {
-		var items []wireContent
 		path := "/nodes/" + url.PathEscape(node) + "/storage/" + url.PathEscape(storage) + "/content"
-		err := cy.get(path, url.Values{"content": {"backup"}}, &items)
-		if err == nil {
-			items, err = checkItems(cy, path, items, func(c *wireContent) itemRule {
+		fetch(cy, store.KindBackup, scope, path, url.Values{"content": {"backup"}}, func(items []wireContent) ([]wireContent, error) {
+			return checkItems(cy, path, items, func(c *wireContent) itemRule {
 				return itemRule{ids: []ident{{"volid", c.VolID}}, kind: store.KindBackup, scope: scope}
 			})
-		}
-		if err != nil {
-			cy.fail(store.KindBackup, scope, err)
-			return
-		}
-		cy.write(path, store.ScopeWrite{Kind: store.KindBackup, Scope: scope, Records: toBackups(cy.ep, cy.at, node, items)})
+		}, func(items []wireContent) {
+			cy.write(path, store.ScopeWrite{Kind: store.KindBackup, Scope: scope, Records: toBackups(cy.ep, cy.at, node, items)})
+		})
 	})
 }
 
@@ -175,17 +160,12 @@ func (cy *cycle) spawnSnapshots(g *store.Guest, online []string) {
 		return
 	}
 	cy.spawn(func() {
-		var items []wireSnapshot
 		path := fmt.Sprintf("/nodes/%s/%s/%d/snapshot", url.PathEscape(g.Node), g.Type, g.VMID)
-		err := cy.get(path, nil, &items)
-		if err == nil {
-			items, err = cy.checkSnapshots(path, g.RecordKey(), items)
-		}
-		if err != nil {
-			cy.fail(store.KindSnapshot, g.RecordKey(), err)
-			return
-		}
-		cy.write(path, store.ScopeWrite{Kind: store.KindSnapshot, Scope: g.RecordKey(), Records: toSnapshots(cy.ep, cy.at, g, items)})
+		fetch(cy, store.KindSnapshot, g.RecordKey(), path, nil, func(items []wireSnapshot) ([]wireSnapshot, error) {
+			return cy.checkSnapshots(path, g.RecordKey(), items)
+		}, func(items []wireSnapshot) {
+			cy.write(path, store.ScopeWrite{Kind: store.KindSnapshot, Scope: g.RecordKey(), Records: toSnapshots(cy.ep, cy.at, g, items)})
+		})
 	})
 }
 
