@@ -29,10 +29,19 @@ type Refresher struct {
 	asked    bool // the next cycle of the loop was asked for (Trigger)
 	last     *Result
 	failures int
+	// The starts of the latest cycle of any tier and of the latest full
+	// one: the schedule counts from them. Until a cycle of this process
+	// sets them, they are read from the refresh runs in the cache.
+	lastAny, lastFull time.Time
+	loaded            bool
 }
 
 type flight struct {
-	tier    Tier
+	tier Tier
+	// forced: a full cycle that lists every scope (asked for, on demand,
+	// or a cycle with nothing cached to count from); a scheduled full
+	// cycle lists only what may have changed (see plan.go).
+	forced  bool
 	trigger string // schedule, asked (r/R), or on demand (a command)
 	started time.Time
 	done    chan struct{}
@@ -97,18 +106,20 @@ func (r *Refresher) Trigger() {
 }
 
 // RefreshNow runs a cycle of at least the given tier and waits for it. A
-// cycle already running joins: a full request waits for a running full
-// cycle; a running fast cycle is awaited and then followed by a full one.
+// full cycle asked for this way lists every scope. A cycle already running
+// joins: a full request waits for a running full cycle that lists every
+// scope; a running fast cycle (or a scheduled full one) is awaited and then
+// followed by a full one.
 func (r *Refresher) RefreshNow(ctx context.Context, tier Tier) (*Result, error) {
-	return r.refresh(ctx, tier, "on demand")
+	return r.refresh(ctx, tier, tier == TierFull, "on demand")
 }
 
-func (r *Refresher) refresh(ctx context.Context, tier Tier, trigger string) (*Result, error) {
+func (r *Refresher) refresh(ctx context.Context, tier Tier, forced bool, trigger string) (*Result, error) {
 	for {
 		r.mu.Lock()
 		f := r.flight
 		if f == nil {
-			f = &flight{tier: tier, trigger: trigger, started: r.now(), done: make(chan struct{})}
+			f = &flight{tier: tier, forced: forced, trigger: trigger, started: r.now(), done: make(chan struct{})}
 			r.flight = f
 			r.mu.Unlock()
 			r.fly(ctx, f)
@@ -120,7 +131,7 @@ func (r *Refresher) refresh(ctx context.Context, tier Tier, trigger string) (*Re
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		}
-		if f.tier >= tier {
+		if f.tier > tier || f.tier == tier && (f.forced || !forced) {
 			return f.res, f.err
 		}
 	}
@@ -130,6 +141,10 @@ func (r *Refresher) fly(ctx context.Context, f *flight) {
 	defer func() {
 		r.mu.Lock()
 		r.flight = nil
+		r.lastAny, r.loaded = f.started, true
+		if f.tier == TierFull {
+			r.lastFull = f.started
+		}
 		if f.res != nil {
 			r.last = f.res
 			if f.res.Endpoint.Health == store.HealthDown {
@@ -170,37 +185,94 @@ func (r *Refresher) fly(ctx context.Context, f *flight) {
 	}
 }
 
-// Run refreshes until ctx ends: a full cycle at once, then fast cycles on
-// the fast interval and full ones on the slow interval, backing off while
-// the endpoint is down.
+// Run refreshes until ctx ends: each tier when its data is as old as its
+// interval (counted from the cycles in the cache, so a restart does not
+// refetch what is fresh), a full cycle at once when asked for (Trigger),
+// backing off while the endpoint is down. A scheduled full cycle lists
+// only what may have changed; one asked for lists everything.
 func (r *Refresher) Run(ctx context.Context) {
-	lastFull := time.Time{}
+	fired := false
 	for {
-		tier, trigger := TierFast, "schedule"
-		r.mu.Lock()
-		if r.wantFull || lastFull.IsZero() || r.now().Sub(lastFull) >= r.cfg.SlowInterval {
-			tier, r.wantFull = TierFull, false
+		tier, forced, trigger, wait := r.due(fired)
+		fired = false
+		if wait > 0 {
+			timer := time.NewTimer(wait)
+			select {
+			case <-ctx.Done():
+				timer.Stop()
+				return
+			case <-timer.C:
+				fired = true
+			case <-r.wake:
+				timer.Stop()
+			}
+			continue
 		}
-		if r.asked {
-			trigger, r.asked = "asked", false
-		}
-		r.mu.Unlock()
-		if tier == TierFull {
-			lastFull = r.now()
-		}
-		if _, err := r.refresh(ctx, tier, trigger); err != nil && ctx.Err() != nil {
+		if _, err := r.refresh(ctx, tier, forced, trigger); err != nil && ctx.Err() != nil {
 			return
-		}
-		timer := time.NewTimer(r.nextDelay())
-		select {
-		case <-ctx.Done():
-			timer.Stop()
-			return
-		case <-timer.C:
-		case <-r.wake:
-			timer.Stop()
 		}
 	}
+}
+
+// due says which cycle the loop runs now, or how long until one is due:
+// a full cycle when asked for or when the last full one is SlowInterval
+// old, a fast one when the last cycle is nextDelay old (or fired says the
+// wait for it is over, whatever the clock says).
+func (r *Refresher) due(fired bool) (tier Tier, forced bool, trigger string, wait time.Duration) {
+	r.loadSchedule()
+	delay := r.nextDelay()
+	now := r.now()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	trigger = "schedule"
+	if r.asked {
+		trigger, r.asked = "asked", false
+	}
+	switch {
+	case r.wantFull:
+		r.wantFull = false
+		return TierFull, true, trigger, 0
+	case r.lastFull.IsZero() || now.Sub(r.lastFull) >= r.cfg.SlowInterval:
+		return TierFull, false, trigger, 0
+	case fired || r.lastAny.IsZero() || now.Sub(r.lastAny) >= delay:
+		return TierFast, false, trigger, 0
+	}
+	wait = min(r.lastAny.Add(delay).Sub(now), r.lastFull.Add(r.cfg.SlowInterval).Sub(now))
+	return TierFast, false, trigger, max(wait, time.Millisecond)
+}
+
+// loadSchedule reads, once, when the cached data was last refreshed: the
+// starts of the latest refresh runs that reached the endpoint, of any
+// tier and of the full tier.
+func (r *Refresher) loadSchedule() {
+	r.mu.Lock()
+	loaded := r.loaded
+	r.loaded = true
+	r.mu.Unlock()
+	if loaded {
+		return
+	}
+	var any, full time.Time
+	_ = store.Each(r.store, r.cfg.Name, func(run *store.SyncRun) bool {
+		if run.Type != "refresh" || run.Result == "failed" || run.Result == "running" {
+			return true
+		}
+		if run.Start.After(any) {
+			any = run.Start
+		}
+		if run.Scope == TierFull.String() && run.Start.After(full) {
+			full = run.Start
+		}
+		return true
+	})
+	r.mu.Lock()
+	if r.lastAny.IsZero() {
+		r.lastAny = any
+	}
+	if r.lastFull.IsZero() {
+		r.lastFull = full
+	}
+	r.mu.Unlock()
 }
 
 // nextDelay is the fast interval, doubled per consecutive down cycle up to
