@@ -60,6 +60,8 @@ func helpDoc(k *keyMap, role Role, spec *tabSpec) doc.Doc {
 	if spec != nil {
 		d.Text("  fields of "+spec.id.title()+": "+strings.Join(dataset.Fields(spec.cols), " "), style.Dim)
 	}
+	d.Heading("Narrow terminals")
+	d.Text("  columns that matter least give way first (… at the header's start); focusing one with ←/→ brings it back", style.Plain)
 	d.Heading("Mouse")
 	d.Text("  wheel scrolls; click a tab to open it, a row to select it, the selected row for its detail", style.Plain)
 	return d

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -100,5 +101,57 @@ func TestBadInput(t *testing.T) {
 	press(m, "esc", "esc", "6")
 	if v := m.View(); !strings.Contains(v, "invalid schedule") {
 		t.Fatalf("the invalid schedule is not shown as such:\n%s", v)
+	}
+}
+
+// At 80x24 and 60x15 every tab still shows the columns it ranks first:
+// Backups the guest, when it was made and the retention verdict; Routines
+// the job, its next run and retention.
+func TestNarrowKeepsWhatMatters(t *testing.T) {
+	m, _ := newTestModel(t, testEstate(t), 120, 40)
+	for _, sz := range [][2]int{{80, 24}, {60, 15}} {
+		m.Update(sizeMsg(sz[0], sz[1]))
+		for _, spec := range m.specs {
+			press(m, strconv.Itoa(int(spec.id)+1))
+			header := strings.Split(m.View(), "\n")[1]
+			for _, c := range spec.cols {
+				if c.Rank == 1 && !strings.Contains(header, c.Title) {
+					t.Errorf("%s at %dx%d: no %s column: %q", spec.id.title(), sz[0], sz[1], c.Title, header)
+				}
+			}
+		}
+		for tab, want := range map[string][]string{"3": {"Guest", "Created", "Retention"}, "6": {"Job", "Next run", "Retention"}} {
+			press(m, tab)
+			header := strings.Split(m.View(), "\n")[1]
+			for _, w := range want {
+				if !strings.Contains(header, w) {
+					t.Errorf("tab %s at %dx%d: no %s column: %q", tab, sz[0], sz[1], w, header)
+				}
+			}
+		}
+	}
+}
+
+// With one endpoint configured the endpoint column says nothing: it is the
+// first to give way. Every tab but Endpoints has it first.
+func TestOneEndpointGivesWayFirst(t *testing.T) {
+	for _, spec := range tabSpecs() {
+		if spec.id != tabEndpoints && spec.cols[0].Title != "Endpoint" {
+			t.Errorf("%s: the first column is %q, not the endpoint", spec.id.title(), spec.cols[0].Title)
+		}
+	}
+	header := func(eps []EndpointInfo) string {
+		m := New(Options{Store: testEstate(t), Renderer: asciiRenderer(), Now: func() time.Time { return estateNow },
+			Endpoints: eps, Theme: ThemeDark})
+		t.Cleanup(m.Close)
+		m.Update(sizeMsg(120, 40))
+		press(m, "3")
+		return strings.Split(m.View(), "\n")[1]
+	}
+	if h := header(estateEndpoints()); !strings.Contains(h, "Endpoint") || !strings.Contains(h, "Storage") {
+		t.Fatalf("three endpoints at 120 columns: %q", h)
+	}
+	if h := header(estateEndpoints()[:1]); strings.Contains(h, "Endpoint") || !strings.Contains(h, "Storage") {
+		t.Fatalf("one endpoint at 120 columns: the endpoint should give way first: %q", h)
 	}
 }

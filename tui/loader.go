@@ -60,7 +60,7 @@ func (m *Model) loadTab(id tabID) tea.Cmd {
 	seq := m.nextSeq()
 	ts.seq, ts.loading, ts.dirty = seq, true, false
 	spec, sortBy, raw := ts.spec, ts.table.Sort(), ts.table.Query().Raw
-	env := loadEnv{c: m.c, now: m.now}
+	env := loadEnv{c: m.c, now: m.now, cols: spec.cols}
 	return func() tea.Msg {
 		ds, err := safeLoad(spec.load, env)
 		return prepared(id, seq, ds, err, sortBy, raw)

@@ -96,6 +96,11 @@ func New(opts Options) *Model {
 	c := newCommon(opts, style.New(r, dark, opts.NoColor))
 	ctx, cancel := context.WithCancel(context.Background())
 	m := &Model{c: c, specs: tabSpecs(), w: 80, h: 24, ctx: ctx, cancel: cancel, mouse: opts.Mouse}
+	if len(c.epNames) == 1 {
+		for _, s := range m.specs {
+			s.oneEndpoint()
+		}
+	}
 	m.now = c.clock()
 	m.filter = input.New()
 	for i, s := range m.specs {
@@ -106,7 +111,7 @@ func New(opts Options) *Model {
 	if c.store != nil {
 		m.eps, _ = store.List[store.Endpoint](c.store, "")
 		c.setZones(m.eps)
-		env := loadEnv{c: c, now: m.now}
+		env := loadEnv{c: c, now: m.now, cols: m.specs[tabEndpoints].cols}
 		if ds, err := safeLoad(m.specs[tabEndpoints].load, env); err == nil {
 			m.applyLoad(tabEndpoints, ds, dataset.Order(ds, m.tabs[tabEndpoints].table.Sort()), dataset.Query{}, nil)
 		} else {

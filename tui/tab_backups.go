@@ -34,17 +34,17 @@ func backupsTab() *tabSpec {
 		id:    tabBackups,
 		kinds: []store.Kind{store.KindBackup, store.KindGuest, store.KindBackupRoutine, store.KindStorage},
 		cols: []dataset.Column{
-			{Title: "Endpoint", Min: 6, Max: 16},
-			{Title: "Guest", Min: 5, Max: 24, Aliases: []string{"vmid", "name"}},
-			{Title: "Type", Min: 4},
-			{Title: "Storage", Min: 6, Max: 20},
-			{Title: "Created", Kind: dataset.Age, Min: 16},
-			{Title: "Size", Kind: dataset.Number, Right: true, Min: 8},
-			{Title: "Format", Min: 6, Max: 10},
-			{Title: "Protected", Min: 9},
-			{Title: "Verify", Min: 6, Max: 10, Aliases: []string{"verification"}},
-			{Title: "Retention", Min: 12, Max: 44, Aliases: []string{"verdict", "keep"}},
-			{Title: "Notes", Min: 5, Max: 40, Flex: true},
+			{Title: "Endpoint", Min: 6, Max: 16, Rank: 3},
+			{Title: "Guest", Min: 5, Max: 24, Aliases: []string{"vmid", "name"}, Rank: 1},
+			{Title: "Type", Min: 4, Rank: 9},
+			{Title: "Storage", Min: 6, Max: 20, Rank: 2},
+			{Title: "Created", Kind: dataset.Age, Min: 16, Rank: 1},
+			{Title: "Size", Kind: dataset.Number, Right: true, Min: 8, Rank: 4},
+			{Title: "Format", Min: 6, Max: 10, Rank: 8},
+			{Title: "Protected", Min: 9, Rank: 6},
+			{Title: "Verify", Min: 6, Max: 10, Aliases: []string{"verification"}, Rank: 5},
+			{Title: "Retention", Min: 12, Max: 44, Aliases: []string{"verdict", "keep"}, Rank: 1},
+			{Title: "Notes", Min: 5, Max: 40, Flex: true, Rank: 7},
 		},
 		sort:   dataset.SortSpec{Col: bkCreated, Desc: true},
 		load:   loadBackups,
@@ -120,7 +120,7 @@ func loadBackups(env loadEnv) (*dataset.Dataset, error) {
 		}
 	}
 	build := func(verdicts []verdict) *dataset.Dataset {
-		return dataset.Build(backupsTab().cols, len(backups), func(i int, r *dataset.RowBuf) {
+		return dataset.Build(env.cols, len(backups), func(i int, r *dataset.RowBuf) {
 			b := &backups[i]
 			v := verdict{}
 			if verdicts != nil {

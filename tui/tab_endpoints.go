@@ -32,17 +32,17 @@ func endpointsTab() *tabSpec {
 		id:    tabEndpoints,
 		kinds: []store.Kind{store.KindEndpoint, store.KindSyncRun},
 		cols: []dataset.Column{
-			{Title: "Endpoint", Min: 6, Max: 24, Aliases: []string{"name"}},
-			{Title: "Kind", Min: 4},
-			{Title: "Health", Min: 6, Max: 12, Aliases: []string{"status"}},
-			{Title: "Version", Min: 5, Max: 12},
-			{Title: "Cluster", Min: 5, Max: 20},
-			{Title: "Mode", Min: 4},
-			{Title: "Nodes", Kind: dataset.Number, Right: true},
-			{Title: "Guests", Kind: dataset.Number, Right: true},
-			{Title: "Refreshed", Kind: dataset.Age, Min: 8},
-			{Title: "Last push", Kind: dataset.Age, Min: 8, Aliases: []string{"push"}},
-			{Title: "Last error", Min: 10, Max: 60, Flex: true, Aliases: []string{"error"}},
+			{Title: "Endpoint", Min: 6, Max: 24, Aliases: []string{"name"}, Rank: 1},
+			{Title: "Kind", Min: 4, Rank: 3},
+			{Title: "Health", Min: 6, Max: 12, Aliases: []string{"status"}, Rank: 1},
+			{Title: "Version", Min: 5, Max: 12, Rank: 4},
+			{Title: "Cluster", Min: 5, Max: 20, Rank: 7},
+			{Title: "Mode", Min: 4, Rank: 9},
+			{Title: "Nodes", Kind: dataset.Number, Right: true, Rank: 6},
+			{Title: "Guests", Kind: dataset.Number, Right: true, Rank: 5},
+			{Title: "Refreshed", Kind: dataset.Age, Min: 8, Rank: 1},
+			{Title: "Last push", Kind: dataset.Age, Min: 8, Aliases: []string{"push"}, Rank: 8},
+			{Title: "Last error", Min: 10, Max: 60, Flex: true, Aliases: []string{"error"}, Rank: 1},
 		},
 		sort:   dataset.SortSpec{Col: -1},
 		load:   loadEndpoints,
@@ -140,8 +140,7 @@ func loadEndpoints(env loadEnv) (*dataset.Dataset, error) {
 	if err != nil {
 		return nil, err
 	}
-	spec := endpointsTab()
-	return dataset.Build(spec.cols, len(eps), func(i int, r *dataset.RowBuf) {
+	return dataset.Build(env.cols, len(eps), func(i int, r *dataset.RowBuf) {
 		e := &eps[i]
 		stale := e.LastSuccess != nil && env.now.Sub(*e.LastSuccess) > env.c.staleAfter(e.Name, tierFast)
 		endpointRow(e, pushes[e.Name], stale, r)

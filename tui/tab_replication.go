@@ -34,18 +34,18 @@ func replicationTab() *tabSpec {
 		id:    tabReplication,
 		kinds: []store.Kind{store.KindReplication, store.KindGuest},
 		cols: []dataset.Column{
-			{Title: "Endpoint", Min: 6, Max: 16},
-			{Title: "Job", Min: 5, Max: 12, Aliases: []string{"id"}},
-			{Title: "Guest", Min: 5, Max: 24, Aliases: []string{"vmid"}},
-			{Title: "Route", Min: 8, Max: 28, Aliases: []string{"source", "target"}},
-			{Title: "Schedule", Min: 8, Max: 20},
-			{Title: "Next sync", Kind: dataset.Age, RelFirst: true, Min: 9, Aliases: []string{"next"}},
-			{Title: "Last sync", Kind: dataset.Age, Min: 9, Aliases: []string{"last"}},
-			{Title: "Duration", Kind: dataset.Number, Right: true, Min: 8},
-			{Title: "Fails", Kind: dataset.Number, Right: true, Min: 5},
-			{Title: "Error", Min: 5, Max: 50, Flex: true},
-			{Title: "Rate", Min: 4, Max: 12},
-			{Title: "Enabled", Min: 7, Aliases: []string{"state", "status"}},
+			{Title: "Endpoint", Min: 6, Max: 16, Rank: 5},
+			{Title: "Job", Min: 5, Max: 12, Aliases: []string{"id"}, Rank: 1},
+			{Title: "Guest", Min: 5, Max: 24, Aliases: []string{"vmid"}, Rank: 1},
+			{Title: "Route", Min: 8, Max: 28, Aliases: []string{"source", "target"}, Rank: 6},
+			{Title: "Schedule", Min: 8, Max: 20, Rank: 7},
+			{Title: "Next sync", Kind: dataset.Age, RelFirst: true, Min: 9, Aliases: []string{"next"}, Rank: 3},
+			{Title: "Last sync", Kind: dataset.Age, Min: 9, Aliases: []string{"last"}, Rank: 1},
+			{Title: "Duration", Kind: dataset.Number, Right: true, Min: 8, Rank: 8},
+			{Title: "Fails", Kind: dataset.Number, Right: true, Min: 5, Rank: 2},
+			{Title: "Error", Min: 5, Max: 50, Flex: true, Rank: 4},
+			{Title: "Rate", Min: 4, Max: 12, Rank: 10},
+			{Title: "Enabled", Min: 7, Aliases: []string{"state", "status"}, Rank: 9},
 		},
 		sort:   dataset.SortSpec{Col: -1},
 		load:   loadReplication,
@@ -134,7 +134,7 @@ func loadReplication(env loadEnv) (*dataset.Dataset, error) {
 		_, _, err := cache.next(list[i].Schedule, env.now, env.c.loc(list[i].Endpoint))
 		invalid[i] = err != nil
 	}
-	return dataset.Build(replicationTab().cols, len(list), func(i int, r *dataset.RowBuf) {
+	return dataset.Build(env.cols, len(list), func(i int, r *dataset.RowBuf) {
 		j := &list[i]
 		replicationRow(j, gi.label(j.Endpoint, j.Guest), invalid[i], env.c.isStale(j.Meta, tierFast, env.now), env.c.loc(j.Endpoint), r)
 	}), nil

@@ -33,17 +33,17 @@ func routinesTab() *tabSpec {
 		id:    tabRoutines,
 		kinds: []store.Kind{store.KindBackupRoutine},
 		cols: []dataset.Column{
-			{Title: "Endpoint", Min: 6, Max: 16},
-			{Title: "Job", Min: 6, Max: 24, Aliases: []string{"id"}},
-			{Title: "Enabled", Min: 7},
-			{Title: "Schedule", Min: 8, Max: 24},
-			{Title: "Next run", Kind: dataset.Age, RelFirst: true, Min: 10, Aliases: []string{"next"}},
-			{Title: "Storage", Min: 7, Max: 20},
-			{Title: "Node", Min: 4, Max: 12},
-			{Title: "Selection", Min: 9, Max: 32, Aliases: []string{"vmid", "pool"}},
-			{Title: "Mode", Min: 4},
-			{Title: "Retention", Min: 9, Max: 40, Aliases: []string{"keep"}},
-			{Title: "Status", Min: 6},
+			{Title: "Endpoint", Min: 6, Max: 16, Rank: 4},
+			{Title: "Job", Min: 6, Max: 24, Aliases: []string{"id"}, Rank: 1},
+			{Title: "Enabled", Min: 7, Rank: 7},
+			{Title: "Schedule", Min: 8, Max: 24, Rank: 2},
+			{Title: "Next run", Kind: dataset.Age, RelFirst: true, Min: 10, Aliases: []string{"next"}, Rank: 1},
+			{Title: "Storage", Min: 7, Max: 20, Rank: 3},
+			{Title: "Node", Min: 4, Max: 12, Rank: 8},
+			{Title: "Selection", Min: 9, Max: 32, Aliases: []string{"vmid", "pool"}, Rank: 6},
+			{Title: "Mode", Min: 4, Rank: 9},
+			{Title: "Retention", Min: 9, Max: 40, Aliases: []string{"keep"}, Rank: 1},
+			{Title: "Status", Min: 6, Rank: 5},
 		},
 		sort:   dataset.SortSpec{Col: -1},
 		load:   loadRoutines,
@@ -134,7 +134,7 @@ func loadRoutines(env loadEnv) (*dataset.Dataset, error) {
 			nexts[i] = t
 		}
 	}
-	return dataset.Build(routinesTab().cols, len(list), func(i int, b *dataset.RowBuf) {
+	return dataset.Build(env.cols, len(list), func(i int, b *dataset.RowBuf) {
 		r := &list[i]
 		routineRow(r, nexts[i], invalid[i], env.c.isStale(r.Meta, tierSlow, env.now), env.c.loc(r.Endpoint), b)
 	}), nil

@@ -28,13 +28,13 @@ func snapshotsTab() *tabSpec {
 		id:    tabSnapshots,
 		kinds: []store.Kind{store.KindSnapshot, store.KindGuest},
 		cols: []dataset.Column{
-			{Title: "Endpoint", Min: 6, Max: 16},
-			{Title: "Guest", Min: 5, Max: 24, Aliases: []string{"vmid"}},
-			{Title: "Name", Min: 4, Max: 28, Aliases: []string{"snapshot"}},
-			{Title: "Created", Kind: dataset.Age, Min: 16},
-			{Title: "Parent", Min: 6, Max: 24},
-			{Title: "Description", Min: 11, Max: 50, Flex: true},
-			{Title: "RAM", Min: 3, Aliases: []string{"vmstate"}},
+			{Title: "Endpoint", Min: 6, Max: 16, Rank: 2},
+			{Title: "Guest", Min: 5, Max: 24, Aliases: []string{"vmid"}, Rank: 1},
+			{Title: "Name", Min: 4, Max: 28, Aliases: []string{"snapshot"}, Rank: 1},
+			{Title: "Created", Kind: dataset.Age, Min: 16, Rank: 1},
+			{Title: "Parent", Min: 6, Max: 24, Rank: 5},
+			{Title: "Description", Min: 11, Max: 50, Flex: true, Rank: 3},
+			{Title: "RAM", Min: 3, Aliases: []string{"vmstate"}, Rank: 4},
 		},
 		sort:   dataset.SortSpec{Col: -1},
 		load:   loadSnapshots,
@@ -81,7 +81,7 @@ func loadSnapshots(env loadEnv) (*dataset.Dataset, error) {
 	if err != nil {
 		return nil, err
 	}
-	return dataset.Build(snapshotsTab().cols, len(snaps), func(i int, r *dataset.RowBuf) {
+	return dataset.Build(env.cols, len(snaps), func(i int, r *dataset.RowBuf) {
 		sn := &snaps[i]
 		snapshotRow(sn, gi.label(sn.Endpoint, sn.VMID), env.c.isStale(sn.Meta, tierSlow, env.now), env.c.loc, r)
 	}), nil

@@ -31,15 +31,15 @@ func storageTab() *tabSpec {
 		id:    tabStorage,
 		kinds: []store.Kind{store.KindStorage},
 		cols: []dataset.Column{
-			{Title: "Endpoint", Min: 6, Max: 16},
-			{Title: "Storage", Min: 6, Max: 24, Aliases: []string{"name"}},
-			{Title: "Type", Min: 4, Max: 10},
-			{Title: "Content", Min: 7, Max: 28},
-			{Title: "Shared", Min: 6},
-			{Title: "Nodes", Min: 5, Max: 24, Aliases: []string{"node"}},
-			{Title: "Usage", Kind: dataset.Number, Min: 15},
-			{Title: "Enabled", Min: 7},
-			{Title: "Prune-backups", Min: 8, Max: 48, Flex: true, Aliases: []string{"prune", "retention"}},
+			{Title: "Endpoint", Min: 6, Max: 16, Rank: 2},
+			{Title: "Storage", Min: 6, Max: 24, Aliases: []string{"name"}, Rank: 1},
+			{Title: "Type", Min: 4, Max: 10, Rank: 4},
+			{Title: "Content", Min: 7, Max: 28, Rank: 5},
+			{Title: "Shared", Min: 6, Rank: 7},
+			{Title: "Nodes", Min: 5, Max: 24, Aliases: []string{"node"}, Rank: 8},
+			{Title: "Usage", Kind: dataset.Number, Min: 15, Rank: 1},
+			{Title: "Enabled", Min: 7, Rank: 6},
+			{Title: "Prune-backups", Min: 8, Max: 48, Flex: true, Aliases: []string{"prune", "retention"}, Rank: 3},
 		},
 		sort:   dataset.SortSpec{Col: -1},
 		load:   loadStorage,
@@ -118,7 +118,7 @@ func loadStorage(env loadEnv) (*dataset.Dataset, error) {
 	if err != nil {
 		return nil, err
 	}
-	return dataset.Build(storageTab().cols, len(list), func(i int, r *dataset.RowBuf) {
+	return dataset.Build(env.cols, len(list), func(i int, r *dataset.RowBuf) {
 		s := &list[i]
 		storageRow(s, env.c.isStale(s.Meta, tierSlow, env.now), r)
 	}), nil

@@ -28,14 +28,14 @@ func tasksTab() *tabSpec {
 		id:    tabTasks,
 		kinds: []store.Kind{store.KindTask, store.KindGuest},
 		cols: []dataset.Column{
-			{Title: "Endpoint", Min: 6, Max: 16},
-			{Title: "Node", Min: 4, Max: 16},
-			{Title: "Type", Min: 4, Max: 18},
-			{Title: "Guest", Min: 5, Max: 24, Aliases: []string{"vmid", "id"}},
-			{Title: "User", Min: 4, Max: 28},
-			{Title: "Start", Kind: dataset.Age, Min: 16},
-			{Title: "Duration", Kind: dataset.Number, Right: true, Min: 8},
-			{Title: "Status", Min: 6, Max: 48, Flex: true, Aliases: []string{"state"}},
+			{Title: "Endpoint", Min: 6, Max: 16, Rank: 4},
+			{Title: "Node", Min: 4, Max: 16, Rank: 3},
+			{Title: "Type", Min: 4, Max: 18, Rank: 1},
+			{Title: "Guest", Min: 5, Max: 24, Aliases: []string{"vmid", "id"}, Rank: 2},
+			{Title: "User", Min: 4, Max: 28, Rank: 6},
+			{Title: "Start", Kind: dataset.Age, Min: 16, Rank: 1},
+			{Title: "Duration", Kind: dataset.Number, Right: true, Min: 8, Rank: 5},
+			{Title: "Status", Min: 6, Max: 48, Flex: true, Aliases: []string{"state"}, Rank: 1},
 		},
 		sort:   dataset.SortSpec{Col: tkStart, Desc: true},
 		load:   loadTasks,
@@ -111,7 +111,7 @@ func loadTasks(env loadEnv) (*dataset.Dataset, error) {
 			}
 		}
 	}
-	return dataset.Build(tasksTab().cols, len(tasks), func(i int, r *dataset.RowBuf) {
+	return dataset.Build(env.cols, len(tasks), func(i int, r *dataset.RowBuf) {
 		t := &tasks[i]
 		taskRow(t, labels[guestRef{t.Endpoint, t.VMID}], env.c.isStale(t.Meta, tierFast, env.now) && t.State == store.TaskRunning,
 			env.c.loc(t.Endpoint), r)

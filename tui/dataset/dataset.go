@@ -36,6 +36,10 @@ type Column struct {
 	Flex    bool // takes spare width, up to its longest value
 	// RelFirst puts an age column's relative part first: "in 3h · 2026-…".
 	RelFirst bool
+	// Rank is how much the column matters on a narrow terminal: rank 1
+	// always shows; the higher the rank, the sooner the column gives way
+	// when not all fit; unranked (0) columns go first.
+	Rank int
 }
 
 // Field is the name used in field:value filter tokens.

@@ -4,6 +4,8 @@
 package table
 
 import (
+	"cmp"
+	"slices"
 	"strings"
 	"time"
 
@@ -37,9 +39,11 @@ type Model struct {
 	selDS  *dataset.Dataset
 	offset int // first visible index into view
 	focus  int // focused column
-	colOff int // first visible column
-	w, h   int
-	now    time.Time
+	// focusMoved is set once the user moves the focus: from then on the
+	// focused column stays on screen however narrow it is.
+	focusMoved bool
+	w, h       int
+	now        time.Time
 
 	// recent keeps the views of the last filters typed over the current
 	// order, so backspace costs nothing; setData and setSort clear it.
@@ -74,7 +78,6 @@ func (t *Model) Init() tea.Cmd { return nil }
 func (t *Model) SetSize(w, h int) {
 	t.w, t.h = max(w, 0), max(h, 0)
 	t.keepVisible()
-	t.fixColumns()
 }
 
 // ShortHelp is what the table contributes to the footer.
@@ -101,7 +104,6 @@ func (t *Model) SetData(ds *dataset.Dataset, spec dataset.SortSpec, order []int3
 	t.view = view
 	t.focus = min(t.focus, max(len(ds.Cols)-1, 0))
 	t.reselect(screenPos)
-	t.fixColumns()
 }
 
 // SetSort orders the rows by spec.
@@ -280,7 +282,7 @@ func (t *Model) focusColumn(c int) {
 		return
 	}
 	t.focus = min(max(c, 0), len(t.ds.Cols)-1)
-	t.fixColumns()
+	t.focusMoved = true
 }
 
 // natural is a column's width before spare room is shared out.
@@ -294,36 +296,36 @@ func (t *Model) natural(c int) int {
 	return w
 }
 
-// fixColumns scrolls the columns so the focused one is on screen.
-func (t *Model) fixColumns() {
-	if t.ds == nil || len(t.ds.Cols) == 0 {
-		return
-	}
-	avail := t.w - 1
-	total := -1
-	for c := range t.ds.Cols {
-		total += t.natural(c) + 1
-	}
-	if total <= avail {
-		t.colOff = 0
-		return
-	}
-	t.colOff = min(t.colOff, t.focus)
-	for t.colOff < t.focus {
-		span := -1
-		for c := t.colOff; c <= t.focus; c++ {
-			span += t.natural(c) + 1
-		}
-		if span <= avail {
-			break
-		}
-		t.colOff++
-	}
+// least is the narrowest a column is drawn: its minimum, and room for its
+// title's first letters.
+func (t *Model) least(c int) int {
+	return min(max(t.ds.Cols[c].Min, 3), t.natural(c))
 }
 
-// layout returns the first visible column and the widths of the visible
-// ones, for the current width and column scroll.
-func (t *Model) layout() (int, []int) {
+// kept reports a column that never gives way: rank 1, or the one the
+// user moved the focus to.
+func (t *Model) kept(c int) bool { return (t.focusMoved && c == t.focus) || t.ds.Cols[c].Rank == 1 }
+
+// flexWants is what a flex column (free text: notes, errors) asks for
+// before columns that matter less get room: the start of its text.
+const flexWants = 20
+
+// wants is the width a column asks for before lower ranks get any: its
+// natural one; a flex column, which grows into what is left, the start.
+func (t *Model) wants(c, nat int) int {
+	if t.ds.Cols[c].Flex {
+		return max(t.least(c), min(nat, flexWants))
+	}
+	return nat
+}
+
+// layout picks the columns shown, in their order, and their widths. When
+// every column fits, all show and flex columns share the spare room. When
+// not, the columns that matter least give way first, whole (the highest
+// Rank; unranked ones before any), and flex columns share what is left;
+// rank-1 columns and the one the user focused stay, shrunk toward their
+// minimum when even they do not fit.
+func (t *Model) layout() (shown, widths []int) {
 	avail := t.w - 1 // one column of gutter for the selection mark
 	n := len(t.ds.Cols)
 	nat := make([]int, n)
@@ -332,36 +334,113 @@ func (t *Model) layout() (int, []int) {
 		nat[c] = t.natural(c)
 		total += nat[c] + 1
 	}
-	if total <= avail {
-		extra := avail - total
-		for c := 0; c < n && extra > 0; c++ {
-			if t.ds.Cols[c].Flex {
-				grow := min(extra, max(t.ds.Widths[c]-nat[c], 0))
-				nat[c] += grow
-				extra -= grow
-			}
-		}
-		return 0, nat
+	if total > avail {
+		return t.narrow(nat, avail)
 	}
-	first := min(t.colOff, n-1)
-	var widths []int
-	used := 0
-	for c := first; c < n; c++ {
-		sep := 0
-		if c > first {
-			sep = 1
-		}
-		if used+sep+nat[c] <= avail {
-			widths = append(widths, nat[c])
-			used += sep + nat[c]
-			continue
-		}
-		if rest := avail - used - sep; rest >= 1 {
-			widths = append(widths, rest)
-		}
-		break
+	shown = make([]int, n)
+	for c := range shown {
+		shown[c] = c
 	}
-	return first, widths
+	return shown, t.grow(shown, nat, avail-total)
+}
+
+// narrow lays out the columns that do not all fit in avail cells.
+func (t *Model) narrow(nat []int, avail int) (shown, widths []int) {
+	n := len(nat)
+	want := make([]int, n)
+	var kept, rest []int
+	used := -1
+	for c := 0; c < n; c++ {
+		want[c] = t.wants(c, nat[c])
+		if t.kept(c) {
+			kept = append(kept, c)
+			used += want[c] + 1
+		} else {
+			rest = append(rest, c)
+		}
+	}
+	if used > avail {
+		return kept, t.shrink(kept, want, avail)
+	}
+	rank := func(c int) int {
+		if r := t.ds.Cols[c].Rank; r > 0 {
+			return r
+		}
+		return int(^uint(0) >> 1)
+	}
+	slices.SortStableFunc(rest, func(a, b int) int { return cmp.Compare(rank(a), rank(b)) })
+	on := map[int]bool{}
+	for _, c := range kept {
+		on[c] = true
+	}
+	for _, c := range rest {
+		if used+1+want[c] > avail {
+			break // a column shows only while every column that matters more does
+		}
+		on[c] = true
+		used += 1 + want[c]
+	}
+	for c := 0; c < n; c++ {
+		if on[c] {
+			shown = append(shown, c)
+		}
+	}
+	return shown, t.grow(shown, want, avail-used)
+}
+
+// grow gives spare cells to the shown flex columns, up to their widest
+// cell, in column order.
+func (t *Model) grow(shown, want []int, extra int) []int {
+	widths := make([]int, len(shown))
+	for j, c := range shown {
+		widths[j] = want[c]
+		if t.ds.Cols[c].Flex && extra > 0 {
+			g := min(extra, max(t.ds.Widths[c]-want[c], 0))
+			widths[j] += g
+			extra -= g
+		}
+	}
+	return widths
+}
+
+// shrink fits columns into avail cells: each gets the same width, or its
+// natural one when that is less, but never less than its least; the cells
+// left over go to the first columns that still want more.
+func (t *Model) shrink(shown, nat []int, avail int) []int {
+	room := avail - (len(shown) - 1)
+	clamp := func(c, level int) int { return min(max(level, t.least(c)), nat[c]) }
+	sum := func(level int) int {
+		s := 0
+		for _, c := range shown {
+			s += clamp(c, level)
+		}
+		return s
+	}
+	level := 0
+	for lo, hi := 0, slices.Max(nat); lo <= hi; {
+		mid := (lo + hi) / 2
+		if sum(mid) <= room {
+			level, lo = mid, mid+1
+		} else {
+			hi = mid - 1
+		}
+	}
+	widths := make([]int, len(shown))
+	left := room
+	for j, c := range shown {
+		widths[j] = clamp(c, level)
+		left -= widths[j]
+	}
+	for j, c := range shown {
+		if left <= 0 {
+			break
+		}
+		if widths[j] < nat[c] {
+			widths[j]++
+			left--
+		}
+	}
+	return widths
 }
 
 // View renders exactly h lines of exactly w cells.
@@ -376,15 +455,15 @@ func (t *Model) View() string {
 		lines = append(lines, layout.Fit(" loading from the cache…", t.w, false))
 	case len(t.ds.Cols) == 0:
 	default:
-		first, widths := t.layout()
-		lines = append(lines, t.header(first, widths))
+		shown, widths := t.layout()
+		lines = append(lines, t.header(shown, widths))
 		body := t.BodyHeight()
 		for r := 0; r < body; r++ {
 			i := t.offset + r
 			if i >= len(t.view) {
 				break
 			}
-			lines = append(lines, t.row(int(t.view[i]), i == t.sel, first, widths))
+			lines = append(lines, t.row(int(t.view[i]), i == t.sel, shown, widths))
 		}
 		if len(t.view) == 0 && body > 0 {
 			msg := " no records in the cache for this tab yet"
@@ -400,17 +479,17 @@ func (t *Model) View() string {
 	return strings.Join(lines[:t.h], "\n")
 }
 
-func (t *Model) header(first int, widths []int) string {
+func (t *Model) header(shown, widths []int) string {
 	st := t.st
 	var b strings.Builder
-	if first > 0 {
-		b.WriteString(st.Render(style.Dim, "‹"))
+	if len(shown) < len(t.ds.Cols) {
+		b.WriteString(st.Render(style.Dim, "…")) // columns gave way: ←/→ shows them
 	} else {
 		b.WriteByte(' ')
 	}
 	used := 1
 	for j, w := range widths {
-		c := first + j
+		c := shown[j]
 		if j > 0 {
 			b.WriteByte(' ')
 			used++
@@ -437,7 +516,7 @@ func (t *Model) header(first int, widths []int) string {
 	return b.String()
 }
 
-func (t *Model) row(i int, selected bool, first int, widths []int) string {
+func (t *Model) row(i int, selected bool, shown, widths []int) string {
 	st := t.st
 	seqs := &st.Seq
 	if selected {
@@ -453,7 +532,7 @@ func (t *Model) row(i int, selected bool, first int, widths []int) string {
 	used := 1
 	rowSt := t.ds.RowStyle[i]
 	for j, w := range widths {
-		c := first + j
+		c := shown[j]
 		if j > 0 {
 			b.WriteString(seqs[style.Plain].Wrap(" "))
 			used++
@@ -465,7 +544,7 @@ func (t *Model) row(i int, selected bool, first int, widths []int) string {
 		if id == style.Inherit {
 			id = style.Plain
 		}
-		b.WriteString(seqs[id].Wrap(layout.Fit(t.cellText(c, i), w, t.ds.Cols[c].Right)))
+		b.WriteString(seqs[id].Wrap(layout.Fit(t.cellText(c, i, w), w, t.ds.Cols[c].Right)))
 		used += w
 	}
 	if used < t.w {
@@ -474,8 +553,9 @@ func (t *Model) row(i int, selected bool, first int, widths []int) string {
 	return b.String()
 }
 
-// cellText is a cell as shown now: age columns add their ticking part.
-func (t *Model) cellText(c, i int) string {
+// cellText is a cell as shown now in w cells: age columns add their
+// ticking part, first when the whole does not fit.
+func (t *Model) cellText(c, i, w int) string {
 	text := t.ds.Cells[c][i]
 	if t.ds.Cols[c].Kind != dataset.Age {
 		return text
@@ -491,7 +571,10 @@ func (t *Model) cellText(c, i int) string {
 	case t.ds.Cols[c].RelFirst:
 		return rel + " · " + text
 	}
-	return text + " (" + rel + ")"
+	if whole := text + " (" + rel + ")"; layout.Width(whole) <= w {
+		return whole
+	}
+	return rel + " · " + text
 }
 
 // Data is the dataset shown, nil before the first load.
