@@ -42,8 +42,12 @@ type Config struct {
 	Concurrency    int           // parallel requests in a cycle; default 8
 	FastInterval   time.Duration // status, resources, tasks, replication status
 	SlowInterval   time.Duration // storage content, snapshots, jobs
-	AllowWrites    bool
-	Location       *time.Location // zone of the cluster's schedules; nil: the nodes' own
+	// Sweep is the window in which a scheduled full cycle reads every
+	// guest's snapshots and every backup listing at least once, whatever
+	// the task log says (see plan.go); default 24h.
+	Sweep       time.Duration
+	AllowWrites bool
+	Location    *time.Location // zone of the cluster's schedules; nil: the nodes' own
 
 	// MaxAnswerBytes bounds the body of one answer, as it is read: a
 	// larger one fails its request ("answer larger than 32 MiB") without
@@ -56,6 +60,9 @@ type Config struct {
 	// 64 MiB, some 160,000 backups. A larger datastore needs more.
 	MaxContentAnswerBytes int64
 }
+
+// DefaultSweep is Config.Sweep's default.
+const DefaultSweep = 24 * time.Hour
 
 // Default answer bounds (see Config).
 const (
@@ -98,6 +105,9 @@ func (c *Config) fill() {
 	}
 	if c.SlowInterval <= 0 {
 		c.SlowInterval = 5 * time.Minute
+	}
+	if c.Sweep <= 0 {
+		c.Sweep = DefaultSweep
 	}
 	if c.MaxAnswerBytes <= 0 {
 		c.MaxAnswerBytes = DefaultMaxAnswerBytes

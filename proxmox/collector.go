@@ -43,6 +43,11 @@ type Collector struct {
 	mu        sync.Mutex
 	lastPerms permissions // the token's privileges as last read
 	drops     []Drop      // items left out at the latest fetch of their scope
+	// What a scheduled full cycle counts from (see plan.go): the guests as
+	// the latest full cycle saw them and when it ran.
+	base      map[string]guestState
+	lastFull  time.Time
+	fullKnown bool
 }
 
 // NewCollector returns a collector for client's endpoint.
@@ -66,6 +71,9 @@ type Result struct {
 	Dropped  []Drop
 	Requests int64
 	Duration time.Duration
+	// Plan says what a full cycle that reached the endpoint listed; nil
+	// for a fast cycle.
+	Plan *Plan
 }
 
 // ErrDependency marks a scope that was not fetched because a request it
@@ -108,6 +116,7 @@ type cycle struct {
 	ep    string
 	at    time.Time
 	tier  Tier
+	all   bool // a full cycle lists every scope; else what may have changed
 	wg    sync.WaitGroup
 	mu    sync.Mutex
 	res   *Result
@@ -132,19 +141,27 @@ type cycle struct {
 	timeZone     string // the nodes' zone, read in full cycles
 }
 
-// Collect runs one cycle of the given tier.
+// Collect runs one cycle of the given tier; a full one lists every scope.
 func (c *Collector) Collect(ctx context.Context, tier Tier) *Result {
+	return c.collect(ctx, tier, true)
+}
+
+// collect runs one cycle; all false makes a full cycle list only what may
+// have changed, and the cycles of both tiers ask for replication state
+// only the nodes that have jobs.
+func (c *Collector) collect(ctx context.Context, tier Tier, all bool) *Result {
 	start, wall := c.now(), time.Now()
 	requests := c.client.Requests()
 	slots := make(chan struct{}, c.client.cfg.Concurrency)
 	cy := &cycle{
-		c: c, ctx: WithSlots(ctx, slots), ep: c.client.Name(), at: start.UTC(), tier: tier,
+		c: c, ctx: WithSlots(ctx, slots), ep: c.client.Name(), at: start.UTC(), tier: tier, all: all,
 		res: &Result{Tier: tier}, replStatus: map[string]wireReplication{}, done: map[scopeKey]bool{},
 		drops: map[scopeKey]*Drop{},
 	}
 	if prev, ok, _ := store.Get[store.Endpoint](c.store, cy.ep, cy.ep); ok {
 		cy.prev = prev
 	}
+	c.guestBase(cy.ep) // before this process writes guests
 	cy.run()
 	cy.res.Requests = c.client.Requests() - requests
 	cy.res.Duration = time.Since(wall)
@@ -416,22 +433,52 @@ func (cy *cycle) run() {
 		cy.fail(store.KindStorage, "config", fmt.Errorf("endpoint %s: storage usage from /cluster/resources: %w", cy.ep, ErrDependency))
 	}
 
+	var tasksDone sync.WaitGroup
 	for _, node := range online {
-		cy.spawnTasks(node)
-		cy.spawnReplicationStatus(node)
+		cy.spawnTasks(node, &tasksDone)
+	}
+	if cy.all {
+		for _, node := range online {
+			cy.spawnReplicationStatus(node)
+		}
 	}
 	if cy.tier == TierFull {
 		if len(online) > 0 {
 			cy.spawnTimeZone(online[0])
 		}
+		sel := &selection{all: true}
+		if !cy.all && resOK {
+			tasksDone.Wait() // the tasks since the previous full cycle say what changed
+			sel = cy.selectScopes(guests)
+		}
+		plan := &Plan{Selective: !sel.all, Since: sel.since}
 		if storageOK && resOK {
-			cy.spawnContent(resources, online)
+			cy.spawnContent(resources, online, sel, plan)
 		}
 		for _, g := range guests {
-			cy.spawnSnapshots(g.(*store.Guest), online)
+			g := g.(*store.Guest)
+			if g.Template || !contains(online, g.Node) {
+				continue
+			}
+			if sel.wantsSnapshots(g.RecordKey()) {
+				plan.Snapshots++
+				cy.spawnSnapshots(g, online)
+			} else {
+				plan.SnapshotsKept++
+			}
+		}
+		if resOK {
+			cy.dropGone(resources)
+			cy.remember(guests, online)
+			cy.res.Plan = plan
 		}
 	}
 	replConfig.Wait()
+	if !cy.all {
+		for _, node := range cy.replicationNodes(online, replJobs, replOK, resources) {
+			cy.spawnReplicationStatus(node)
+		}
+	}
 	cy.wg.Wait()
 
 	if replOK {

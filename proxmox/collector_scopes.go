@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/proxbox-tui/proxbox-tui/store"
@@ -16,9 +17,11 @@ import (
 // start time already cached (or the oldest task that was still running),
 // merged into the node's scope so older entries stay. limit=0 asks for
 // every match in one answer (a node keeps about two thousand entries).
-func (cy *cycle) spawnTasks(node string) {
+func (cy *cycle) spawnTasks(node string, done *sync.WaitGroup) {
 	since := cy.taskSince(node)
+	done.Add(1)
 	cy.spawn(func() {
+		defer done.Done()
 		q := url.Values{"source": {"all"}, "limit": {"0"}}
 		if since > 0 {
 			q.Set("since", strconv.FormatInt(since, 10))
@@ -82,7 +85,7 @@ func (cy *cycle) spawnReplicationStatus(node string) {
 
 // spawnContent lists the backups of every enabled backup storage: a shared
 // storage once through one online node that has it, a local one per node.
-func (cy *cycle) spawnContent(res []wireResource, online []string) {
+func (cy *cycle) spawnContent(res []wireResource, online []string, sel *selection, plan *Plan) {
 	onlineSet := map[string]bool{}
 	for _, n := range online {
 		onlineSet[n] = true
@@ -126,6 +129,15 @@ func (cy *cycle) spawnContent(res []wireResource, online []string) {
 			}
 		}
 		for _, l := range listings {
+			via := []string{l.node}
+			if bool(s.Shared) {
+				via = nodes // a task on any node that has it may change it
+			}
+			if !sel.wantsListing(s.Storage, via, l.scope) {
+				plan.ListingsKept++
+				continue
+			}
+			plan.Listings++
 			cy.spawnListing(s.Storage, l.node, l.scope)
 		}
 	}

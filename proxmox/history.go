@@ -1,6 +1,7 @@
 package proxmox
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"time"
@@ -44,6 +45,9 @@ func runRecord(ep string, res *Result, trigger string, start, end time.Time) *st
 		if len(run.Errors) < maxRunErrors {
 			run.Errors = append(run.Errors, clipText(d.String(), maxErrorBytes))
 		}
+	}
+	if res.Plan != nil {
+		run.Plan, _ = json.Marshal(res.Plan)
 	}
 	switch {
 	case res.Endpoint.Health == store.HealthDown:

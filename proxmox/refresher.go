@@ -156,7 +156,7 @@ func (r *Refresher) fly(ctx context.Context, f *flight) {
 		r.mu.Unlock()
 		close(f.done)
 	}()
-	res := r.collector.Collect(ctx, f.tier)
+	res := r.collector.collect(ctx, f.tier, f.tier == TierFull && f.forced)
 	f.res = res
 	ep := res.Endpoint
 	writes := append(res.Writes, store.ScopeWrite{Kind: store.KindEndpoint, Endpoint: r.cfg.Name, Scope: "self", Records: []store.Record{&ep}})

@@ -66,11 +66,14 @@ type scheduleEnv struct {
 	cfg   Config
 }
 
-func newScheduleEnv(t *testing.T) *scheduleEnv {
+func newScheduleEnv(t *testing.T) *scheduleEnv { return newScheduleEnvOf(t, 1, "edge") }
+
+// newScheduleEnvOf serves demo estate i (0 lab, 1 edge) as endpoint name.
+func newScheduleEnvOf(t *testing.T, i int, name string) *scheduleEnv {
 	t.Helper()
 	clock := newFakeClock(time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC))
 	estates := pvesim.Demo(pvesim.GenerateOptions{Seed: 9, Now: clock.Now})
-	srv, err := pvesim.Start(pvesim.Options{Estate: estates[1]})
+	srv, err := pvesim.Start(pvesim.Options{Estate: estates[i]})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +83,7 @@ func newScheduleEnv(t *testing.T) *scheduleEnv {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	cfg := Config{Name: "edge", URL: srv.URL, TokenID: pvesim.RootTokenID, TokenSecret: pvesim.RootTokenSecret,
+	cfg := Config{Name: name, URL: srv.URL, TokenID: pvesim.RootTokenID, TokenSecret: pvesim.RootTokenSecret,
 		TLS: TLSConfig{Fingerprint: pinOf(srv)}}
 	return &scheduleEnv{clock: clock, srv: srv, st: st, cfg: cfg}
 }
