@@ -54,10 +54,13 @@ type TLSConfig struct {
 	Fingerprint string `yaml:"fingerprint"` // SHA-256, hex with or without colons
 }
 
-// Refresh holds the two refresh tiers of an endpoint.
+// Refresh holds the two refresh tiers of an endpoint, and the window in
+// which a scheduled full cycle re-reads every guest and storage even when
+// the task log names no change.
 type Refresh struct {
-	Fast Duration `yaml:"fast"`
-	Slow Duration `yaml:"slow"`
+	Fast  Duration `yaml:"fast"`
+	Slow  Duration `yaml:"slow"`
+	Sweep Duration `yaml:"sweep"`
 }
 
 // NetBoxConfig is the NetBox instance pushed to.

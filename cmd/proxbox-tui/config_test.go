@@ -133,6 +133,7 @@ func TestInvalidConfigsNameLineAndKey(t *testing.T) {
 		{"wrong type for bool", head + auth + "    allow_writes: [yes]\n", 6, "proxmox[0].allow_writes", "want true or false"},
 		{"fast longer than slow", head + auth + "    refresh: {fast: 10m, slow: 1m}\n", 6, "proxmox[0].refresh.slow", "not be shorter than refresh.fast"},
 		{"bad time zone", head + auth + "    timezone: Mars/Base\n", 6, "proxmox[0].timezone", "unknown time zone"},
+		{"sweep shorter than slow", head + auth + "    refresh: {slow: 10m, sweep: 1m}\n", 6, "proxmox[0].refresh.sweep", "not be shorter than refresh.slow"},
 		{"answer bound out of range", head + auth + "    max_answer_mib: -3\n", 6, "proxmox[0].max_answer_mib", "between 1 and 4096"},
 		{"netbox sync mode", "netbox:\n  url: https://nb\n  token: abc\n  sync_modes:\n    vm_interface: sometimes\n", 5, "netbox.sync_modes.vm_interface", "want always, bootstrap_only or disabled"},
 		{"netbox overwrite flag", "netbox:\n  url: https://nb\n  token: abc\n  overwrite:\n    vm_descripton: false\n", 5, "netbox.overwrite.vm_descripton", `did you mean "vm_description"`},
@@ -405,9 +406,10 @@ func TestSkipSecretsNeedsNoSecret(t *testing.T) {
 }
 
 func TestAnswerBoundsReachTheClient(t *testing.T) {
-	p := ProxmoxEndpoint{Name: "lab", URL: "https://pve:8006", MaxAnswerMiB: 8, MaxContentAnswerMiB: 128}
+	p := ProxmoxEndpoint{Name: "lab", URL: "https://pve:8006", MaxAnswerMiB: 8, MaxContentAnswerMiB: 128,
+		Refresh: Refresh{Sweep: Duration(6 * time.Hour)}}
 	c, err := proxmoxConfig(p)
-	if err != nil || c.MaxAnswerBytes != 8<<20 || c.MaxContentAnswerBytes != 128<<20 {
+	if err != nil || c.MaxAnswerBytes != 8<<20 || c.MaxContentAnswerBytes != 128<<20 || c.Sweep != 6*time.Hour {
 		t.Fatalf("%+v %v", c, err)
 	}
 }

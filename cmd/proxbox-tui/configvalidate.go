@@ -45,6 +45,9 @@ func (l *configLoader) validate(c *Config) {
 		if p.Refresh.Slow.Std() < p.Refresh.Fast.Std() {
 			l.failAt(orKey(l, key+".refresh.slow", key), "must not be shorter than refresh.fast (%s), got %s", p.Refresh.Fast.Std(), p.Refresh.Slow.Std())
 		}
+		if sw := p.Refresh.Sweep.Std(); sw != 0 && sw < p.Refresh.Slow.Std() {
+			l.failAt(orKey(l, key+".refresh.sweep", key+".refresh"), "must not be shorter than refresh.slow (%s), got %s", p.Refresh.Slow.Std(), sw)
+		}
 		if p.Concurrency < 1 || p.Concurrency > 64 {
 			l.failAt(key+".concurrency", "must be between 1 and 64, got %d", p.Concurrency)
 		}

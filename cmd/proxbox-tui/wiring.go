@@ -24,6 +24,7 @@ func proxmoxConfig(p ProxmoxEndpoint) (proxmox.Config, error) {
 		Concurrency:    p.Concurrency,
 		FastInterval:   p.Refresh.Fast.Std(),
 		SlowInterval:   p.Refresh.Slow.Std(),
+		Sweep:          p.Refresh.Sweep.Std(), // 0: the client's default
 		AllowWrites:    p.AllowWrites,
 		// 0 leaves the client's defaults.
 		MaxAnswerBytes:        int64(p.MaxAnswerMiB) << 20,
