@@ -434,8 +434,9 @@ func (cy *cycle) run() {
 	}
 
 	var tasksDone sync.WaitGroup
+	since := cy.taskSince()
 	for _, node := range online {
-		cy.spawnTasks(node, &tasksDone)
+		cy.spawnTasks(node, since[node], &tasksDone)
 	}
 	if cy.all {
 		for _, node := range online {

@@ -17,8 +17,7 @@ import (
 // start time already cached (or the oldest task that was still running),
 // merged into the node's scope so older entries stay. limit=0 asks for
 // every match in one answer (a node keeps about two thousand entries).
-func (cy *cycle) spawnTasks(node string, done *sync.WaitGroup) {
-	since := cy.taskSince(node)
+func (cy *cycle) spawnTasks(node string, since int64, done *sync.WaitGroup) {
 	done.Add(1)
 	cy.spawn(func() {
 		defer done.Done()
@@ -44,21 +43,21 @@ func (cy *cycle) spawnTasks(node string, done *sync.WaitGroup) {
 	})
 }
 
-func (cy *cycle) taskSince(node string) int64 {
-	var newest, oldestRunning int64
+// taskSince returns, per node, where its task archive is read from: the
+// oldest cached task still running, else the newest start time cached (0:
+// the whole archive). One pass over the cached tasks serves every node.
+func (cy *cycle) taskSince() map[string]int64 {
+	newest, oldestRunning := map[string]int64{}, map[string]int64{}
 	_ = store.Each(cy.c.store, cy.ep, func(t *store.Task) bool {
-		if t.Node != node {
-			return true
-		}
 		s := t.StartTime.Unix()
-		newest = max(newest, s)
-		if t.State == store.TaskRunning && (oldestRunning == 0 || s < oldestRunning) {
-			oldestRunning = s
+		newest[t.Node] = max(newest[t.Node], s)
+		if o := oldestRunning[t.Node]; t.State == store.TaskRunning && (o == 0 || s < o) {
+			oldestRunning[t.Node] = s
 		}
 		return true
 	})
-	if oldestRunning > 0 {
-		return oldestRunning
+	for node, s := range oldestRunning {
+		newest[node] = s
 	}
 	return newest
 }
