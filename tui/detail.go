@@ -18,6 +18,6 @@ type detailPane struct {
 	reload func(gen uint64, now time.Time) tea.Cmd // rebuilds it from the cache
 }
 
-func (m *Model) newDetailPane(title string, seq uint64) *detailPane {
-	return &detailPane{Detail: pane.NewDetail(m.c.st, m.c.keys.paneKeys(), title), seq: seq}
+func newDetailPane(c *common, title string, seq uint64) *detailPane {
+	return &detailPane{Detail: pane.NewDetail(c.st, c.keys.paneKeys(), title), seq: seq}
 }

@@ -216,7 +216,7 @@ func (m *Model) openDetail() tea.Cmd {
 	}
 	seq := m.nextSeq()
 	m.closeDetail()
-	m.detail = m.newDetailPane(ts.spec.id.title()+" · "+format.Clean(ref.Key), seq)
+	m.detail = newDetailPane(m.c, ts.spec.id.title()+" · "+format.Clean(ref.Key), seq)
 	m.detail.SetSize(m.w, m.bodyHeight())
 	m.focus = focusDetail
 	fn := ts.spec.detail
@@ -256,7 +256,7 @@ func (m *Model) openRaw() tea.Cmd {
 	}
 	seq := m.nextSeq()
 	m.closeDetail()
-	m.detail = m.newDetailPane("Raw JSON · "+format.Clean(ref.Key), seq)
+	m.detail = newDetailPane(m.c, "Raw JSON · "+format.Clean(ref.Key), seq)
 	m.detail.SetSize(m.w, m.bodyHeight())
 	m.focus = focusDetail
 	s, raw := m.c.store, ts.spec.raw

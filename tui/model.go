@@ -247,7 +247,7 @@ func (m *Model) View() string {
 	if m.dialog != nil {
 		body = m.dialog.Over(body)
 	}
-	return strings.Join([]string{m.tabBarView(), body, m.infoView(), m.statusView()}, "\n")
+	return strings.Join([]string{tabBar(m.c.st, m.specs, m.active, m.w), body, m.infoView(), m.statusView()}, "\n")
 }
 
 // infoView is the line above the status line: the filter prompt while

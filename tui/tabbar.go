@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/proxbox-tui/proxbox-tui/tui/layout"
+	"github.com/proxbox-tui/proxbox-tui/tui/style"
 )
 
 // tabLabel is one tab's place in the tab bar, for drawing and for clicks.
@@ -42,15 +43,15 @@ func tabBarLayout(specs [tabCount]*tabSpec, active tabID, w int) []tabLabel {
 	return nil
 }
 
-func (m *Model) tabBarView() string {
-	st := m.c.st
+// tabBar draws the tab bar in w cells.
+func tabBar(st *style.Styles, specs [tabCount]*tabSpec, active tabID, w int) string {
 	var b strings.Builder
 	used := 0
-	for _, l := range tabBarLayout(m.specs, m.active, m.w) {
-		if l.x1 > m.w {
+	for _, l := range tabBarLayout(specs, active, w) {
+		if l.x1 > w {
 			break
 		}
-		if l.id == m.active {
+		if l.id == active {
 			// Brackets mark the open tab where colours are off.
 			b.WriteString(st.TabActive.Render("[" + l.text[1:len(l.text)-1] + "]"))
 		} else {
@@ -58,15 +59,15 @@ func (m *Model) tabBarView() string {
 		}
 		used = l.x1
 	}
-	if used < m.w {
-		b.WriteString(strings.Repeat(" ", m.w-used))
+	if used < w {
+		b.WriteString(strings.Repeat(" ", w-used))
 	}
 	return b.String()
 }
 
-// tabAt returns the tab under column x of the tab bar.
-func (m *Model) tabAt(x int) (tabID, bool) {
-	for _, l := range tabBarLayout(m.specs, m.active, m.w) {
+// tabAt returns the tab under column x of a tab bar w cells wide.
+func tabAt(specs [tabCount]*tabSpec, active tabID, w, x int) (tabID, bool) {
+	for _, l := range tabBarLayout(specs, active, w) {
 		if x >= l.x0 && x < l.x1 {
 			return l.id, true
 		}

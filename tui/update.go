@@ -244,7 +244,7 @@ func (m *Model) handleMouse(msg tea.MouseMsg) tea.Cmd {
 		return nil
 	}
 	if msg.Y == 0 {
-		if id, ok := m.tabAt(msg.X); ok {
+		if id, ok := tabAt(m.specs, m.active, m.w, msg.X); ok {
 			return m.switchTab(id)
 		}
 		return nil
