@@ -26,10 +26,19 @@ func FirstLine(s string) string {
 	return Clean(s)
 }
 
+// Invalid is what an instant no calendar holds shows as (Proxmox sent a
+// time of 1e30, say): never a wrapped, believable date.
+const Invalid = "invalid"
+
+func outOfCalendar(t time.Time) bool { y := t.Year(); return y < 0 || y > 9999 }
+
 // Relative says how far t is from now, compactly: "12s ago", "in 3h".
 func Relative(t, now time.Time) string {
 	if t.IsZero() {
 		return "—"
+	}
+	if outOfCalendar(t) {
+		return Invalid
 	}
 	d := now.Sub(t)
 	switch {
@@ -93,6 +102,9 @@ func Stamp(t time.Time, loc *time.Location) string {
 	}
 	if loc != nil {
 		t = t.In(loc)
+	}
+	if outOfCalendar(t) {
+		return Invalid
 	}
 	y, mo, d := t.Date()
 	h, mi, _ := t.Clock()

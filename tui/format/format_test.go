@@ -36,4 +36,13 @@ func TestFormatting(t *testing.T) {
 	if got := Stamp(time.Date(2026, 1, 2, 3, 4, 0, 0, time.UTC), time.UTC); got != "2026-01-02 03:04" {
 		t.Errorf("stamp: %q", got)
 	}
+	// Beyond the calendar (Proxmox sent 1e30): invalid, never a wrapped date.
+	for _, far := range []time.Time{time.Unix(1<<50, 0), time.Date(36812, 2, 20, 0, 0, 0, 0, time.UTC), time.Unix(-(1 << 50), 0)} {
+		if got := Stamp(far, time.UTC); got != Invalid {
+			t.Errorf("stamp of year %d: %q", far.Year(), got)
+		}
+		if got := Relative(far, now); got != Invalid {
+			t.Errorf("relative of year %d: %q", far.Year(), got)
+		}
+	}
 }

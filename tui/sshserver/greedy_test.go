@@ -501,13 +501,13 @@ func TestPerConnectionBounds(t *testing.T) {
 // timeout; one that did stays.
 func TestLoginTimeout(t *testing.T) {
 	ts := startServer(t, func(c *Config) { c.LoginTimeout = stall })
+	start := time.Now() // before the dial: the server's clock starts at its accept
 	raw, err := net.Dial("tcp", ts.addr)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer raw.Close()
 	raw.SetDeadline(time.Now().Add(10 * time.Second))
-	start := time.Now()
 	if _, err := io.Copy(io.Discard, raw); err != nil {
 		t.Fatalf("connection not closed: %v", err)
 	}
