@@ -89,7 +89,7 @@ func TestRetryAfterBeyondTheBound(t *testing.T) {
 	if !errors.As(err, &te) || !strings.Contains(err.Error(), "retry after 10m0s, longer than netbox.max_retry_wait (1s)") {
 		t.Fatalf("error: %v", err)
 	}
-	if time.Since(start) > 2*time.Second {
+	if time.Since(start) > 20*time.Second { // it must not wait the 10 minutes asked
 		t.Errorf("the client waited %s", time.Since(start))
 	}
 }
@@ -118,7 +118,7 @@ func TestStalledBodyObeysTimeout(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "no complete answer within 300ms") || !strings.Contains(err.Error(), "/api/dcim/sites/") {
 		t.Fatalf("error: %v", err)
 	}
-	if d := time.Since(start); d > 3*time.Second {
+	if d := time.Since(start); d > 10*time.Second {
 		t.Errorf("a stalled body held the request for %s", d)
 	}
 }

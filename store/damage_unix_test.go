@@ -40,7 +40,7 @@ func TestWhatIsNotARegularFileIsRefusedAtOnce(t *testing.T) {
 			if !errors.As(err, &f) || !strings.Contains(err.Error(), what) || !strings.Contains(err.Error(), path) {
 				t.Errorf("%s (ReadOnly=%v): err = %v, want it to say %q", path, ro, err, what)
 			}
-			if d := time.Since(start); d > time.Second {
+			if d := time.Since(start); d > 5*time.Second { // refused at once, not hung
 				t.Errorf("%s: refused after %v", path, d)
 			}
 		}

@@ -262,7 +262,7 @@ func TestSecretFilesThatAreNotWhatTheySeem(t *testing.T) {
 			path := writeConfig(t, t.TempDir(), tc.text)
 			start := time.Now()
 			_, _, err := LoadConfig(path, LoadOptions{Getenv: env})
-			if d := time.Since(start); d > 2*time.Second {
+			if d := time.Since(start); d > 5*time.Second {
 				t.Errorf("%s: refused after %v", file, d)
 			}
 			if prefix := fmt.Sprintf("%s:%d: %s: %s", path, line, tc.key, want); err == nil || !strings.HasPrefix(err.Error(), prefix) {
@@ -288,7 +288,7 @@ func TestConfigAndCAFileMustBeRegularFiles(t *testing.T) {
 	}
 	start := time.Now()
 	_, _, err := LoadConfig(fifo, LoadOptions{})
-	if err == nil || err.Error() != "config "+fifo+" is a named pipe, not a regular file" || time.Since(start) > 2*time.Second {
+	if err == nil || err.Error() != "config "+fifo+" is a named pipe, not a regular file" || time.Since(start) > 5*time.Second {
 		t.Errorf("config from a pipe: %v after %v", err, time.Since(start))
 	}
 	path := writeConfig(t, dir, "netbox:\n  url: https://nb\n  token_env: TOK\n  tls:\n    ca_file: "+fifo+"\n")
@@ -345,7 +345,7 @@ func TestHugeConfigsAreRefusedEarly(t *testing.T) {
 		if err == nil || err.Error() != want {
 			t.Errorf("%s: err = %v, want %q", name, err, want)
 		}
-		if d := time.Since(start); d > time.Second {
+		if d := time.Since(start); d > 5*time.Second { // refused, not read: no hang
 			t.Errorf("%s: refused after %v", name, d)
 		}
 	}

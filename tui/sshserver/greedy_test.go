@@ -336,7 +336,7 @@ func TestShutdownWithStuckClient(t *testing.T) {
 	err = ts.srv.Shutdown(ctx)
 	took := time.Since(start)
 	t.Logf("shutdown took %s: %v", took.Round(time.Millisecond), err)
-	if took > grace+ForceCloseWait+500*time.Millisecond {
+	if took > grace+ForceCloseWait+3*time.Second { // bounded, with room for a loaded machine
 		t.Errorf("shutdown took %s with a grace of %s", took, grace)
 	}
 	if ts.srv.Sessions() != 0 {
