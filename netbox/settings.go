@@ -113,15 +113,6 @@ func OverwriteKeys() []string {
 	return out
 }
 
-func groupOf(flag string) (string, bool) {
-	for _, f := range overwriteFlags {
-		if f.name == flag {
-			return f.group, true
-		}
-	}
-	return "", false
-}
-
 // Settings are the push settings of the local config. What it leaves
 // unset (absent map keys, empty strings, nil pointers) is decided by the
 // plugin's settings and endpoint rows, then by the defaults.

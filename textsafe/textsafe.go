@@ -113,30 +113,17 @@ func appendText(dst []byte, s string, atEnd bool) []byte {
 }
 
 // lineOK reports whether Line would return s unchanged.
-func lineOK(s string) bool {
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c >= 0x20 && c < 0x7f {
-			i++
-			continue
-		}
-		if c < utf8.RuneSelf {
-			return false
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 || IsUnsafe(r) {
-			return false
-		}
-		i += size
-	}
-	return true
-}
+func lineOK(s string) bool { return unchanged(s, false) }
 
 // textOK reports whether Text would return s unchanged.
-func textOK(s string) bool {
+func textOK(s string) bool { return unchanged(s, true) }
+
+// unchanged reports whether s holds only safe characters (and, with
+// breaks, line feeds and tabs).
+func unchanged(s string, breaks bool) bool {
 	for i := 0; i < len(s); {
 		c := s[i]
-		if c >= 0x20 && c < 0x7f || c == '\n' || c == '\t' {
+		if c >= 0x20 && c < 0x7f || breaks && (c == '\n' || c == '\t') {
 			i++
 			continue
 		}
