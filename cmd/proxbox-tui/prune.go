@@ -11,9 +11,11 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/proxbox-tui/proxbox-tui/proxmox"
 	"github.com/proxbox-tui/proxbox-tui/proxmox/prune"
+	"github.com/proxbox-tui/proxbox-tui/retention"
 	"github.com/proxbox-tui/proxbox-tui/store"
 	"github.com/proxbox-tui/proxbox-tui/textsafe"
 	"github.com/spf13/cobra"
@@ -46,41 +48,55 @@ func (a *app) pruneCommand() *cobra.Command {
 		Long: `Show which backups a Proxmox VE retention policy (prune-backups) keeps and
 which it removes, marked as Proxmox's prune marks them. Nothing is deleted.
 
-Without --job, the backups are read from standard input as a JSON array:
+Without --job, the backups are read from standard input: Proxmox's own
+listing of a storage, as pvesh prints it or as the API returns it
+({"data": [...]}),
+
+  pvesh get /nodes/NODE/storage/STORAGE/content --content backup --output-format json
+
+or a JSON array in the minimal form:
 
   [{"volid": "nfs:backup/vzdump-qemu-100-2026_11_27-21_00_02.vma.zst",
     "ctime": 1795813202, "vmid": 100, "type": "qemu", "protected": false}]
 
-volid, ctime (epoch seconds), vmid, type and protected are required. type is
-qemu or lxc (or openvz and unknown, as Proxmox reports old and foreign
-archives). The optional standard_name (true or false) overrides the check of
-the file name against vzdump's naming scheme.
+volid and ctime (epoch seconds) are required. vmid, type (or Proxmox's
+subtype: qemu, lxc, openvz or unknown) and protected (true, false, 1 or 0)
+are read when present; content, if given, must be "backup"; other fields
+(format, size, notes, encrypted, verification, ...) are ignored. The
+optional standard_name (true or false) overrides the check of the file name
+against vzdump's naming scheme.
 
 The policy is given by the --keep-* flags, or by --prune-backups in Proxmox's
 property-string form; not both. With neither, or with no count above 0,
 everything is kept, as in Proxmox.
 
-Marking follows Proxmox: backups are grouped by type and VMID. Within a group,
+Marking follows Proxmox: archives are grouped by the type and VMID in their
+file name, Proxmox Backup Server snapshots (volids like
+pbs:backup/vm/100/2026-11-27T20:00:02Z) by snapshot group. Within a group,
 newest first, the options apply in the order last, hourly, daily, weekly,
 monthly, yearly; each keeps the newest backup of each period that no earlier
 option kept a backup in, until it has kept its count of periods, and removes
 the other backups of those periods. What no option keeps is removed. Periods
 are computed in --tz, which should be the node's time zone (with --job it
 defaults to the zone the job's nodes reported). Protected backups
-are never counted nor removed ("protected"); backups whose file name is not
-vzdump's are ignored ("renamed").
+are never counted nor removed ("protected"); archives whose file name is not
+vzdump's, such as a file copied by hand and listed without a VMID, are
+ignored ("renamed"), as Proxmox's prune leaves them.
 
 With --job ENDPOINT/JOBID, policy and backups come from the cache (--cache):
 the job's effective retention (its own prune-backups, else its storage's, else
 keep-all), over the cached backups on the job's storage of the guests the job
 covers: its VMIDs, its pool's members, or with "all" every guest but the
-excluded ones; only guests on the job's node when it names one.
+excluded ones; only guests on the job's node when it names one. The marks are
+the retention inspector's: a storage that is not shared is pruned per node,
+a Proxmox Backup Server by snapshot group. A disabled job prunes nothing; its
+marks show what its runs would do.
 
 Output: --format text prints a table (VOLID, MARK, REASON) and a line counting
 each mark; with --job, the job, storage, guests and retention with its source
 come first. --format json prints an array of {"volid", "mark", "reason"} with
 mark one of keep, remove, protected, renamed. Rows are in input order; with
---job, by VMID and type, newest first.
+--job, by guest (VMID order), newest first.
 
 Exit status: 0 on success; 1 when the input is not a valid backup list, or
 the cache cannot be read or lacks the endpoint or job; 2 when a flag is
@@ -91,10 +107,8 @@ invalid or two flags conflict.`,
   # the same policy as Proxmox writes it, as JSON
   proxbox-tui prune --prune-backups keep-last=3,keep-daily=7 --format json < backups.json
 
-  # a storage's backups as listed by Proxmox, converted with jq
+  # a storage's backups as Proxmox lists them
   pvesh get /nodes/pve1/storage/nfs/content --content backup --output-format json |
-    jq '[.[] | {volid, ctime, vmid: (.vmid // 0), type: (.subtype // "unknown"),
-               protected: (.protected == 1)}]' |
     proxbox-tui prune --keep-weekly 4 --tz Europe/Vienna
 
   # a backup job from the cache
@@ -136,22 +150,23 @@ invalid or two flags conflict.`,
 				if !ok || endpoint == "" || id == "" {
 					return &exitError{code: 2, msg: fmt.Sprintf("invalid argument %q for \"--job\" flag: want ENDPOINT/JOBID", job)}
 				}
-				jp, err := a.loadJobPrune(endpoint, id)
+				jc, err := a.loadJobCache(endpoint, id)
 				if err != nil {
 					return err
 				}
-				for _, w := range jp.warnings {
-					fmt.Fprintln(cmd.ErrOrStderr(), "warning:", textsafe.Line(w))
-				}
 				zoneFrom := "--tz"
 				if !flags.Changed("tz") {
-					loc, zoneFrom = proxmox.ZoneOrLocal(jp.zone), "the nodes' zone"
-					if jp.zone == "" {
+					loc, zoneFrom = proxmox.ZoneOrLocal(jc.zone()), "the nodes' zone"
+					if jc.zone() == "" {
 						zoneFrom = "local: the nodes' zone is not cached"
 					}
 				}
+				jp := jc.prune(time.Now(), loc)
+				for _, w := range jp.warnings {
+					fmt.Fprintln(cmd.ErrOrStderr(), "warning:", textsafe.Line(w))
+				}
 				header := append(jp.header, headerLine{"zone", loc.String() + " (" + zoneFrom + ")"})
-				return write(header, prune.MarkBackups(jp.backups, jp.policy, loc))
+				return write(header, jp.verdicts)
 			}
 
 			if flags.Changed("prune-backups") {
@@ -171,7 +186,7 @@ invalid or two flags conflict.`,
 			if err != nil {
 				return fmt.Errorf("stdin: %w", err)
 			}
-			return write(nil, prune.MarkBackups(backups, opts, loc))
+			return write(nil, retention.MarkListing(backups, opts, loc))
 		},
 	}
 	f := cmd.Flags()
@@ -206,8 +221,13 @@ func (c *choiceValue) Set(s string) error {
 
 func (c *choiceValue) Type() string { return strings.Join(c.choices, "|") }
 
-// decodeBackups reads the JSON array of backups, naming the index and field
-// of the first problem.
+// backupTypes are the types Proxmox's prune reports: the guest types, the
+// legacy openvz, and unknown for files vzdump did not name.
+var backupTypes = []string{"qemu", "lxc", "openvz", "unknown"}
+
+// decodeBackups reads the backup list: a JSON array, or the API's
+// {"data": [...]}, of backups in the minimal form or as Proxmox lists
+// storage content. The first problem is named by index and field.
 func decodeBackups(r io.Reader) ([]prune.Backup, error) {
 	data, err := io.ReadAll(r)
 	if err != nil {
@@ -217,30 +237,43 @@ func decodeBackups(r io.Reader) ([]prune.Backup, error) {
 		return nil, errors.New("no input; want a JSON array of backups")
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
-	var items []json.RawMessage
-	if err := dec.Decode(&items); err != nil {
+	var top json.RawMessage
+	if err := dec.Decode(&top); err != nil {
 		var syntax *json.SyntaxError
-		var typ *json.UnmarshalTypeError
 		switch {
 		case errors.As(err, &syntax):
 			return nil, fmt.Errorf("invalid JSON at byte %d: %v", syntax.Offset, err)
-		case errors.As(err, &typ):
-			return nil, fmt.Errorf("want a JSON array of backups, got %s", jsonKind(data))
 		case errors.Is(err, io.ErrUnexpectedEOF):
-			return nil, errors.New("invalid JSON: input ends inside the array")
+			return nil, errors.New("invalid JSON: input ends inside the list")
 		}
 		return nil, err
 	}
-	if items == nil {
-		return nil, fmt.Errorf("want a JSON array of backups, got null")
-	}
 	if _, err := dec.Token(); err != io.EOF {
-		return nil, fmt.Errorf("unexpected data after the array at byte %d", dec.InputOffset())
+		return nil, fmt.Errorf("unexpected data after the list at byte %d", dec.InputOffset())
+	}
+	list, prefix := top, ""
+	if jsonKind(top) == "an object" {
+		var api map[string]json.RawMessage
+		if json.Unmarshal(top, &api) != nil || api["data"] == nil {
+			return nil, errors.New(`want a JSON array of backups, or {"data": [...]} as the API returns it; got an object without "data"`)
+		}
+		list, prefix = api["data"], "data"
+	}
+	var items []json.RawMessage
+	if jsonKind(list) != "an array" || json.Unmarshal(list, &items) != nil {
+		what := "want a JSON array of backups, got " + jsonKind(list)
+		if prefix != "" {
+			what = "data: want an array of backups, got " + jsonKind(list)
+		}
+		return nil, errors.New(what)
 	}
 	backups := make([]prune.Backup, len(items))
 	for i, raw := range items {
 		b, err := decodeBackup(i, raw)
 		if err != nil {
+			if prefix != "" {
+				return nil, fmt.Errorf("%s%w", prefix, err)
+			}
 			return nil, err
 		}
 		backups[i] = b
@@ -263,72 +296,67 @@ func (e *elementError) Error() string {
 	return fmt.Sprintf("[%d].%s: %s", e.index, e.field, e.msg)
 }
 
-// decodeBackup reads element i of the input array.
+// decodeBackup reads element i of the input list. volid and ctime are
+// required; vmid, type (or Proxmox's subtype), protected, standard_name and
+// content are read when present; other fields (format, size, notes,
+// encrypted, verification, ...) are ignored.
 func decodeBackup(i int, raw json.RawMessage) (prune.Backup, error) {
-	// All keys but standard_name are required.
-	backupFields := []string{"volid", "ctime", "vmid", "type", "protected", "standard_name"}
-	// The types Proxmox's prune reports: the guest types, the legacy openvz,
-	// and unknown for files vzdump did not name.
-	backupTypes := []string{"qemu", "lxc", "openvz", "unknown"}
-
 	var b prune.Backup
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &fields); err != nil || fields == nil {
 		return b, &elementError{index: i, msg: "want an object, got " + jsonKind(raw)}
 	}
-	var unknown []string
-	for k := range fields {
-		if !slices.Contains(backupFields, k) {
-			unknown = append(unknown, k)
-		}
+	bad := func(field, want string) error {
+		return &elementError{index: i, field: field, msg: "want " + want + ", got " + shortJSON(fields[field])}
 	}
-	if len(unknown) > 0 {
-		sort.Strings(unknown)
-		return b, &elementError{index: i, field: unknown[0], msg: "unknown field (known: " + strings.Join(backupFields, ", ") + ")"}
-	}
-	for _, key := range backupFields {
-		v, ok := fields[key]
-		if !ok {
-			if key == "standard_name" {
-				continue
-			}
+	for _, key := range []string{"volid", "ctime"} {
+		if _, ok := fields[key]; !ok {
 			return b, &elementError{index: i, field: key, msg: "missing"}
 		}
-		want := ""
-		switch key {
-		case "volid":
-			if !isJSONString(v) || json.Unmarshal(v, &b.VolID) != nil || b.VolID == "" {
-				want = "a non-empty string"
-			}
-		case "ctime":
-			var err error
-			if b.CTime, err = strconv.ParseInt(string(v), 10, 64); err != nil {
-				want = "epoch seconds (a whole number)"
-			}
-		case "vmid":
-			n, err := strconv.ParseInt(string(v), 10, 0)
-			if err != nil || n < 0 {
-				want = "a VMID (a whole number >= 0)"
-			}
-			b.VMID = int(n)
-		case "type":
+	}
+	if v := fields["volid"]; !isJSONString(v) || json.Unmarshal(v, &b.VolID) != nil || b.VolID == "" {
+		return b, bad("volid", "a non-empty string")
+	}
+	var err error
+	if b.CTime, err = strconv.ParseInt(string(fields["ctime"]), 10, 64); err != nil {
+		return b, bad("ctime", "epoch seconds (a whole number)")
+	}
+	if v, ok := fields["content"]; ok {
+		var content string
+		if !isJSONString(v) || json.Unmarshal(v, &content) != nil || content != "backup" {
+			return b, bad("content", `"backup" (list the storage with --content backup)`)
+		}
+	}
+	if v, ok := fields["vmid"]; ok {
+		n, err := strconv.ParseInt(string(v), 10, 0)
+		if err != nil || n < 0 {
+			return b, bad("vmid", "a VMID (a whole number >= 0)")
+		}
+		b.VMID = int(n)
+	}
+	for _, key := range []string{"subtype", "type"} { // type wins over subtype
+		if v, ok := fields[key]; ok {
 			if !isJSONString(v) || json.Unmarshal(v, &b.Type) != nil || !slices.Contains(backupTypes, b.Type) {
-				want = quotedList(backupTypes)
+				return b, bad(key, quotedList(backupTypes))
 			}
-		case "protected":
-			if !isJSONBool(v) || json.Unmarshal(v, &b.Protected) != nil {
-				want = "true or false"
-			}
-		case "standard_name":
-			var std bool
-			if !isJSONBool(v) || json.Unmarshal(v, &std) != nil {
-				want = "true or false"
-			}
-			b.StandardName = &std
 		}
-		if want != "" {
-			return b, &elementError{index: i, field: key, msg: "want " + want + ", got " + shortJSON(v)}
+	}
+	if v, ok := fields["protected"]; ok {
+		// Proxmox lists protected as 1 (and leaves it out otherwise).
+		switch string(bytes.TrimSpace(v)) {
+		case "true", "1":
+			b.Protected = true
+		case "false", "0":
+		default:
+			return b, bad("protected", "true, false, 1 or 0")
 		}
+	}
+	if v, ok := fields["standard_name"]; ok {
+		var std bool
+		if !isJSONBool(v) || json.Unmarshal(v, &std) != nil {
+			return b, bad("standard_name", "true or false")
+		}
+		b.StandardName = &std
 	}
 	return b, nil
 }
@@ -432,18 +460,28 @@ func writeVerdictsText(w io.Writer, header []headerLine, verdicts []prune.Verdic
 	return err
 }
 
-// jobPrune is what --job prunes: a cached job's policy and backups.
-type jobPrune struct {
-	policy   prune.Options
-	backups  []prune.Backup
-	header   []headerLine
-	warnings []string
-	zone     string // the nodes' zone, as cached
+// jobCache is what --job reads from the cache: a job and the records of its
+// endpoint that decide what it prunes.
+type jobCache struct {
+	endpoint string
+	routine  store.BackupRoutine
+	routines []store.BackupRoutine
+	guests   []store.Guest
+	backups  []store.Backup // on the job's storage
+	storage  *store.Storage // nil: not cached
+	ep       *store.Endpoint
 }
 
-// loadJobPrune reads a backup job, the guests it covers and their backups
-// on its storage from the cache.
-func (a *app) loadJobPrune(endpoint, id string) (*jobPrune, error) {
+func (jc *jobCache) zone() string {
+	if jc.ep == nil {
+		return ""
+	}
+	return jc.ep.TimeZone
+}
+
+// loadJobCache reads a backup job and its endpoint's guests, jobs, backups
+// on the job's storage, the storage and the endpoint from the cache.
+func (a *app) loadJobCache(endpoint, id string) (*jobCache, error) {
 	path := a.cachePath
 	if path == "" {
 		paths, err := a.paths()
@@ -465,64 +503,107 @@ func (a *app) loadJobPrune(endpoint, id string) (*jobPrune, error) {
 	if !found {
 		return nil, missingJobError(s, endpoint, id)
 	}
-	guests, err := store.List[store.Guest](s, endpoint)
-	if err != nil {
+	jc := &jobCache{endpoint: endpoint, routine: routine}
+	if jc.guests, err = store.List[store.Guest](s, endpoint); err != nil {
 		return nil, err
 	}
-	covered, missing := coveredGuests(routine, guests)
-
-	jp := &jobPrune{policy: routinePolicy(routine)}
-	if len(missing) > 0 {
-		jp.warnings = append(jp.warnings, fmt.Sprintf("job %s/%s selects VMID %s, not among the cached guests of %s",
-			endpoint, id, joinInts(missing), endpoint))
+	if jc.routines, err = store.List[store.BackupRoutine](s, endpoint); err != nil {
+		return nil, err
 	}
 	err = store.Each[store.Backup](s, endpoint, func(b *store.Backup) bool {
-		if b.Storage == routine.Storage && covered[store.GuestKey(b.Subtype, b.VMID)] {
-			jp.backups = append(jp.backups, prune.Backup{
-				VolID: b.VolumeID, CTime: b.CreationTime.Unix(), VMID: b.VMID, Type: b.Subtype, Protected: b.Protected,
-			})
+		if b.Storage == routine.Storage {
+			jc.backups = append(jc.backups, *b)
 		}
 		return true
 	})
 	if err != nil {
 		return nil, err
 	}
-	sort.SliceStable(jp.backups, func(i, j int) bool {
-		x, y := jp.backups[i], jp.backups[j]
-		if x.VMID != y.VMID {
-			return x.VMID < y.VMID
+	if st, ok, err := store.Get[store.Storage](s, endpoint, routine.Storage); err != nil {
+		return nil, err
+	} else if ok {
+		jc.storage = &st
+	}
+	if ep, ok, err := store.Get[store.Endpoint](s, endpoint, endpoint); err != nil {
+		return nil, err
+	} else if ok {
+		jc.ep = &ep
+	}
+	return jc, nil
+}
+
+// jobPrune is what --job prints: the job's marks as the inspector shows
+// them, with the header and warnings.
+type jobPrune struct {
+	verdicts []prune.Verdict
+	header   []headerLine
+	warnings []string
+}
+
+// prune marks the job's backups with retention.Inspect, the inspector's
+// own computation: by guest (VMID order, then selected VMIDs no cached
+// guest has), newest first.
+func (jc *jobCache) prune(now time.Time, loc *time.Location) *jobPrune {
+	r := &jc.routine
+	in := retention.Inspect(r, jc.guests, jc.backups, jc.routines, jc.storage, jc.ep, now, loc)
+	jp := &jobPrune{verdicts: []prune.Verdict{}}
+	covered := 0
+	for _, g := range in.Guests {
+		if g.Guest != nil {
+			covered++
 		}
-		if x.Type != y.Type {
-			return x.Type < y.Type
+		for _, b := range g.Backups {
+			jp.verdicts = append(jp.verdicts, prune.Verdict{VolID: b.Backup.VolumeID, Mark: b.Mark, Reason: b.Reason})
 		}
-		return x.CTime > y.CTime
-	})
+	}
+	if !r.All && r.Pool == "" {
+		present := map[int]bool{}
+		for _, g := range jc.guests {
+			present[g.VMID] = true
+		}
+		var missing []int
+		for _, id := range r.Selection {
+			if !present[id] {
+				missing = append(missing, id)
+			}
+		}
+		if len(missing) > 0 {
+			jp.warnings = append(jp.warnings, fmt.Sprintf("job %s/%s selects VMID %s, not among the cached guests of %s",
+				jc.endpoint, r.JobID, joinInts(missing), jc.endpoint))
+		}
+	}
 
 	var notes []string
-	if !routine.Enabled {
-		notes = append(notes, "disabled")
+	if !r.Enabled {
+		notes = append(notes, "disabled: it prunes nothing until enabled")
 	}
-	if routine.Status == store.StatusStale {
+	if r.Status == store.StatusStale {
 		notes = append(notes, "stale: no longer in Proxmox at the last refresh")
 	}
 	state := ""
 	if len(notes) > 0 {
 		state = " (" + strings.Join(notes, "; ") + ")"
 	}
-	source := routine.RetentionSource
+	source := in.Source
 	if source == "" {
 		source = "unknown"
 	}
-	if ep, ok, _ := store.Get[store.Endpoint](s, endpoint, endpoint); ok {
-		jp.zone = ep.TimeZone
+	storage := r.Storage
+	switch kind := retention.KindOf(jc.storage); {
+	case jc.storage == nil:
+		storage += " (not in the cache: pruned per node)"
+	case kind.PBS:
+		storage += " (Proxmox Backup Server: pruned by snapshot group)"
+	case kind.PerNode:
+		storage += " (not shared: each node's backups pruned apart)"
 	}
 	jp.header = []headerLine{
-		{"job", endpoint + "/" + id + state},
-		{"storage", routine.Storage},
-		{"guests", fmt.Sprintf("%s (%d covered in the cache)", describeSelection(routine), len(covered))},
-		{"retention", fmt.Sprintf("%s (source: %s)", jp.policy.Normalized().String(), source)},
+		{"job", jc.endpoint + "/" + r.JobID + state},
+		{"storage", storage},
+		{"guests", fmt.Sprintf("%s (%d covered in the cache)", describeSelection(*r), covered)},
+		{"retention", fmt.Sprintf("%s (source: %s)", in.Policy.Normalized().String(), source)},
 	}
-	return jp, nil
+	return jp
 }
 
 // missingJobError says whether the endpoint or only the job is unknown.
@@ -563,39 +644,6 @@ func missingJobError(s *store.Store, endpoint, id string) error {
 	return fmt.Errorf("unknown endpoint %q in cache %s (cached endpoints: %s)", endpoint, s.Path(), list)
 }
 
-// coveredGuests returns the keys ("qemu/100") of the guests a backup job
-// backs up, selected as vzdump does: every guest but the excluded ones when
-// the job is for all, else the members of its pool, else its VMIDs; only
-// those on the job's node when it names one. missing lists selected VMIDs
-// that no cached guest has.
-func coveredGuests(r store.BackupRoutine, guests []store.Guest) (covered map[string]bool, missing []int) {
-	covered = map[string]bool{}
-	present := map[int]bool{}
-	for _, g := range guests {
-		present[g.VMID] = true
-		var selected bool
-		switch {
-		case r.All:
-			selected = !slices.Contains(r.Exclude, g.VMID)
-		case r.Pool != "":
-			selected = g.Pool == r.Pool
-		default:
-			selected = slices.Contains(r.Selection, g.VMID)
-		}
-		if selected && (r.Node == "" || g.Node == r.Node) {
-			covered[store.GuestKey(g.Type, g.VMID)] = true
-		}
-	}
-	if !r.All && r.Pool == "" {
-		for _, id := range r.Selection {
-			if !present[id] {
-				missing = append(missing, id)
-			}
-		}
-	}
-	return covered, missing
-}
-
 // describeSelection says in words which guests a job selects.
 func describeSelection(r store.BackupRoutine) string {
 	var s string
@@ -623,24 +671,4 @@ func joinInts(ns []int) string {
 		parts[i] = strconv.Itoa(n)
 	}
 	return strings.Join(parts, ", ")
-}
-
-// routinePolicy is the retention stored with a routine: the effective policy,
-// already resolved from the job, its storage or the default.
-func routinePolicy(r store.BackupRoutine) prune.Options {
-	n := func(p *int) int {
-		if p == nil {
-			return 0
-		}
-		return *p
-	}
-	return prune.Options{
-		KeepAll:     r.KeepAll != nil && *r.KeepAll,
-		KeepLast:    n(r.KeepLast),
-		KeepHourly:  n(r.KeepHourly),
-		KeepDaily:   n(r.KeepDaily),
-		KeepWeekly:  n(r.KeepWeekly),
-		KeepMonthly: n(r.KeepMonthly),
-		KeepYearly:  n(r.KeepYearly),
-	}
 }
