@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -211,21 +212,28 @@ func TestPruneBadInput(t *testing.T) {
 		name, input, msg string
 	}{
 		{"nothing", "", "stdin: no input; want a JSON array of backups"},
-		{"object", `{"volid": "x"}`, "stdin: want a JSON array of backups, got an object"},
+		{"object", `{"volid": "x"}`, `stdin: want a JSON array of backups, or {"data": [...]} as the API returns it; got an object without "data"`},
+		{"data not an array", `{"data": 5}`, "stdin: data: want an array of backups, got a number"},
+		{"element of data", `{"data": [{"volid": "x"}]}`, "stdin: data[0].ctime: missing"},
 		{"null", "null", "stdin: want a JSON array of backups, got null"},
 		{"syntax", `[{` + good + `},]`, "stdin: invalid JSON at byte"},
-		{"truncated", `[{` + good + `}`, "stdin: invalid JSON: input ends inside the array"},
-		{"trailing data", `[] {}`, "stdin: unexpected data after the array"},
+		{"truncated", `[{` + good + `}`, "stdin: invalid JSON: input ends inside the list"},
+		{"trailing data", `[] {}`, "stdin: unexpected data after the list"},
 		{"element not an object", `[{` + good + `}, 7]`, "stdin: [1]: want an object, got a number"},
-		{"missing field", `[{` + good + `}, {"volid": "b", "ctime": 1, "vmid": 100, "type": "qemu"}]`, "stdin: [1].protected: missing"},
+		{"missing volid", `[{` + good + `}, {"ctime": 1, "vmid": 100}]`, "stdin: [1].volid: missing"},
+		{"missing ctime", `[{"volid": "b", "vmid": 100}]`, "stdin: [0].ctime: missing"},
 		{"empty volid", `[{"volid": "", "ctime": 1, "vmid": 100, "type": "qemu", "protected": false}]`, `stdin: [0].volid: want a non-empty string, got ""`},
 		{"string ctime", `[{"volid": "b", "ctime": "1715374800", "vmid": 100, "type": "qemu", "protected": false}]`, `stdin: [0].ctime: want epoch seconds (a whole number), got "1715374800"`},
 		{"fractional ctime", `[{"volid": "b", "ctime": 1.5, "vmid": 100, "type": "qemu", "protected": false}]`, `stdin: [0].ctime: want epoch seconds (a whole number), got 1.5`},
 		{"negative vmid", `[{"volid": "b", "ctime": 1, "vmid": -4, "type": "qemu", "protected": false}]`, `stdin: [0].vmid: want a VMID (a whole number >= 0), got -4`},
+		{"null vmid", `[{"volid": "b", "ctime": 1, "vmid": null}]`, `stdin: [0].vmid: want a VMID (a whole number >= 0), got null`},
 		{"bad type", `[{"volid": "b", "ctime": 1, "vmid": 100, "type": "vm", "protected": false}]`, `stdin: [0].type: want "qemu", "lxc", "openvz" or "unknown", got "vm"`},
-		{"numeric protected", `[{"volid": "b", "ctime": 1, "vmid": 100, "type": "qemu", "protected": 1}]`, `stdin: [0].protected: want true or false, got 1`},
+		{"bad subtype", `[{"volid": "b", "ctime": 1, "vmid": 100, "subtype": "ct"}]`, `stdin: [0].subtype: want "qemu", "lxc", "openvz" or "unknown", got "ct"`},
+		{"protected 2", `[{"volid": "b", "ctime": 1, "vmid": 100, "type": "qemu", "protected": 2}]`, `stdin: [0].protected: want true, false, 1 or 0, got 2`},
+		{"protected string", `[{"volid": "b", "ctime": 1, "protected": "yes"}]`, `stdin: [0].protected: want true, false, 1 or 0, got "yes"`},
 		{"null standard_name", `[{` + good + `, "standard_name": null}]`, `stdin: [0].standard_name: want true or false, got null`},
-		{"unknown field", `[{` + good + `, "protect": true}]`, `stdin: [0].protect: unknown field (known: volid, ctime, vmid, type, protected, standard_name)`},
+		{"not a backup", `[{` + good + `}, {"volid": "local:iso/debian.iso", "ctime": 1, "content": "iso", "format": "iso"}]`,
+			`stdin: [1].content: want "backup" (list the storage with --content backup), got "iso"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -388,7 +396,7 @@ func TestPruneJob(t *testing.T) {
 	t.Run("text shows the job and the retention source", func(t *testing.T) {
 		code, out, _ := runMain(t, "", nil, "--cache", path, "prune", "--job", "lab/backup-sel", "--tz", "UTC")
 		want := `job        lab/backup-sel
-storage    nfs
+storage    nfs (not in the cache: pruned per node)
 guests     VMID 100, 102, 999 on node pve1 (1 covered in the cache)
 retention  keep-last=1 (source: job)
 zone       UTC (--tz)
@@ -404,7 +412,7 @@ nfs:backup/vzdump-qemu-100-2024_05_08-21_00_00.vma.zst  remove     not retained
 		}
 		_, out, _ = runMain(t, "", nil, "--cache", path, "prune", "--job", "lab/backup-pool", "--tz", "UTC")
 		for _, line := range []string{
-			"job        lab/backup-pool (disabled; stale: no longer in Proxmox at the last refresh)\n",
+			"job        lab/backup-pool (disabled: it prunes nothing until enabled; stale: no longer in Proxmox at the last refresh)\n",
 			"guests     pool prod (2 covered in the cache)\n",
 			"retention  keep-all=1 (source: default)\n",
 		} {
@@ -557,22 +565,22 @@ func testPruneVectors(t *testing.T, bin string) {
 			type input struct {
 				VolID        string `json:"volid"`
 				CTime        int64  `json:"ctime"`
-				VMID         int    `json:"vmid"`
-				Type         string `json:"type"`
+				VMID         *int   `json:"vmid,omitempty"`
+				Type         string `json:"type,omitempty"`
 				Protected    bool   `json:"protected"`
 				StandardName *bool  `json:"standard_name,omitempty"`
 			}
 			var in []input
 			for _, b := range v.Backups {
-				if b.VMID == nil { // generated cases: one group, the name check given
+				if b.VMID == nil { // generated cases: one group without a VMID, the name check given
 					std := b.StandardName
-					in = append(in, input{b.VolID, b.CTime, 100, "qemu", b.Protected, &std})
+					in = append(in, input{b.VolID, b.CTime, nil, "", b.Protected, &std})
 					continue
 				}
 				if (v.VMIDFilter != nil && *b.VMID != *v.VMIDFilter) || (v.TypeFilter != nil && b.Type != *v.TypeFilter) {
 					continue
 				}
-				in = append(in, input{b.VolID, b.CTime, *b.VMID, b.Type, b.Protected, nil})
+				in = append(in, input{b.VolID, b.CTime, b.VMID, b.Type, b.Protected, nil})
 			}
 			stdin, err := json.Marshal(in)
 			if err != nil {
@@ -616,6 +624,185 @@ func testPruneVectors(t *testing.T, bin string) {
 				len(in), noun, counts["keep"], counts["remove"], counts["protected"], counts["renamed"])
 			if code != 0 || !strings.HasSuffix(out, summary) {
 				t.Errorf("text: exit %d, want the summary %q:\n%s", code, summary, out)
+			}
+		})
+	}
+}
+
+// runPruneJSON runs prune with stdin and returns its verdicts.
+func runPruneJSON(t *testing.T, stdin string, args ...string) []struct{ VolID, Mark, Reason string } {
+	t.Helper()
+	code, out, errOut := runMain(t, stdin, nil, append([]string{"prune", "--format", "json"}, args...)...)
+	if code != 0 || errOut != "" {
+		t.Fatalf("%q: exit %d, stderr %q", args, code, errOut)
+	}
+	var got []struct{ VolID, Mark, Reason string }
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	return got
+}
+
+// Proxmox's own listings go in as they come: every field Proxmox sends, a
+// file copied by hand (no vmid, subtype unknown), protected as 1, and for a
+// Proxmox Backup Server the API's {"data": [...]} with verification objects
+// and encryption fingerprints.
+func TestPruneProxmoxListings(t *testing.T) {
+	const pvesh = `[
+ {"content":"backup","ctime":1795813202,"format":"vma.zst","notes":"web01","size":3456789012,"subtype":"qemu","vmid":100,"volid":"nfs:backup/vzdump-qemu-100-2026_11_27-21_00_02.vma.zst"},
+ {"content":"backup","ctime":1795726802,"format":"vma.zst","notes":"web01","protected":1,"size":3456789012,"subtype":"qemu","vmid":100,"volid":"nfs:backup/vzdump-qemu-100-2026_11_26-21_00_02.vma.zst"},
+ {"content":"backup","ctime":1795640402,"format":"vma.zst","size":3456789012,"subtype":"qemu","vmid":100,"volid":"nfs:backup/vzdump-qemu-100-2026_11_25-21_00_02.vma.zst"},
+ {"content":"backup","ctime":1795000000,"format":"vma","size":9000000000,"subtype":"unknown","volid":"nfs:backup/my-manual-copy-qemu-100.vma"},
+ {"content":"backup","ctime":1795000000,"format":"vma","size":1,"protected":1,"subtype":"unknown","volid":"nfs:backup/kept-by-hand.vma"}
+]`
+	const api = `{"data":[
+ {"volid":"pbs:backup/vm/100/2026-11-27T21:00:02Z","content":"backup","format":"pbs-vm","subtype":"qemu","vmid":100,"ctime":1795813202,
+  "size":34359738368,"notes":"web01","encrypted":"64:d3:00:fb","verification":{"state":"ok","upid":"UPID:pbs:00001:00002:6956D1A2:verificationjob:v1:root@pam:"}},
+ {"volid":"pbs:backup/vm/100/2026-11-26T21:00:02Z","content":"backup","format":"pbs-vm","subtype":"qemu","vmid":100,"ctime":1795726802,
+  "size":1,"verification":{"state":"failed","upid":"UPID:pbs:00001:00002:6956D1A3:verificationjob:v1:root@pam:"}},
+ {"volid":"pbs:backup/ct/101/2026-11-27T21:10:00Z","content":"backup","format":"pbs-ct","subtype":"lxc","vmid":101,"ctime":1795813800,
+  "size":412345678,"protected":true,"encrypted":"1"}]}`
+	type verdict = struct{ VolID, Mark, Reason string }
+	tests := []struct {
+		name, input string
+		want        []verdict
+	}{
+		{"pvesh, with a foreign file", pvesh, []verdict{
+			{"nfs:backup/vzdump-qemu-100-2026_11_27-21_00_02.vma.zst", "keep", "keep-last 1"},
+			{"nfs:backup/vzdump-qemu-100-2026_11_26-21_00_02.vma.zst", "protected", "protected"},
+			{"nfs:backup/vzdump-qemu-100-2026_11_25-21_00_02.vma.zst", "remove", "not retained"},
+			{"nfs:backup/my-manual-copy-qemu-100.vma", "renamed", "non-standard name"},
+			{"nfs:backup/kept-by-hand.vma", "protected", "protected"},
+		}},
+		{"the API's data of a Proxmox Backup Server", api, []verdict{
+			{"pbs:backup/vm/100/2026-11-27T21:00:02Z", "keep", "keep-last 1"},
+			{"pbs:backup/vm/100/2026-11-26T21:00:02Z", "remove", "not retained"},
+			{"pbs:backup/ct/101/2026-11-27T21:10:00Z", "protected", "protected"},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := runPruneJSON(t, tt.input, "--keep-last", "1", "--tz", "UTC"); !slices.Equal(got, tt.want) {
+				t.Errorf("got\n%v\nwant\n%v", got, tt.want)
+			}
+		})
+	}
+}
+
+// The reference vectors whose backups carry no VMID go through the command
+// exactly as the vector lists them (extra fields such as ctime_local
+// included), each one group by the name check it declares.
+func TestPruneVectorsWithoutVMID(t *testing.T) {
+	data, err := os.ReadFile(pruneVectorsFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var file struct {
+		Generated []struct {
+			ID       string                         `json:"id"`
+			TZ       string                         `json:"tz"`
+			Keep     map[string]json.Number         `json:"keep"`
+			Backups  []map[string]json.RawMessage   `json:"backups"`
+			Expected []struct{ VolID, Mark string } `json:"expected"`
+		} `json:"pve_storage_generated"`
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	if err := dec.Decode(&file); err != nil {
+		t.Fatal(err)
+	}
+	ran := map[string]bool{}
+	for _, v := range file.Generated {
+		if slices.ContainsFunc(v.Backups, func(b map[string]json.RawMessage) bool { _, ok := b["vmid"]; return ok }) {
+			continue
+		}
+		ran[v.ID] = true
+		t.Run(v.ID, func(t *testing.T) {
+			var parts []string
+			for k, n := range v.Keep {
+				parts = append(parts, k+"="+n.String())
+			}
+			sort.Strings(parts)
+			stdin, err := json.Marshal(v.Backups)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := runPruneJSON(t, string(stdin), "--prune-backups", strings.Join(parts, ","), "--tz", v.TZ)
+			if len(got) != len(v.Expected) {
+				t.Fatalf("%d verdicts, want %d", len(got), len(v.Expected))
+			}
+			for i, e := range v.Expected {
+				if got[i].VolID != e.VolID || got[i].Mark != e.Mark {
+					t.Errorf("%d: %v, want %s %s", i, got[i], e.VolID, e.Mark)
+				}
+			}
+		})
+	}
+	for _, id := range []string{"gen-02", "gen-04", "gen-05", "gen-06", "gen-07", "gen-08", "gen-09", "gen-10", "gen-11", "gen-14"} {
+		if !ran[id] {
+			t.Errorf("vector %s did not run (missing, or its backups carry a VMID)", id)
+		}
+	}
+}
+
+// storageKindsFile is the retention package's cases, one job per storage
+// kind with the marks Proxmox gives; the TUI's tests assert the same marks.
+const storageKindsFile = "../../retention/testdata/storage_kinds.json"
+
+func TestPruneJobStorageKinds(t *testing.T) {
+	data, err := os.ReadFile(storageKindsFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var file struct {
+		Cases []struct {
+			Kind    string              `json:"kind"`
+			Storage store.Storage       `json:"storage"`
+			Job     store.BackupRoutine `json:"job"`
+			Guests  []store.Guest       `json:"guests"`
+			Backups []store.Backup      `json:"backups"`
+			Marks   map[string]string   `json:"marks"`
+		} `json:"cases"`
+	}
+	if err := json.Unmarshal(data, &file); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "cache.db")
+	s, err := store.Open(path, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range file.Cases {
+		c := &file.Cases[i]
+		recs := []store.Record{&c.Storage, &c.Job}
+		for j := range c.Guests {
+			recs = append(recs, &c.Guests[j])
+		}
+		for j := range c.Backups {
+			recs = append(recs, &c.Backups[j])
+		}
+		if err := s.Put(recs...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Close()
+	kinds := map[string]string{
+		"dir": "backup-dir", "nfs": "nfs-backup", "local": "local (not shared: each node's backups pruned apart)",
+		"pbs": "pbs (Proxmox Backup Server: pruned by snapshot group)",
+	}
+	for _, c := range file.Cases {
+		t.Run(c.Kind, func(t *testing.T) {
+			job := c.Job.Endpoint + "/" + c.Job.JobID
+			got := map[string]string{}
+			for _, v := range runPruneJSON(t, "", "--cache", path, "--job", job, "--tz", "UTC") {
+				got[v.VolID] = v.Mark
+			}
+			if !maps.Equal(got, c.Marks) {
+				t.Errorf("marks\n%v\nwant\n%v", got, c.Marks)
+			}
+			_, out, _ := runMain(t, "", nil, "--cache", path, "prune", "--job", job, "--tz", "UTC")
+			if want := "storage    " + kinds[c.Kind] + "\n"; !strings.Contains(out, want) {
+				t.Errorf("text lacks %q:\n%s", want, out)
 			}
 		})
 	}
