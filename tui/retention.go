@@ -75,13 +75,17 @@ func verdictCell(v verdict) (string, style.ID) {
 	return string(v.mark) + " · " + v.reason, style.Plain
 }
 
-type storageRef = retention.StorageKey
+type storageRef struct{ endpoint, name string }
 
 // backupVerdicts marks every backup under the policy that governs it
 // (retention.Verdicts); the result is parallel to backups.
 func backupVerdicts(backups []store.Backup, guests []store.Guest, routines []store.BackupRoutine,
 	storages map[storageRef]*store.Storage, loc func(ep string) *time.Location) []verdict {
-	vs := retention.Verdicts(backups, guests, routines, storages, loc, dataset.Parallel)
+	byKey := make(map[retention.StorageKey]*store.Storage, len(storages))
+	for ref, st := range storages {
+		byKey[retention.StorageKey{Endpoint: ref.endpoint, Name: ref.name}] = st
+	}
+	vs := retention.Verdicts(backups, guests, routines, byKey, loc, dataset.Parallel)
 	out := make([]verdict, len(vs))
 	for i, v := range vs {
 		by := string(v.By)

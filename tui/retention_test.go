@@ -1,35 +1,19 @@
 package tui
 
 import (
+	"encoding/json"
+	"maps"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/proxbox-tui/proxbox-tui/proxmox/prune"
 	"github.com/proxbox-tui/proxbox-tui/store"
+	"github.com/proxbox-tui/proxbox-tui/tui/dataset"
+	"github.com/proxbox-tui/proxbox-tui/tui/doc"
 )
-
-func TestCovers(t *testing.T) {
-	g := &store.Guest{VMID: 100, Node: "pve1", Pool: "prod"}
-	cases := []struct {
-		name string
-		r    store.BackupRoutine
-		want bool
-	}{
-		{"selected", store.BackupRoutine{Selection: []int{100}}, true},
-		{"not selected", store.BackupRoutine{Selection: []int{101}}, false},
-		{"all", store.BackupRoutine{All: true}, true},
-		{"all but excluded", store.BackupRoutine{All: true, Exclude: []int{100}}, false},
-		{"pool", store.BackupRoutine{Pool: "prod"}, true},
-		{"other pool", store.BackupRoutine{Pool: "infra"}, false},
-		{"other node", store.BackupRoutine{All: true, Node: "pve2"}, false},
-		{"same node", store.BackupRoutine{Selection: []int{100}, Node: "pve1"}, true},
-	}
-	for _, c := range cases {
-		if got := covers(&c.r, g); got != c.want {
-			t.Errorf("%s: %v", c.name, got)
-		}
-	}
-}
 
 func TestInspectRoutine(t *testing.T) {
 	s := testEstate(t)
@@ -110,5 +94,143 @@ func TestBackupVerdictPolicies(t *testing.T) {
 		if !seen[m] {
 			t.Errorf("no backup marked %s", m)
 		}
+	}
+}
+
+// storageKindsFile is the retention package's cases: one job per storage
+// kind with the marks Proxmox gives; prune --job's tests assert the same.
+const storageKindsFile = "../retention/testdata/storage_kinds.json"
+
+type kindCase struct {
+	Kind    string              `json:"kind"`
+	Storage store.Storage       `json:"storage"`
+	Job     store.BackupRoutine `json:"job"`
+	Guests  []store.Guest       `json:"guests"`
+	Backups []store.Backup      `json:"backups"`
+	Marks   map[string]string   `json:"marks"`
+}
+
+// kindsSession is a session over a cache holding every storage-kind case,
+// each on an endpoint of its own in UTC.
+func kindsSession(t *testing.T) (*common, time.Time, []kindCase) {
+	t.Helper()
+	data, err := os.ReadFile(storageKindsFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f struct {
+		Now   time.Time  `json:"now"`
+		Cases []kindCase `json:"cases"`
+	}
+	if err := json.Unmarshal(data, &f); err != nil {
+		t.Fatal(err)
+	}
+	s, err := store.Open(filepath.Join(t.TempDir(), "cache.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	var eps []EndpointInfo
+	for i := range f.Cases {
+		c := &f.Cases[i]
+		recs := []store.Record{&c.Storage, &c.Job}
+		for j := range c.Guests {
+			recs = append(recs, &c.Guests[j])
+		}
+		for j := range c.Backups {
+			recs = append(recs, &c.Backups[j])
+		}
+		if err := s.Put(recs...); err != nil {
+			t.Fatal(err)
+		}
+		eps = append(eps, EndpointInfo{Name: c.Job.Endpoint, Location: time.UTC})
+	}
+	return newCommon(Options{Store: s, Endpoints: eps}, nil), f.Now, f.Cases
+}
+
+// markOfInspectorLine reads the mark column of an inspector backup line.
+func markOfInspectorLine(t *testing.T, l doc.Line) string {
+	t.Helper()
+	if len(l.Spans) < 2 {
+		return ""
+	}
+	col := l.Spans[1].Text
+	if !strings.HasSuffix(col, " ") {
+		t.Errorf("mark column %q runs into the date", col)
+	}
+	switch strings.TrimSpace(col) {
+	case "✔ keep":
+		return "keep"
+	case "✖ remove":
+		return "remove"
+	case "◆ protected":
+		return "protected"
+	}
+	return strings.TrimSpace(col)
+}
+
+// markOfVerdictCell reads a Backups tab retention cell.
+func markOfVerdictCell(cell string) string {
+	switch {
+	case strings.HasPrefix(cell, "keep · "):
+		return "keep"
+	case strings.HasPrefix(cell, "remove · "):
+		return "remove"
+	case cell == "protected":
+		return "protected"
+	case strings.HasPrefix(cell, "ignored · "):
+		return "renamed"
+	}
+	return cell
+}
+
+// The retention inspector and the Backups tab give each storage kind's
+// backups the marks Proxmox gives them (the cases prune --job meets too).
+func TestStorageKindsInspectorAndBackupsTab(t *testing.T) {
+	c, now, cases := kindsSession(t)
+	ds, err := loadBackups(loadEnv{c: c, now: now, cols: backupsTab().cols})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ds.Finish != nil {
+		ds = ds.Finish()
+	}
+	for _, kc := range cases {
+		t.Run(kc.Kind, func(t *testing.T) {
+			d, err := routineDetail(loadEnv{c: c, now: now}, dataset.Ref{Endpoint: kc.Job.Endpoint, Key: kc.Job.JobID})
+			if err != nil {
+				t.Fatal(err)
+			}
+			inspector := map[string]string{}
+			for _, l := range d.Lines {
+				if n := len(l.Spans); n == 5 && strings.HasPrefix(l.Spans[n-1].Text, "  "+kc.Storage.Name+":") {
+					inspector[strings.TrimSpace(l.Spans[n-1].Text)] = markOfInspectorLine(t, l)
+				}
+			}
+			if !maps.Equal(inspector, kc.Marks) {
+				t.Errorf("inspector marks\n%v\nwant\n%v", inspector, kc.Marks)
+			}
+
+			tab := map[string]string{}
+			for i := 0; i < ds.N; i++ {
+				if ds.Endpoints[i] != kc.Job.Endpoint {
+					continue
+				}
+				vol := ds.Keys[i]
+				mark := markOfVerdictCell(ds.Cells[bkRetention][i])
+				if _, covered := kc.Marks[vol]; covered {
+					tab[vol] = mark
+					continue
+				}
+				// A file no guest owns: ignored, no guest, no type.
+				if mark != "renamed" || ds.Cells[bkGuest][i] != "—" || ds.Cells[bkType][i] != "—" {
+					t.Errorf("%s: guest %q, type %q, retention %q; want —, — and ignored", vol,
+						ds.Cells[bkGuest][i], ds.Cells[bkType][i], ds.Cells[bkRetention][i])
+				}
+			}
+			if !maps.Equal(tab, kc.Marks) {
+				t.Errorf("Backups tab marks\n%v\nwant\n%v", tab, kc.Marks)
+			}
+		})
 	}
 }

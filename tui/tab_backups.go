@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/proxbox-tui/proxbox-tui/retention"
 	"github.com/proxbox-tui/proxbox-tui/store"
 	"github.com/proxbox-tui/proxbox-tui/tui/dataset"
 	"github.com/proxbox-tui/proxbox-tui/tui/doc"
@@ -70,11 +71,19 @@ func verifyCell(state string) (string, style.ID) {
 func backupRow(b *store.Backup, guest string, v verdict, stale bool, loc *time.Location, r *dataset.RowBuf) {
 	r.Endpoint, r.Key = b.Endpoint, b.VolumeID
 	r.Set(bkEndpoint, format.Clean(b.Endpoint), style.Inherit)
-	if guest == "" {
-		guest = strconv.Itoa(b.VMID)
+	switch {
+	case b.VMID <= 0:
+		r.Set(bkGuest, "—", style.Dim) // a file no guest owns, such as a copy made by hand
+	case guest == "":
+		r.Set(bkGuest, strconv.Itoa(b.VMID), style.Bold)
+	default:
+		r.Set(bkGuest, guest, style.Bold)
 	}
-	r.Set(bkGuest, guest, style.Bold)
-	r.Set(bkType, format.Clean(b.Subtype), style.Inherit)
+	if t := backupType(b.Subtype); t != "" {
+		r.Set(bkType, t, style.Inherit)
+	} else {
+		r.Set(bkType, "—", style.Dim)
+	}
 	r.Set(bkStorage, format.Clean(b.Storage), style.Inherit)
 	r.Num(bkCreated, format.Stamp(b.CreationTime, loc), b.CreationTime.Unix(), style.Inherit)
 	r.Num(bkSize, format.Bytes(b.Size), b.Size, style.Inherit)
@@ -92,6 +101,16 @@ func backupRow(b *store.Backup, guest string, v verdict, stale bool, loc *time.L
 	if stale {
 		r.Row = style.Stale
 	}
+}
+
+// backupType is a backup's guest type, "" when the listing did not say
+// (the collector records "undefined", Proxmox "unknown").
+func backupType(subtype string) string {
+	switch subtype {
+	case "", "undefined", "unknown":
+		return ""
+	}
+	return format.Clean(subtype)
 }
 
 func loadBackups(env loadEnv) (*dataset.Dataset, error) {
@@ -168,7 +187,14 @@ func backupDetail(env loadEnv, ref dataset.Ref) (doc.Doc, error) {
 	d.Heading("Backup")
 	d.KV("volid", b.VolumeID)
 	d.KV("endpoint", b.Endpoint)
-	d.KV("guest", gi.label(b.Endpoint, b.VMID)+" ("+b.Subtype+")")
+	switch t := backupType(b.Subtype); {
+	case b.VMID <= 0:
+		d.KV("guest", "none: no guest owns this file (Proxmox's prune leaves it alone)")
+	case t == "":
+		d.KV("guest", gi.label(b.Endpoint, b.VMID))
+	default:
+		d.KV("guest", gi.label(b.Endpoint, b.VMID)+" ("+t+")")
+	}
 	d.KV("storage", b.Storage+" (listed on "+b.Node+")")
 	d.KV("created", format.Stamp(b.CreationTime, loc)+" ("+format.Relative(b.CreationTime, env.now)+")")
 	d.KV("size", format.Bytes(b.Size))
@@ -222,17 +248,8 @@ func backupDetail(env loadEnv, ref dataset.Ref) (doc.Doc, error) {
 	g := gi[guestRef{b.Endpoint, b.VMID}]
 	var rows [][]string
 	var sts []style.ID
-	for i := range routines {
+	for _, i := range retention.JobsCovering(routines, b.Endpoint, b.VMID, g) {
 		r := &routines[i]
-		hit := false
-		if g != nil {
-			hit = covers(r, g)
-		} else {
-			hit = !r.All && r.Pool == "" && slices.Contains(r.Selection, b.VMID)
-		}
-		if !hit {
-			continue
-		}
 		st := style.Plain
 		state := "enabled"
 		if !r.Enabled {

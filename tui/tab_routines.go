@@ -265,7 +265,7 @@ func inspectorDoc(r *store.BackupRoutine, in inspection, now time.Time, loc *tim
 		d.Add(doc.Span{Text: "  " + g.label, Style: st}, doc.Span{Text: fmt.Sprintf("  %d backups", len(g.backups)), Style: style.Dim})
 		for _, b := range g.backups {
 			mark, ms := markCell(b.mark)
-			d.Add(doc.Span{Text: "    ", Style: style.Plain}, doc.Span{Text: layout.Fit(mark, 11, false), Style: ms},
+			d.Add(doc.Span{Text: "    ", Style: style.Plain}, doc.Span{Text: layout.Fit(mark, 12, false), Style: ms},
 				doc.Span{Text: format.Stamp(b.ctime, loc) + "  " + layout.Fit(format.Bytes(b.size), 9, true) + "  ", Style: style.Plain},
 				doc.Span{Text: layout.Fit(format.Clean(b.reason), 34, false), Style: ms}, doc.Span{Text: "  " + format.Clean(b.volid), Style: style.Dim})
 		}
