@@ -11,7 +11,8 @@ import (
 // the simulators are imported only by tests and cmd; textsafe, the
 // sanitizer the TUI and the commands share, is pure and imports nothing of
 // ours; the TUI's widgets sit below the app and import nothing of ours but
-// each other and textsafe.
+// each other and textsafe; retention imports only store, proxmox/prune and
+// proxmox/calendar.
 func TestDependencyRules(t *testing.T) {
 	const mod = "github.com/proxbox-tui/proxbox-tui/"
 	deps := func(pkg string) map[string]bool {
@@ -62,6 +63,14 @@ func TestDependencyRules(t *testing.T) {
 			}
 		}
 	}
+	// The retention decisions are pure: the cache's records and the two
+	// Proxmox algorithms, nothing else of ours.
+	for dep := range deps("retention") {
+		if dep != "store" && dep != "proxmox/prune" && dep != "proxmox/calendar" {
+			t.Errorf("retention imports %s: it may import only store, proxmox/prune and proxmox/calendar", dep)
+		}
+	}
+
 	tuiDeps := deps("tui")
 	for _, w := range widgets {
 		if !tuiDeps[w] {
