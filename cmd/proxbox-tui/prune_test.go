@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"os"
@@ -806,4 +807,31 @@ func TestPruneJobStorageKinds(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzDecodeBackups: any input is a backup list or an error; a list's
+// backups all have a volid, and an element error names its index.
+func FuzzDecodeBackups(f *testing.F) {
+	f.Add([]byte(pruneInput))
+	f.Add([]byte(`{"data":[{"volid":"pbs:backup/vm/100/2026-11-27T21:00:02Z","ctime":1,"protected":1,"verification":{"state":"ok"}}]}`))
+	f.Add([]byte(`[{"volid":"x","ctime":1,"content":"iso"}]`))
+	f.Add([]byte(`[{"volid":"x","ctime":1,"vmid":null}] `))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		backups, err := decodeBackups(bytes.NewReader(data))
+		if err != nil {
+			if backups != nil {
+				t.Fatalf("error %v with backups %v", err, backups)
+			}
+			var ee *elementError
+			if errors.As(err, &ee) && !strings.Contains(err.Error(), fmt.Sprintf("[%d]", ee.index)) {
+				t.Fatalf("element error %q does not name its index", err)
+			}
+			return
+		}
+		for i, b := range backups {
+			if b.VolID == "" || b.VMID < 0 {
+				t.Fatalf("backup %d: %+v", i, b)
+			}
+		}
+	})
 }
