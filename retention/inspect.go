@@ -108,12 +108,13 @@ func Inspect(r *store.BackupRoutine, guests []store.Guest, backups []store.Backu
 	return in
 }
 
-// markGuest marks one guest's backups on a storage, newest first. Archives
-// of another guest type under the same VMID are not the guest's.
+// markGuest marks one guest's backups on a storage, newest first. Backups
+// of another guest type under the same VMID (a deleted guest's) are not
+// the guest's.
 func markGuest(list []*store.Backup, guestType string, kind StorageKind, opts prune.Options, loc *time.Location) []MarkedBackup {
 	var own []*store.Backup
 	for _, b := range list {
-		if guestType != "" && b.Subtype != guestType && b.Subtype != "" && prune.IsStandardName(b.VolumeID) {
+		if guestType != "" && (b.Subtype == "qemu" || b.Subtype == "lxc") && b.Subtype != guestType {
 			continue
 		}
 		own = append(own, b)

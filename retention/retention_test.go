@@ -153,6 +153,7 @@ func TestInspectSelection(t *testing.T) {
 		{Meta: meta, VolumeID: "nfs:backup/vzdump-lxc-100-2026_11_27-21_00_00.tar.zst", Storage: "nfs", VMID: 100, Subtype: "lxc"},
 		{Meta: meta, VolumeID: "nfs:backup/vzdump-qemu-999-2026_11_27-21_00_00.vma.zst", Storage: "nfs", VMID: 999, Subtype: "qemu"},
 		{Meta: meta, VolumeID: "local:backup/vzdump-qemu-101-2026_11_27-21_00_00.vma.zst", Storage: "local", VMID: 101, Subtype: "qemu"},
+		{Meta: meta, VolumeID: "nfs:backup/ct/101/2026-11-27T21:00:00Z", Storage: "nfs", VMID: 101, Subtype: "lxc"}, // a deleted container's
 	}
 	job := store.BackupRoutine{Meta: meta, JobID: "j", Enabled: false, Schedule: "not a schedule", Storage: "nfs", Selection: []int{999, 101, 100}}
 	in := Inspect(&job, guests, backups, []store.BackupRoutine{job}, nil, nil, time.Now(), time.UTC)
