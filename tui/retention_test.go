@@ -227,6 +227,21 @@ func TestStorageKindsInspectorAndBackupsTab(t *testing.T) {
 					t.Errorf("%s: guest %q, type %q, retention %q; want —, — and ignored", vol,
 						ds.Cells[bkGuest][i], ds.Cells[bkType][i], ds.Cells[bkRetention][i])
 				}
+				d, err := backupDetail(loadEnv{c: c, now: now}, ds.Ref(i))
+				if err != nil {
+					t.Fatal(err)
+				}
+				var text strings.Builder
+				for _, l := range d.Lines {
+					for _, sp := range l.Spans {
+						text.WriteString(sp.Text)
+					}
+					text.WriteString("\n")
+				}
+				if s := text.String(); !strings.Contains(s, "none: no guest owns this file") || strings.Contains(s, "Jobs covering") ||
+					strings.Contains(s, "(undefined)") {
+					t.Errorf("%s: detail\n%s", vol, s)
+				}
 			}
 			if !maps.Equal(tab, kc.Marks) {
 				t.Errorf("Backups tab marks\n%v\nwant\n%v", tab, kc.Marks)

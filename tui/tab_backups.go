@@ -244,8 +244,33 @@ func backupDetail(env loadEnv, ref dataset.Ref) (doc.Doc, error) {
 		}
 	}
 
+	if b.VMID > 0 {
+		backupJobs(&d, b, gi[guestRef{b.Endpoint, b.VMID}], routines)
+	}
+	if strings.TrimSpace(b.Notes) != "" {
+		d.Heading("Notes")
+		d.Para(b.Notes, style.Plain)
+	}
+	slices.SortFunc(same, func(x, y store.Backup) int { return cmp.Compare(y.CreationTime.Unix(), x.CreationTime.Unix()) })
+	if b.VMID > 0 {
+		d.Heading(fmt.Sprintf("All backups of this guest on %s (%d)", b.Storage, len(same)))
+	} else {
+		d.Heading(fmt.Sprintf("All files no guest owns on %s (%d)", b.Storage, len(same)))
+	}
+	for _, o := range same {
+		st := style.Plain
+		if o.VolumeID == b.VolumeID {
+			st = style.Bold
+		}
+		d.Text("  "+format.Stamp(o.CreationTime, loc)+"  "+format.Bytes(o.Size)+"  "+o.VolumeID, st)
+	}
+	return d, nil
+}
+
+// backupJobs lists the jobs that cover a backup's guest (g nil: a VMID no
+// cached guest has).
+func backupJobs(d *doc.Doc, b store.Backup, g *store.Guest, routines []store.BackupRoutine) {
 	d.Heading("Jobs covering this guest")
-	g := gi[guestRef{b.Endpoint, b.VMID}]
 	var rows [][]string
 	var sts []style.ID
 	for _, i := range retention.JobsCovering(routines, b.Endpoint, b.VMID, g) {
@@ -267,18 +292,4 @@ func backupDetail(env loadEnv, ref dataset.Ref) (doc.Doc, error) {
 	} else {
 		d.Table([]string{"job", "state", "schedule", "storage", "retention"}, rows, sts)
 	}
-	if strings.TrimSpace(b.Notes) != "" {
-		d.Heading("Notes")
-		d.Para(b.Notes, style.Plain)
-	}
-	slices.SortFunc(same, func(x, y store.Backup) int { return cmp.Compare(y.CreationTime.Unix(), x.CreationTime.Unix()) })
-	d.Heading(fmt.Sprintf("All backups of this guest on %s (%d)", b.Storage, len(same)))
-	for _, o := range same {
-		st := style.Plain
-		if o.VolumeID == b.VolumeID {
-			st = style.Bold
-		}
-		d.Text("  "+format.Stamp(o.CreationTime, loc)+"  "+format.Bytes(o.Size)+"  "+o.VolumeID, st)
-	}
-	return d, nil
 }
