@@ -249,3 +249,17 @@ func TestStorageKindsInspectorAndBackupsTab(t *testing.T) {
 		})
 	}
 }
+
+// coverage and covers keep their tab-level shape over package retention.
+func TestCoverageByGuestRef(t *testing.T) {
+	meta := store.Meta{Endpoint: "lab"}
+	guests := []store.Guest{{Meta: meta, VMID: 100, Node: "pve1"}, {Meta: meta, VMID: 101, Node: "pve2"}}
+	routines := []store.BackupRoutine{{Meta: meta, JobID: "a", Selection: []int{100}}, {Meta: meta, JobID: "b", All: true, Node: "pve2"}}
+	cover := coverage(routines, guests, nil)
+	if len(cover) != 2 || len(cover[guestRef{"lab", 100}]) != 1 || cover[guestRef{"lab", 101}][0] != 1 {
+		t.Errorf("coverage %v", cover)
+	}
+	if !covers(&routines[1], &guests[1]) || covers(&routines[1], &guests[0]) {
+		t.Error("covers ignores the job's node")
+	}
+}
