@@ -159,7 +159,9 @@ func loadGuestsTab(env loadEnv) (*dataset.Dataset, error) {
 
 	cover := coverage(routines, guests, nil)
 	ivs := intervalCache{}
-	interval := func(r *store.BackupRoutine) (time.Duration, bool) { return ivs.of(r.Schedule, env.now, env.c.loc(r.Endpoint)) }
+	interval := func(r *store.BackupRoutine) (time.Duration, bool) {
+		return ivs.of(r.Schedule, env.now, env.c.loc(r.Endpoint))
+	}
 	lines := make([]guestLine, len(guests))
 	for i := range guests {
 		g := &guests[i]
