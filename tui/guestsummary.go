@@ -31,6 +31,7 @@ type guestFacts struct {
 	verdicts    []verdict // parallel to backups
 	routines    []store.BackupRoutine
 	tasks       []store.Task // the guest's own vzdump tasks, newest first
+	nodeTasks   []store.Task // vzdump tasks of several guests on its node
 	repl        []store.Replication
 	snaps       []store.Snapshot
 	notBackedUp bool // on the endpoint's not-backed-up list
@@ -144,8 +145,12 @@ func loadGuestFacts(s *store.Store, ref guestRef, loc func(string) *time.Locatio
 	}
 	f.verdicts = backupVerdicts(f.backups, f.guests, f.routines, storages, loc)
 	err = store.Each[store.Task](s, ref.endpoint, func(t *store.Task) bool {
-		if t.VMID == ref.vmid && t.TaskType == "vzdump" {
+		switch {
+		case t.TaskType != "vzdump":
+		case t.VMID == ref.vmid:
 			f.tasks = append(f.tasks, *t)
+		case t.TaskID == "" && f.guest != nil && t.Node == f.guest.Node:
+			f.nodeTasks = append(f.nodeTasks, *t)
 		}
 		return true
 	})
@@ -314,11 +319,14 @@ func guestSummary(f *guestFacts, now time.Time, loc *time.Location) doc.Doc {
 	}
 
 	d.Heading("Last backup task")
-	if len(f.tasks) == 0 {
-		d.Text("  none of its own in the cache (a job's task for several guests names none)", style.Dim)
+	t, how := lastBackupTask(f, now)
+	if t == nil {
+		d.Text("  none in the cache names it or made its newest backup", style.Dim)
 	} else {
-		t := &f.tasks[0]
 		text, st := taskStatusCell(t)
+		if how != "" {
+			d.KVStyle("found by", how, style.Dim)
+		}
 		d.KVStyle("result", text, st)
 		d.KV("started", format.Stamp(t.StartTime, loc)+" ("+format.Relative(t.StartTime, now)+") on "+t.Node)
 		d.KV("duration", format.Elapsed(t.Duration.Std()))
@@ -380,4 +388,35 @@ func snapUnix(s store.Snapshot) int64 {
 		return 0
 	}
 	return s.Snaptime.Unix()
+}
+
+// lastBackupTask is the newest vzdump task of the guest: its own (a run
+// of one guest names it), or the run of several guests on its node that
+// was running when its newest backup was made (such a task names none).
+func lastBackupTask(f *guestFacts, now time.Time) (*store.Task, string) {
+	var own *store.Task
+	if len(f.tasks) > 0 {
+		own = &f.tasks[0]
+	}
+	var newest time.Time
+	for i := range f.backups {
+		if t := f.backups[i].CreationTime; t.After(newest) {
+			newest = t
+		}
+	}
+	var run *store.Task
+	for i := range f.nodeTasks {
+		t := &f.nodeTasks[i]
+		end := now
+		if t.EndTime != nil {
+			end = *t.EndTime
+		}
+		if !newest.Before(t.StartTime) && !newest.After(end) && (run == nil || t.StartTime.After(run.StartTime)) {
+			run = t
+		}
+	}
+	if run != nil && (own == nil || run.StartTime.After(own.StartTime)) {
+		return run, "the run on " + format.Clean(run.Node) + " that made its newest backup (it names no guest)"
+	}
+	return own, ""
 }

@@ -108,7 +108,7 @@ func newKeyMap() *keyMap {
 		Detail:      bind("detail", ScopeTable, false, []string{"enter"}, "enter", "detail").readme(" of the row"),
 		Raw:         bind("raw", ScopeTable, false, []string{"y"}, "y", "raw JSON").readme(" of the row"),
 		Guest: bind("guest", ScopeTable, false, []string{"i"}, "i", "summary of the row's guest").
-			readme(" (Backups, Snapshots, Tasks, Replication, Guests; elsewhere as `I`)"),
+			readme(" (Backups, Snapshots, Tasks, Replication, Guests); on other rows it asks for one, like `I`"),
 		RunJob: bind("run-job", ScopeTable, true, []string{"x"}, "x", "run the selected backup job now").onTab(tabRoutines).
 			readme(" (endpoints with `allow_writes: true`)"),
 		ScheduleNow: bind("schedule-now", ScopeTable, true, []string{"x"}, "x", "schedule the selected replication now").

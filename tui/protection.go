@@ -120,7 +120,7 @@ func judgeProtection(jobs []*store.BackupRoutine, newest map[string]time.Time, n
 	}
 	switch {
 	case active == 0 && len(jobs) > 0:
-		return protection{protUncovered, "only disabled jobs cover it"}
+		return protection{protUncovered, "only disabled or stale jobs cover it"}
 	case active == 0:
 		return protection{protUncovered, "no backup job covers it"}
 	}

@@ -116,9 +116,13 @@ func routineRow(r *store.BackupRoutine, next time.Time, invalid bool, stale bool
 		ret += " (" + format.Clean(r.RetentionSource) + ")"
 	}
 	b.Set(rtRetention, ret, style.Inherit)
-	b.Set(rtCompress, compressText(r), style.Inherit)
+	b.Set(rtCompress, compressCell(r), style.Inherit)
 	b.Set(rtNotify, notifyText(r), style.Inherit)
-	b.Set(rtBwlimit, bwlimitText(r.Bwlimit), style.Inherit)
+	if r.Bwlimit != nil && *r.Bwlimit > 0 {
+		b.Set(rtBwlimit, format.Bytes(int64(*r.Bwlimit)*1024)+"/s", style.Inherit)
+	} else {
+		b.Set(rtBwlimit, "none", style.Dim)
+	}
 	b.Set(rtFleecing, fleecingText(r), style.Inherit)
 	b.Set(rtComment, format.FirstLine(r.Comment), style.Inherit)
 	status := format.OrDash(format.Clean(r.Status))
@@ -381,6 +385,18 @@ func compressText(r *store.BackupRoutine) string {
 		return c + ", zstd threads: half the cores"
 	}
 	return c + ", zstd threads: " + strconv.Itoa(*r.Zstd)
+}
+
+// compressCell is compressText in few cells: "zstd, ½ cores", "zstd, 4 threads".
+func compressCell(r *store.BackupRoutine) string {
+	c := format.OrDash(format.Clean(r.Compress))
+	switch {
+	case r.Zstd == nil:
+		return c
+	case *r.Zstd == 0:
+		return c + ", ½ cores"
+	}
+	return c + ", " + strconv.Itoa(*r.Zstd) + " threads"
 }
 
 // bwlimitText is vzdump's bwlimit, which is in KiB/s.
