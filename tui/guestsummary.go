@@ -15,6 +15,7 @@ import (
 	"github.com/proxbox-tui/proxbox-tui/tui/dataset"
 	"github.com/proxbox-tui/proxbox-tui/tui/doc"
 	"github.com/proxbox-tui/proxbox-tui/tui/format"
+	"github.com/proxbox-tui/proxbox-tui/tui/layout"
 	"github.com/proxbox-tui/proxbox-tui/tui/style"
 )
 
@@ -260,12 +261,13 @@ func guestSummary(f *guestFacts, now time.Time, loc *time.Location) doc.Doc {
 	}
 	p := judgeProtection(jobs, newestAt, now, interval)
 	mark := map[string]string{protOK: "✔ ", protOverdue: "✖ ", protUncovered: "⚠ "}[p.state]
-	d.KVStyle("protection", mark+p.state+": "+p.why, p.style())
+	// The answer this pane is for: it wraps rather than lose its reason.
+	d.Lines = append(d.Lines, doc.WrapLine(layout.Fit("protection", 16, false)+" "+mark+p.state+": "+format.Clean(p.why), p.style()))
 	if f.notBackedUp {
 		d.KVStyle("proxmox", "lists it as not backed up (cluster/backup-info/not-backed-up)", style.Warn)
 	}
 
-	d.Heading(fmt.Sprintf("Newest backup per storage (%d backups)", len(f.backups)))
+	d.Heading("Newest backup per storage (" + plural(len(f.backups), "backup") + ")")
 	if len(newest) == 0 {
 		d.Text("  none in the cache", style.Warn)
 	} else {
@@ -419,4 +421,12 @@ func lastBackupTask(f *guestFacts, now time.Time) (*store.Task, string) {
 		return run, "the run on " + format.Clean(run.Node) + " that made its newest backup (it names no guest)"
 	}
 	return own, ""
+}
+
+// plural counts things: "1 backup", "14 backups".
+func plural(n int, thing string) string {
+	if n == 1 {
+		return "1 " + thing
+	}
+	return strconv.Itoa(n) + " " + thing + "s"
 }

@@ -32,7 +32,7 @@ func TestRoutineDetailShowsEveryField(t *testing.T) {
 		"repeat missed    yes",
 		"pbs detection    data (pbs-change-detection-mode)",
 		"notes template   {{guestname}} on {{node}}",
-		"notification     mail to ops@example.com (failures) (auto)",
+		"notification     mail to ops@example.com on failure (auto)",
 		"mail             ops@example.com, failure (mailto, mailnotification; deprecated)",
 		`other options    exclude-path=["/tmp/?*"], ionice=7, performance={"pbs-entries-max":"100"}`,
 		"Next runs", "Sat 2026-11-28 02:00")
@@ -52,7 +52,7 @@ func TestNotifyAndFleecingText(t *testing.T) {
 		{"", "", "", "notification system (auto)"},
 		{"auto", "a@b", "", "mail to a@b (auto)"},
 		{"notification-system", "a@b", "failure", "notification system"}, // mailto is ignored then
-		{"legacy-sendmail", "a@b", "failure", "mail to a@b (failures)"},
+		{"legacy-sendmail", "a@b", "failure", "mail to a@b on failure"},
 		{"legacy-sendmail", "", "", "legacy-sendmail, no mailto: none"},
 	} {
 		r := &store.BackupRoutine{NotificationMode: c.mode, MailTo: c.mailto, MailNotification: c.when}

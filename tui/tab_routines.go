@@ -436,7 +436,7 @@ func fleecingText(r *store.BackupRoutine) string {
 func notifyText(r *store.BackupRoutine) string {
 	mail := "mail to " + format.Clean(r.MailTo)
 	if r.MailNotification == "failure" {
-		mail += " (failures)"
+		mail += " on failure"
 	}
 	switch r.NotificationMode {
 	case "legacy-sendmail":
