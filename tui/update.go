@@ -25,7 +25,7 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 		}
 		return tea.Batch(cmds...)
 	}
-	// While typing a filter every key is text, write keys included.
+	// While typing a filter or a guest every key is text, write keys included.
 	if _, typing := m.dialog.(*guestPrompt); m.focus != focusFilter && !typing {
 		if b, ok := k.forbidden(msg, m.active); ok {
 			m.setFlash(b.Help().Desc+": not available to a viewer session (read-only)", style.Warn)
