@@ -309,6 +309,7 @@ func toRoutines(ep string, at time.Time, jobs []wireBackupJob, raws []json.RawMe
 			Node: j.Node, Storage: j.Storage, Selection: parseVMIDs(string(j.VMID)), All: bool(j.All),
 			Exclude: parseVMIDs(string(j.Exclude)), Pool: j.Pool, Mode: j.Mode, Compress: string(j.Compress),
 			NotesTemplate: j.NotesTemplate, Comment: j.Comment, PBSChangeDetectionMode: j.PBSChangeDetectionMode,
+			NotificationMode: j.NotificationMode, MailTo: j.MailTo, MailNotification: j.MailNotification,
 			Status: store.StatusActive, RawConfig: stripKeys(raws[i], "next-run"),
 		}
 		if r.Selection == nil {

@@ -162,7 +162,8 @@ func expectedRecords(tr *pvesim.Truth, ep string, at time.Time) map[store.Kind][
 		rec := &store.BackupRoutine{Meta: m, JobID: j.ID, Enabled: j.IsEnabled(), Schedule: j.Schedule, Node: j.Node,
 			Storage: j.Storage, All: j.All, Pool: j.Pool, Mode: j.Mode, Compress: j.Compress, NotesTemplate: j.NotesTemplate,
 			Comment: j.Comment, PBSChangeDetectionMode: j.PBSChangeDetectionMode, Status: store.StatusActive,
-			Selection: []int{}, Bwlimit: j.BWLimit, Zstd: j.Zstd}
+			Selection: []int{}, Bwlimit: j.BWLimit, Zstd: j.Zstd, NotificationMode: j.NotificationMode, MailTo: j.MailTo,
+			MailNotification: j.MailNotification}
 		for _, v := range strings.Split(j.VMID, ",") {
 			if n, err := strconv.Atoi(v); err == nil {
 				rec.Selection = append(rec.Selection, n)

@@ -180,6 +180,9 @@ type wireBackupJob struct {
 	IOWorkers              *FlexInt     `json:"io_workers"`
 	RepeatMissed           *Bool        `json:"repeat-missed"`
 	PBSChangeDetectionMode string       `json:"pbs-change-detection-mode"`
+	NotificationMode       string       `json:"notification-mode"`
+	MailTo                 string       `json:"mailto"`
+	MailNotification       string       `json:"mailnotification"`
 }
 
 // wireNotBackedUp is an item of GET /cluster/backup-info/not-backed-up.

@@ -38,6 +38,9 @@ type BackupRoutine struct {
 	FleecingStorage        string          `json:"fleecing_storage,omitempty"`
 	RepeatMissed           *bool           `json:"repeat_missed"`
 	PBSChangeDetectionMode string          `json:"pbs_change_detection_mode,omitempty"`
+	NotificationMode       string          `json:"notification_mode,omitempty"` // auto, legacy-sendmail, notification-system
+	MailTo                 string          `json:"mailto,omitempty"`
+	MailNotification       string          `json:"mailnotification,omitempty"` // always, failure
 	Status                 string          `json:"status"`
 	RawConfig              json.RawMessage `json:"raw_config,omitempty"`
 }

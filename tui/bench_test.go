@@ -200,7 +200,7 @@ func BenchmarkAllTabsMemory(b *testing.B) {
 	runtime.GC()
 	for b.Loop() {
 		m := benchModel(b, s, 200, 50)
-		for _, k := range []string{"1", "2", "3", "4", "5", "6", "7"} {
+		for _, k := range []string{"1", "2", "3", "4", "5", "6", "7", "8"} {
 			press(m, k)
 			_ = m.View()
 		}

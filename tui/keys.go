@@ -76,6 +76,7 @@ type keyMap struct {
 	ColLeft, ColRight                          Binding
 	FilterApply, FilterCancel, FilterClearWord Binding
 	Push, RunJob, ScheduleNow                  Binding
+	Guest, FindGuest                           Binding
 	Confirm, Choose, Cancel                    Binding
 }
 
@@ -91,11 +92,13 @@ func newKeyMap() *keyMap {
 		Quit:       bind("quit", ScopeGlobal, false, []string{"q", "ctrl+c"}, "q/ctrl+c", "quit"),
 		Help:       bind("help", ScopeGlobal, false, []string{"?"}, "?", "help"),
 		Back:       bind("back", ScopeGlobal, false, []string{"esc"}, "esc", "back, clear filter"),
-		JumpTab:    bind("jump-tab", ScopeGlobal, false, []string{"1", "2", "3", "4", "5", "6", "7"}, "1…7", "jump to tab"),
+		JumpTab:    bind("jump-tab", ScopeGlobal, false, []string{"1", "2", "3", "4", "5", "6", "7", "8"}, "1…8", "jump to tab"),
 		NextTab:    bind("next-tab", ScopeGlobal, false, []string{"tab", "]"}, "tab/]", "next tab"),
 		PrevTab:    bind("prev-tab", ScopeGlobal, false, []string{"shift+tab", "["}, "shift+tab/[", "previous tab"),
 		Refresh:    bind("refresh", ScopeGlobal, false, []string{"r"}, "r", "refresh the row's endpoint").readme(" now"),
 		RefreshAll: bind("refresh-all", ScopeGlobal, false, []string{"R"}, "R", "refresh all").readme(" endpoints now"),
+		FindGuest: bind("find-guest", ScopeGlobal, false, []string{"I"}, "I", "guest summary: type a VMID or a name").
+			readme(" (its backups, jobs, replication, snapshots)"),
 		Push: bind("push", ScopeGlobal, true, []string{"p"}, "p", "push to NetBox (scope, plan, confirm)").
 			readme(": the question defaults to No, then live progress and a summary"),
 		Filter: bind("filter", ScopeTable, false, []string{"/"}, "/", "filter").
@@ -104,6 +107,8 @@ func newKeyMap() *keyMap {
 		SortReverse: bind("sort-reverse", ScopeTable, false, []string{"S"}, "S", "sort descending").readme(" by the focused column"),
 		Detail:      bind("detail", ScopeTable, false, []string{"enter"}, "enter", "detail").readme(" of the row"),
 		Raw:         bind("raw", ScopeTable, false, []string{"y"}, "y", "raw JSON").readme(" of the row"),
+		Guest: bind("guest", ScopeTable, false, []string{"i"}, "i", "summary of the row's guest").
+			readme(" (Backups, Snapshots, Tasks, Replication, Guests); on other rows it asks for one, like `I`"),
 		RunJob: bind("run-job", ScopeTable, true, []string{"x"}, "x", "run the selected backup job now").onTab(tabRoutines).
 			readme(" (endpoints with `allow_writes: true`)"),
 		ScheduleNow: bind("schedule-now", ScopeTable, true, []string{"x"}, "x", "schedule the selected replication now").
@@ -149,9 +154,9 @@ func relabel(b Binding, desc string) key.Binding {
 // all lists the registry in help order.
 func (k *keyMap) all() []*Binding {
 	return []*Binding{
-		&k.JumpTab, &k.NextTab, &k.PrevTab, &k.Refresh, &k.RefreshAll, &k.Push, &k.Help, &k.Back, &k.Quit,
+		&k.JumpTab, &k.NextTab, &k.PrevTab, &k.Refresh, &k.RefreshAll, &k.FindGuest, &k.Push, &k.Help, &k.Back, &k.Quit,
 		&k.Up, &k.Down, &k.PageUp, &k.PageDown, &k.Top, &k.Bottom, &k.ColLeft, &k.ColRight,
-		&k.Filter, &k.Sort, &k.SortReverse, &k.Detail, &k.Raw, &k.RunJob, &k.ScheduleNow,
+		&k.Filter, &k.Sort, &k.SortReverse, &k.Detail, &k.Raw, &k.Guest, &k.RunJob, &k.ScheduleNow,
 		&k.FilterApply, &k.FilterCancel, &k.FilterClearWord,
 		&k.Confirm, &k.Choose, &k.Cancel,
 	}

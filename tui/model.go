@@ -176,6 +176,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 				m.detail.SetTail(taskLogLines(msg.lines))
 			}
 		}
+	case openGuestMsg:
+		return m, m.openGuestSummary(msg.ref)
 	case pushStateMsg:
 		m.pushElsewhere = msg
 	case noticeMsg:

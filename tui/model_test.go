@@ -21,7 +21,7 @@ func TestNavigation(t *testing.T) {
 		want tabID
 	}{
 		{"3", tabBackups}, {"tab", tabSnapshots}, {"]", tabTasks}, {"shift+tab", tabSnapshots}, {"[", tabBackups},
-		{"7", tabReplication}, {"tab", tabEndpoints}, {"shift+tab", tabReplication}, {"1", tabEndpoints},
+		{"7", tabReplication}, {"tab", tabGuests}, {"tab", tabEndpoints}, {"shift+tab", tabGuests}, {"8", tabGuests}, {"1", tabEndpoints},
 	}
 	for _, s := range steps {
 		press(m, s.key)
@@ -264,7 +264,7 @@ func TestHelpListsEveryKey(t *testing.T) {
 func keyAlias(k string) bool {
 	switch k {
 	case "up", "down", "left", "right", "pgup", "pgdown", "ctrl+u", "ctrl+d", " ", "home", "end",
-		"2", "3", "4", "5", "6":
+		"2", "3", "4", "5", "6", "7":
 		return true
 	}
 	return false

@@ -1,7 +1,10 @@
 package tui
 
 import (
+	"encoding/json"
 	"fmt"
+	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -26,6 +29,11 @@ const (
 	rtMode
 	rtRetention
 	rtStatus
+	rtCompress
+	rtNotify
+	rtBwlimit
+	rtFleecing
+	rtComment
 )
 
 func routinesTab() *tabSpec {
@@ -44,6 +52,12 @@ func routinesTab() *tabSpec {
 			{Title: "Mode", Min: 4, Rank: 9},
 			{Title: "Retention", Min: 9, Max: 40, Aliases: []string{"keep"}, Rank: 1},
 			{Title: "Status", Min: 6, Rank: 5},
+			// Wide terminals only: the job's options, from the detail.
+			{Title: "Compress", Min: 8, Max: 20, Aliases: []string{"zstd"}, Rank: 10},
+			{Title: "Notify", Min: 6, Max: 28, Aliases: []string{"notification", "mailto"}, Rank: 11},
+			{Title: "Bwlimit", Min: 7, Max: 14, Rank: 12},
+			{Title: "Fleecing", Min: 8, Max: 20, Rank: 13},
+			{Title: "Comment", Min: 7, Max: 40, Flex: true, Rank: 14},
 		},
 		sort:   dataset.SortSpec{Col: -1},
 		load:   loadRoutines,
@@ -102,6 +116,15 @@ func routineRow(r *store.BackupRoutine, next time.Time, invalid bool, stale bool
 		ret += " (" + format.Clean(r.RetentionSource) + ")"
 	}
 	b.Set(rtRetention, ret, style.Inherit)
+	b.Set(rtCompress, compressCell(r), style.Inherit)
+	b.Set(rtNotify, notifyText(r), style.Inherit)
+	if r.Bwlimit != nil && *r.Bwlimit > 0 {
+		b.Set(rtBwlimit, format.Bytes(int64(*r.Bwlimit)*1024)+"/s", style.Inherit)
+	} else {
+		b.Set(rtBwlimit, "none", style.Dim)
+	}
+	b.Set(rtFleecing, fleecingText(r), style.Inherit)
+	b.Set(rtComment, format.FirstLine(r.Comment), style.Inherit)
 	status := format.OrDash(format.Clean(r.Status))
 	switch {
 	case r.Status == store.StatusStale:
@@ -200,13 +223,7 @@ func inspectorDoc(r *store.BackupRoutine, in inspection, now time.Time, loc *tim
 	if r.Node != "" {
 		d.KV("node", r.Node+" (only guests on this node)")
 	}
-	d.KV("mode", format.OrDash(r.Mode))
-	if r.Comment != "" {
-		d.KV("comment", r.Comment)
-	}
-	if r.Status == store.StatusStale {
-		d.KVStyle("status", "stale: no longer defined in Proxmox", style.Stale)
-	}
+	routineJob(&d, r)
 
 	d.Heading("Next runs (" + loc.String() + ")")
 	switch {
@@ -238,6 +255,7 @@ func inspectorDoc(r *store.BackupRoutine, in inspection, now time.Time, loc *tim
 	} else {
 		d.KVStyle("storage", "storage "+r.Storage+" is not in the cache", style.Warn)
 	}
+	routineOptions(&d, r)
 
 	keep, remove, prot := 0, 0, 0
 	for _, g := range in.guests {
@@ -295,4 +313,183 @@ func markCell(m prune.Mark) (string, style.ID) {
 		return "◆ protected", style.Protected
 	}
 	return strings.ToLower(string(m)), style.Dim
+}
+
+// routineJob is the rest of the job's own fields: pool, exclude,
+// comment and status.
+func routineJob(d *doc.Doc, r *store.BackupRoutine) {
+	if r.Pool != "" {
+		d.KV("pool", r.Pool)
+	}
+	if len(r.Exclude) > 0 {
+		d.KV("exclude", format.Ints(r.Exclude))
+	}
+	if r.Comment != "" {
+		d.KV("comment", r.Comment)
+	}
+	if r.Status == store.StatusStale {
+		d.KVStyle("status", "stale: no longer defined in Proxmox", style.Stale)
+	} else {
+		d.KV("status", format.OrDash(r.Status))
+	}
+}
+
+// routineOptions is every option of the job as vzdump reads it; unset
+// ones say what applies instead.
+func routineOptions(d *doc.Doc, r *store.BackupRoutine) {
+	d.Heading("Options")
+	d.KV("mode", format.OrDash(r.Mode))
+	d.KV("compress", compressText(r))
+	d.KV("bwlimit", bwlimitText(r.Bwlimit))
+	if r.IOWorkers != nil {
+		d.KV("io workers", strconv.Itoa(*r.IOWorkers)+" (performance max-workers)")
+	} else {
+		d.KVStyle("io workers", "not set (vzdump: 16)", style.Dim)
+	}
+	d.KV("fleecing", fleecingText(r))
+	d.KV("repeat missed", optBool(r.RepeatMissed, "no"))
+	if r.PBSChangeDetectionMode != "" {
+		d.KV("pbs detection", r.PBSChangeDetectionMode+" (pbs-change-detection-mode)")
+	} else {
+		d.KVStyle("pbs detection", "not set (pbs-change-detection-mode)", style.Dim)
+	}
+	if r.NotesTemplate != "" {
+		d.KV("notes template", r.NotesTemplate)
+	} else {
+		d.KVStyle("notes template", "not set", style.Dim)
+	}
+	d.KV("notification", notifyText(r))
+	if r.MailTo != "" || r.MailNotification != "" {
+		d.KV("mail", format.OrDash(r.MailTo)+", "+orText(r.MailNotification, "always")+" (mailto, mailnotification; deprecated)")
+	}
+	if other := otherOptions(r.RawConfig); other != "" {
+		d.KV("other options", other)
+	}
+}
+
+func optBool(b *bool, unset string) string {
+	if b == nil {
+		return unset
+	}
+	return format.YesNo(*b)
+}
+
+// compressText is the compression and, for zstd, its threads (0: half
+// the cores, the default 1).
+func compressText(r *store.BackupRoutine) string {
+	c := format.OrDash(format.Clean(r.Compress))
+	if r.Zstd == nil {
+		return c
+	}
+	if *r.Zstd == 0 {
+		return c + ", zstd threads: half the cores"
+	}
+	return c + ", zstd threads: " + strconv.Itoa(*r.Zstd)
+}
+
+// compressCell is compressText in few cells: "zstd, ½ cores", "zstd, 4 threads".
+func compressCell(r *store.BackupRoutine) string {
+	c := format.OrDash(format.Clean(r.Compress))
+	switch {
+	case r.Zstd == nil:
+		return c
+	case *r.Zstd == 0:
+		return c + ", ½ cores"
+	}
+	return c + ", " + strconv.Itoa(*r.Zstd) + " threads"
+}
+
+// bwlimitText is vzdump's bwlimit, which is in KiB/s.
+func bwlimitText(kib *int) string {
+	if kib == nil || *kib == 0 {
+		return "none"
+	}
+	return strconv.Itoa(*kib) + " KiB/s (" + format.Bytes(int64(*kib)*1024) + "/s)"
+}
+
+func fleecingText(r *store.BackupRoutine) string {
+	if r.Fleecing == "" {
+		return "off"
+	}
+	on := false
+	for _, kv := range strings.Split(r.Fleecing, ",") {
+		k, v, found := strings.Cut(kv, "=")
+		if !found {
+			k, v = "enabled", k // the default key
+		}
+		if k == "enabled" {
+			on = v == "1"
+		}
+	}
+	if !on {
+		return "off"
+	}
+	if r.FleecingStorage != "" {
+		return "on, storage " + format.Clean(r.FleecingStorage)
+	}
+	return "on"
+}
+
+// notifyText says where the job's notifications go: by notification-mode,
+// and under "auto" (the default) mail when mailto is set, else the
+// notification system.
+func notifyText(r *store.BackupRoutine) string {
+	mail := "mail to " + format.Clean(r.MailTo)
+	if r.MailNotification == "failure" {
+		mail += " on failure"
+	}
+	switch r.NotificationMode {
+	case "legacy-sendmail":
+		if r.MailTo == "" {
+			return "legacy-sendmail, no mailto: none"
+		}
+		return mail
+	case "notification-system":
+		return "notification system"
+	case "", "auto":
+		if r.MailTo != "" {
+			return mail + " (auto)"
+		}
+		return "notification system (auto)"
+	}
+	return format.Clean(r.NotificationMode)
+}
+
+// shownOption reports a job config key the Routines tab shows elsewhere.
+func shownOption(k string) bool {
+	switch k {
+	case "id", "type", "enabled", "schedule", "next-run", "storage", "node", "vmid", "all", "exclude", "pool", "mode",
+		"compress", "zstd", "bwlimit", "notes-template", "comment", "prune-backups", "fleecing", "repeat-missed",
+		"pbs-change-detection-mode", "notification-mode", "mailto", "mailnotification", "io_workers":
+		return true
+	}
+	return false
+}
+
+// otherOptions lists the job's config keys shown nowhere else ("ionice=7,
+// exclude-path=[…]"), so no option is only in the raw JSON.
+func otherOptions(raw json.RawMessage) string {
+	var m map[string]json.RawMessage
+	if len(raw) == 0 || json.Unmarshal(raw, &m) != nil {
+		return ""
+	}
+	var parts []string
+	for k, v := range m {
+		if shownOption(k) {
+			continue
+		}
+		if k == "performance" {
+			var p map[string]json.RawMessage
+			if json.Unmarshal(v, &p) == nil {
+				delete(p, "max-workers")
+				if len(p) == 0 {
+					continue
+				}
+				v, _ = json.Marshal(p)
+			}
+		}
+		parts = append(parts, k+"="+strings.Trim(string(v), `"`))
+	}
+	sort.Strings(parts)
+	return strings.Join(parts, ", ")
 }

@@ -1,6 +1,6 @@
 package tui
 
-// tabID names the seven tabs in their display order. The key registry, the
+// tabID names the eight tabs in their display order. The key registry, the
 // tab bar and the tabs all name tabs by it, so it lives apart from them.
 type tabID int
 
@@ -12,6 +12,7 @@ const (
 	tabTasks
 	tabRoutines
 	tabReplication
+	tabGuests
 	tabCount
 )
 
@@ -32,6 +33,8 @@ func (id tabID) title() string {
 		return "Routines"
 	case tabReplication:
 		return "Replication"
+	case tabGuests:
+		return "Guests"
 	}
 	return ""
 }
@@ -53,6 +56,8 @@ func (id tabID) short() string {
 		return "Rout"
 	case tabReplication:
 		return "Repl"
+	case tabGuests:
+		return "Gst"
 	}
 	return ""
 }

@@ -25,8 +25,8 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 		}
 		return tea.Batch(cmds...)
 	}
-	// While typing a filter every key is text, write keys included.
-	if m.focus != focusFilter {
+	// While typing a filter or a guest every key is text, write keys included.
+	if _, typing := m.dialog.(*guestPrompt); m.focus != focusFilter && !typing {
 		if b, ok := k.forbidden(msg, m.active); ok {
 			m.setFlash(b.Help().Desc+": not available to a viewer session (read-only)", style.Warn)
 			return m.reportRefused(b.Action)
@@ -85,6 +85,8 @@ func (m *Model) globalKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 		return m.runAction("refresh of all endpoints requested", func(a Actions) error { return a.RefreshAll() }), true
 	case matches(msg, k.Push):
 		return m.openPush(), true
+	case matches(msg, k.FindGuest):
+		return m.openGuestPrompt(), true
 	}
 	return nil, false
 }
@@ -108,6 +110,8 @@ func (m *Model) tableKey(msg tea.KeyMsg) tea.Cmd {
 		return m.openDetail()
 	case matches(msg, k.Raw):
 		return m.openRaw()
+	case matches(msg, k.Guest):
+		return m.openRowGuest()
 	case matches(msg, k.RunJob) && k.RunJob.actsOn(m.active):
 		return m.startProxmoxAction(opRunBackupJob)
 	case matches(msg, k.ScheduleNow) && k.ScheduleNow.actsOn(m.active):
@@ -144,7 +148,7 @@ func (m *Model) detailKey(msg tea.KeyMsg) tea.Cmd {
 	case matches(msg, k.Back):
 		m.closeDetail()
 		return nil
-	case matches(msg, k.Raw), matches(msg, k.Detail), matches(msg, k.Filter):
+	case matches(msg, k.Raw), matches(msg, k.Detail), matches(msg, k.Filter), matches(msg, k.Guest):
 		// Same keys as in the table, on the same row: switch view.
 		m.closeDetail()
 		return m.tableKey(msg)

@@ -101,7 +101,7 @@ func press(tm *teatest.TestModel, keys ...string) {
 
 func TestGoldenDemo(t *testing.T) {
 	e := demoEngine(t)
-	tabs := []string{"Endpoints", "Storage", "Backups", "Snapshots", "Tasks", "Routines", "Replication"}
+	tabs := []string{"Endpoints", "Storage", "Backups", "Snapshots", "Tasks", "Routines", "Replication", "Guests"}
 	for i, title := range tabs {
 		t.Run(title, func(t *testing.T) {
 			tm := goldenSession(t, e)
@@ -116,6 +116,12 @@ func TestGoldenDemo(t *testing.T) {
 		waitScreen(t, tm, `Routines 1 of 4 rows`)
 		press(tm, "enter")
 		waitScreen(t, tm, `Covered guests`)
+		teatest.RequireEqualOutput(t, finalScreen(t, tm))
+	})
+	t.Run("GuestSummary", func(t *testing.T) {
+		tm := goldenSession(t, e)
+		press(tm, "I", "db02", "enter")
+		waitScreen(t, tm, `NICs and addresses`)
 		teatest.RequireEqualOutput(t, finalScreen(t, tm))
 	})
 	t.Run("TaskDetail", func(t *testing.T) {
