@@ -456,7 +456,7 @@ func (a *app) loadJobPrune(endpoint, id string) (*jobPrune, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer s.Close()
+	defer a.closeStore(s)
 
 	routine, found, err := store.Get[store.BackupRoutine](s, endpoint, id)
 	if err != nil {

@@ -54,8 +54,7 @@ func (a *app) refresh(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
-	var refreshers []*proxmox.Refresher
-	log, closeLog, err := openLog(paths.StateDir)
+	log, closeLog, err := a.openLog(paths.StateDir)
 	if err != nil {
 		return err
 	}
@@ -64,17 +63,10 @@ func (a *app) refresh(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	for _, p := range eps {
-		pc, err := proxmoxConfig(p)
-		if err != nil {
-			return err
-		}
-		client, err := proxmox.NewClient(pc)
-		if err != nil {
-			return err
-		}
-		refreshers = append(refreshers, proxmox.NewRefresher(client, st, nil, log))
+	defer a.closeStore(st)
+	refreshers, err := a.refreshers(eps, st, log)
+	if err != nil {
+		return err
 	}
 	results := make([]*proxmox.Result, len(refreshers))
 	errs := make([]error, len(refreshers))

@@ -19,8 +19,8 @@ import (
 	"github.com/proxbox-tui/proxbox-tui/tui"
 )
 
-// handle runs one SSH session: admission, then the TUI until the user
-// quits, the client leaves, the session idles out, its client stops
+// handle runs one SSH session: admission, then its command (see
+// command.go) or the TUI until the user quits, the client leaves, the session idles out, its client stops
 // reading or the server stops.
 func (s *Server) handle(sess ssh.Session) {
 	defer func() {
@@ -48,6 +48,9 @@ func (s *Server) handle(sess ssh.Session) {
 	pty, winch, hasPty := sess.Pty()
 	var why string
 	switch {
+	case sess.RawCommand() != "" && sess.Subsystem() == "" && s.cfg.Commands != nil:
+		s.runCommand(ctx, cancel, sess, id, hasPty, winch)
+		return
 	case sess.RawCommand() != "" || sess.Subsystem() != "":
 		why = "commands are not supported: connect without one, with a terminal (ssh -t)"
 	case !hasPty:
