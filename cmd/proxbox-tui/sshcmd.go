@@ -65,14 +65,41 @@ func (a *app) sshCommands(e *engine) sshserver.CommandRunner {
 }
 
 func (a *app) runOverSSH(ctx context.Context, e *engine, c sshserver.Command) sshserver.Outcome {
-	name := c.Args[0]
 	refuse := func(status int, line, why, msg string) sshserver.Outcome {
 		fmt.Fprintln(c.Stderr, "proxbox-tui: "+msg)
 		return sshserver.Outcome{Status: status, Line: line, Refused: why}
 	}
-	allowed, operatorOnly := sshCommandAccess(name)
-	if !allowed && name != "-h" && name != "--help" {
-		line := "(unknown command)"
+	for _, arg := range c.Args {
+		if arg == "--" {
+			break
+		}
+		for _, f := range []string{"--config", "--cache"} {
+			if arg == f || strings.HasPrefix(arg, f+"=") {
+				return refuse(2, shellJoin(c.Args), f+" over SSH",
+					f+" is not available over SSH: commands run on serve's configuration and cache")
+			}
+		}
+	}
+	sa := &app{stdin: c.Stdin, stdout: c.Stdout, stderr: c.Stderr, getenv: a.getenv,
+		served: &served{e: e, by: "ssh " + c.Identity.User + " " + c.Identity.Fingerprint}}
+	sa.cachePath = e.store.Path()
+	root := sa.sshRootCommand(e)
+	// The rules apply to the command cobra runs, as cobra finds it.
+	cmd, rest, err := root.Find(c.Args)
+	for cmd != nil && cmd.HasParent() && cmd.Parent() != root {
+		cmd = cmd.Parent()
+	}
+	allowed, operatorOnly := true, false
+	switch {
+	case err != nil:
+		allowed = false
+	case cmd == root: // help, or a word that is no command here
+		allowed = len(rest) == 0 || strings.HasPrefix(rest[0], "-")
+	default:
+		allowed, operatorOnly = sshCommandAccess(cmd.Name())
+	}
+	if err != nil || !allowed {
+		name, line := c.Args[0], "(unknown command)"
 		if localOnly(name) {
 			line = name
 		}
@@ -80,26 +107,11 @@ func (a *app) runOverSSH(ctx context.Context, e *engine, c sshserver.Command) ss
 			fmt.Sprintf("%q is not available over SSH; the commands are: %s. Run the others on the serve host.", name, sshCommandList))
 	}
 	line := shellJoin(c.Args)
-	for _, arg := range c.Args {
-		if arg == "--" {
-			break
-		}
-		for _, f := range []string{"--config", "--cache"} {
-			if arg == f || strings.HasPrefix(arg, f+"=") {
-				return refuse(2, line, f+" over SSH",
-					f+" is not available over SSH: commands run on serve's configuration and cache")
-			}
-		}
-	}
 	if operatorOnly && c.Identity.Role != tui.RoleOperator {
 		return refuse(1, line, c.Identity.Role.String()+" key",
 			fmt.Sprintf("%s is for operators: a %s key may not push to NetBox, nor plan a push (--dry-run reads NetBox with serve's token)",
-				name, c.Identity.Role))
+				cmd.Name(), c.Identity.Role))
 	}
-	sa := &app{stdin: c.Stdin, stdout: c.Stdout, stderr: c.Stderr, getenv: a.getenv,
-		served: &served{e: e, by: "ssh " + c.Identity.User + " " + c.Identity.Fingerprint}}
-	sa.cachePath = e.store.Path()
-	root := sa.sshRootCommand(e)
 	root.SetArgs(c.Args)
 	root.SetIn(c.Stdin)
 	root.SetOut(c.Stdout)
