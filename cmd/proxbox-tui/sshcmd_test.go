@@ -396,3 +396,30 @@ func TestServeHoldsTheCacheHint(t *testing.T) {
 		t.Errorf("the hinted command: exit %d\n%.200s\n%s", code, out, errOut)
 	}
 }
+
+// A push over SSH and the TUI's pushes share serve's one push slot: each
+// refuses while the other runs, and a TUI plan made before an SSH push
+// must be made again.
+func TestServePushSlotIsShared(t *testing.T) {
+	var p pushState
+	planned := p.generation()
+	if err := p.claim("ssh bob SHA256:x", "push over SSH"); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.begin("tui", "push of 3 objects", planned); err == nil || !strings.Contains(err.Error(), "another push is running (push over SSH, by ssh bob SHA256:x)") {
+		t.Errorf("a TUI push during an SSH push: %v", err)
+	}
+	if err := p.claim("ssh carol SHA256:y", "push over SSH"); err == nil || !strings.Contains(err.Error(), "another push is running") {
+		t.Errorf("a second SSH push: %v", err)
+	}
+	p.set(false, "")
+	if err := p.begin("tui", "push of 3 objects", planned); err == nil || !strings.Contains(err.Error(), "plan again") {
+		t.Errorf("a TUI plan from before the SSH push: %v", err)
+	}
+	if err := p.begin("tui", "push of 3 objects", p.generation()); err != nil {
+		t.Errorf("a fresh TUI plan: %v", err)
+	}
+	if err := p.claim("ssh bob SHA256:x", "push over SSH"); err == nil {
+		t.Error("an SSH push during a TUI push was let through")
+	}
+}
