@@ -6,11 +6,9 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"os/signal"
 	"reflect"
 	"slices"
 	"strings"
-	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -58,7 +56,7 @@ Exits 0 when nothing failed, 1 otherwise.`,
 			if o.format != "text" && o.format != "json" {
 				return &exitError{code: 2, msg: fmt.Sprintf("proxbox-tui: --format %q: want text or json", o.format)}
 			}
-			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
+			ctx, stop := a.signalContext(cmd.Context())
 			defer stop()
 			return a.push(ctx, o)
 		},

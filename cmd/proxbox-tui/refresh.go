@@ -4,10 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os/signal"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -36,7 +34,7 @@ endpoint was refreshed fully, with nothing dropped.`,
   proxbox-tui --config /etc/proxbox-tui/config.yaml --cache /var/cache/proxbox-tui/cache.db refresh`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
+			ctx, stop := a.signalContext(cmd.Context())
 			defer stop()
 			return a.refresh(ctx, endpoint)
 		},

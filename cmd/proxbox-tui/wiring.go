@@ -1,12 +1,15 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/proxbox-tui/proxbox-tui/netbox"
@@ -131,6 +134,15 @@ func (a *app) refreshers(eps []ProxmoxEndpoint, st *store.Store, log *slog.Logge
 		out = append(out, proxmox.NewRefresher(client, st, nil, log))
 	}
 	return out, nil
+}
+
+// signalContext is ctx ended by SIGINT or SIGTERM. Over SSH, serve takes
+// the signals and ends the session's context itself.
+func (a *app) signalContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	if a.served != nil {
+		return context.WithCancel(ctx)
+	}
+	return signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 }
 
 // trigger names who runs a command in what it records (sync runs, log).
