@@ -85,6 +85,7 @@ func (a *app) runOverSSH(ctx context.Context, e *engine, c sshserver.Command) ss
 	sa.cachePath = e.store.Path()
 	root := sa.sshRootCommand(e)
 	// The rules apply to the command cobra runs, as cobra finds it.
+	root.InitDefaultHelpCmd()
 	cmd, rest, err := root.Find(c.Args)
 	for cmd != nil && cmd.HasParent() && cmd.Parent() != root {
 		cmd = cmd.Parent()

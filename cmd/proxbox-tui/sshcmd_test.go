@@ -252,6 +252,8 @@ func TestServeCommandsOverSSH(t *testing.T) {
 		{role: "operator", args: []string{"export", "backups", "--cache", "/etc/passwd"}, code: 2, result: "refused: --cache over SSH", stderr: "--cache is not available over SSH"},
 		{role: "viewer", args: []string{"--config", "/etc/passwd", "export", "backups"}, code: 2, result: "refused: --config over SSH", stderr: "--config is not available over SSH"},
 		{role: "viewer", args: []string{"-h", "push"}, result: "ok", stderr: ""},
+		{role: "viewer", args: []string{"help"}, result: "ok", stderr: ""},
+		{role: "viewer", args: []string{"help", "doctor"}, result: "ok", stderr: ""},
 		{role: "viewer", args: []string{"--version"}, code: 1, result: "exit 1", stderr: "unknown flag: --version"},
 	}
 	type ran struct {

@@ -79,6 +79,24 @@ func TestCommandRunsOverTheChannel(t *testing.T) {
 		t.Errorf("unparsable: exit %d, stdout %q, stderr %q", code, out, errOut)
 	}
 	ts.waitAudit(t, map[string]string{"action": "command", "scope": "(unparsable command line)", "result": "refused: unparsable"})
+	// Without a terminal and without a command, the refusal offers both.
+	c, err := ts.dial(gossh.PublicKeys(ts.viewer))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	sess, err := c.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	sess.Stderr = &stderr
+	if err := sess.Shell(); err != nil {
+		t.Fatal(err)
+	}
+	if code := exitStatus(t, sess.Wait()); code != 1 || !strings.Contains(stderr.String(), "or run a command (ssh host help lists them)") {
+		t.Errorf("no terminal, no command: exit %d, stderr %q", code, stderr.String())
+	}
 	if n := ts.srv.Sessions(); n != 0 {
 		t.Errorf("%d sessions left", n)
 	}

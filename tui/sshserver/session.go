@@ -53,6 +53,8 @@ func (s *Server) handle(sess ssh.Session) {
 		return
 	case sess.RawCommand() != "" || sess.Subsystem() != "":
 		why = "commands are not supported: connect without one, with a terminal (ssh -t)"
+	case !hasPty && s.cfg.Commands != nil:
+		why = "no terminal: connect with a terminal (ssh -t, not -T), or run a command (ssh host help lists them)"
 	case !hasPty:
 		why = "no terminal: connect with a terminal (ssh -t, not -T)"
 	}
