@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"strings"
+	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -172,7 +174,7 @@ func (p *pushState) claim(who, summary string) error {
 // command there.
 func (a *app) servedHint(err error) error {
 	var locked *store.LockedError
-	if !errors.As(err, &locked) || locked.Holder == nil || locked.Holder.SSHListen == "" {
+	if !errors.As(err, &locked) || !servingHolder(locked.Holder) {
 		return err
 	}
 	args := localArgs(a.args)
@@ -187,6 +189,21 @@ func (a *app) servedHint(err error) error {
 		hint += " (with an operator's key)"
 	}
 	return fmt.Errorf("%w\nrun it through serve, on its cache: %s", err, hint)
+}
+
+// servingHolder reports whether the cache's holder is a serve that is
+// still running: a reader holding the lock leaves the description of the
+// last writer, which may be a serve that is gone.
+func servingHolder(h *store.Owner) bool {
+	if h == nil || h.SSHListen == "" || h.Command != "proxbox-tui serve" {
+		return false
+	}
+	p, err := os.FindProcess(h.PID)
+	if err != nil {
+		return false
+	}
+	err = p.Signal(syscall.Signal(0))
+	return err == nil || errors.Is(err, syscall.EPERM)
 }
 
 // localArgs is a command line without the flags that only mean something

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -21,6 +22,7 @@ import (
 
 	"github.com/proxbox-tui/proxbox-tui/netbox/nbsim"
 	"github.com/proxbox-tui/proxbox-tui/proxmox/pvesim"
+	"github.com/proxbox-tui/proxbox-tui/store"
 )
 
 // serveEnv is serve, in this process, over the demo estate and a simulated
@@ -423,5 +425,42 @@ func TestServePushSlotIsShared(t *testing.T) {
 	}
 	if err := p.claim("ssh bob SHA256:x", "push over SSH"); err == nil {
 		t.Error("an SSH push during a TUI push was let through")
+	}
+}
+
+// The hint is given only when the holder is a serve that still runs: a
+// reader holding the lock leaves the last writer's description, which may
+// be a serve long gone.
+func TestServeHintOnlyForARunningServe(t *testing.T) {
+	dir := t.TempDir()
+	cache := filepath.Join(dir, "cache.db")
+	config := writeConfig(t, dir, "proxmox:\n  - name: lab\n    url: https://127.0.0.1:1\n    token_id: \"tui@pve!ro\"\n    token_secret_env: PVE_TOKEN\n")
+	st, err := store.Open(cache, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	reader, err := store.Open(cache, store.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reader.Close()
+	gone := exec.Command("true")
+	if err := gone.Run(); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		pid  int
+		hint bool
+	}{{gone.Process.Pid, false}, {os.Getpid(), true}} {
+		owner := fmt.Sprintf(`{"pid":%d,"command":"proxbox-tui serve","since":"2026-11-28T08:00:00Z","ssh_listen":"[::]:2222"}`, tc.pid)
+		if err := os.WriteFile(cache+".owner", []byte(owner), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		code, _, errOut := runMain(t, "", map[string]string{"HOME": dir, "PVE_TOKEN": "s"}, "--config", config, "--cache", cache, "refresh")
+		hinted := strings.Contains(errOut, "run it through serve, on its cache: ssh -p 2222 localhost refresh\n")
+		if code != 1 || !strings.Contains(errOut, "is locked by another proxbox-tui process") || hinted != tc.hint {
+			t.Errorf("holder pid %d: exit %d, stderr %q; want the hint: %v", tc.pid, code, errOut, tc.hint)
+		}
 	}
 }
