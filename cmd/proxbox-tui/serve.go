@@ -55,11 +55,11 @@ shorter than 2048 bits and DSA keys.
 A session with a command runs it instead of the TUI, on serve's cache:
 export, prune, schedule, refresh and, for operators, push, with the flags,
 output and exit status of the local commands (ssh -p 2222 host export
-backups --format json). Other commands are refused. Port, agent and X11
-forwarding and subsystems (sftp) are refused; all of it is audited. A session is drawn at most
-%dx%d whatever its terminal's size, and one whose client stops reading
-its output for %s is closed. SIGINT or SIGTERM ends every session and
-stops serve within %s.
+backups --format json). Other commands are refused, and so are port, agent
+and X11 forwarding and subsystems (sftp); all of it is audited. A session
+is drawn at most %dx%d whatever its terminal's size, and one whose client
+stops reading its output for %s is closed. SIGINT or SIGTERM ends every
+session and stops serve within %s.
 
 The host key is created on first start ($XDG_STATE_HOME/proxbox-tui/
 ssh_host_ed25519_key) and its fingerprint printed. Sessions and actions are

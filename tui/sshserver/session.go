@@ -19,9 +19,9 @@ import (
 	"github.com/proxbox-tui/proxbox-tui/tui"
 )
 
-// handle runs one SSH session: admission, then its command (see
-// command.go) or the TUI until the user quits, the client leaves, the session idles out, its client stops
-// reading or the server stops.
+// handle runs one SSH session: admission, then its command (command.go)
+// or the TUI until the user quits, the client leaves, the session idles
+// out, its client stops reading or the server stops.
 func (s *Server) handle(sess ssh.Session) {
 	defer func() {
 		if r := recover(); r != nil {
