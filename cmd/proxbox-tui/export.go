@@ -60,7 +60,7 @@ that is not finite is the string "invalid".`,
 			if err != nil {
 				return err
 			}
-			defer st.Close()
+			defer a.closeStore(st)
 			if format == "csv" {
 				return exportCSV(a.stdout, st, kind, endpoint)
 			}

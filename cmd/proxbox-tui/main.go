@@ -18,13 +18,17 @@ func main() {
 
 // run executes one command line and returns the exit status.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
-	a := &app{stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv}
+	a := &app{stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv, args: args}
 	root := a.rootCommand()
 	root.SetArgs(args)
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	err := root.Execute()
+	return exitStatus(root.Execute(), stderr)
+}
+
+// exitStatus prints why a command failed and returns its exit status.
+func exitStatus(err error, stderr io.Writer) int {
 	if err == nil {
 		return 0
 	}
@@ -55,6 +59,11 @@ type app struct {
 
 	configPath string
 	cachePath  string
+	args       []string // the command line, for the hint of a cache held by serve
+
+	// served is set for a command run over SSH inside serve: it uses
+	// serve's configuration, cache, log and refreshers (sshcmd.go).
+	served *served
 
 	running *cobra.Command // the command being run, once cobra chose it
 }
@@ -90,6 +99,9 @@ Cache:          $XDG_CACHE_HOME/proxbox-tui/cache.db (--cache)`,
 
 // paths resolves the XDG locations with the flags applied.
 func (a *app) paths() (Paths, error) {
+	if a.served != nil {
+		return a.served.paths(), nil
+	}
 	p, err := DefaultPaths(a.getenv)
 	if err != nil && (a.configPath == "" || a.cachePath == "") {
 		return p, err // no HOME: only explicit paths work
@@ -106,6 +118,9 @@ func (a *app) paths() (Paths, error) {
 // loadConfig reads the configuration and prints its warnings; the cache
 // flag wins over the file's cache key.
 func (a *app) loadConfig() (*Config, Paths, error) {
+	if a.served != nil {
+		return a.served.e.cfg, a.served.paths(), nil
+	}
 	p, err := a.paths()
 	if err != nil {
 		return nil, p, err

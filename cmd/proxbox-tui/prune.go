@@ -494,7 +494,7 @@ func (a *app) loadJobCache(endpoint, id string) (*jobCache, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer s.Close()
+	defer a.closeStore(s)
 
 	routine, found, err := store.Get[store.BackupRoutine](s, endpoint, id)
 	if err != nil {

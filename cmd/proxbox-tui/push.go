@@ -6,11 +6,9 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"os/signal"
 	"reflect"
 	"slices"
 	"strings"
-	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -58,7 +56,7 @@ Exits 0 when nothing failed, 1 otherwise.`,
 			if o.format != "text" && o.format != "json" {
 				return &exitError{code: 2, msg: fmt.Sprintf("proxbox-tui: --format %q: want text or json", o.format)}
 			}
-			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
+			ctx, stop := a.signalContext(cmd.Context())
 			defer stop()
 			return a.push(ctx, o)
 		},
@@ -128,7 +126,7 @@ func (a *app) push(ctx context.Context, o pushOptions) error {
 	if err != nil {
 		return err
 	}
-	defer st.Close()
+	defer a.closeStore(st)
 	for _, p := range eps {
 		if _, ok, err := store.Get[store.Endpoint](st, p.Name, p.Name); err != nil {
 			return err
@@ -180,15 +178,16 @@ func (a *app) push(ctx context.Context, o pushOptions) error {
 	if text && plan.Writes() > 0 {
 		fmt.Fprintf(a.stdout, "\nPushing %d objects to %s ...\n", plan.Writes(), textsafe.Line(plan.NetBox.URL))
 	}
-	log, closeLog, lerr := openLog(paths.StateDir)
+	log, closeLog, lerr := a.openLog(paths.StateDir)
 	if lerr != nil {
 		return lerr
 	}
 	defer closeLog()
 	ap := netbox.NewApplier(client, st, set)
 	ap.StallTimeout = n.StallTimeout.Std()
+	ap.Trigger = a.trigger()
 	res, err := ap.Apply(ctx, plan, progress)
-	logPush(log, res, err, "cli")
+	logPush(log, res, err, a.trigger())
 	if err != nil && res == nil {
 		return err
 	}

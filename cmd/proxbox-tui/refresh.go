@@ -4,10 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os/signal"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -36,7 +34,7 @@ endpoint was refreshed fully, with nothing dropped.`,
   proxbox-tui --config /etc/proxbox-tui/config.yaml --cache /var/cache/proxbox-tui/cache.db refresh`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
+			ctx, stop := a.signalContext(cmd.Context())
 			defer stop()
 			return a.refresh(ctx, endpoint)
 		},
@@ -54,8 +52,7 @@ func (a *app) refresh(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
-	var refreshers []*proxmox.Refresher
-	log, closeLog, err := openLog(paths.StateDir)
+	log, closeLog, err := a.openLog(paths.StateDir)
 	if err != nil {
 		return err
 	}
@@ -64,17 +61,10 @@ func (a *app) refresh(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	for _, p := range eps {
-		pc, err := proxmoxConfig(p)
-		if err != nil {
-			return err
-		}
-		client, err := proxmox.NewClient(pc)
-		if err != nil {
-			return err
-		}
-		refreshers = append(refreshers, proxmox.NewRefresher(client, st, nil, log))
+	defer a.closeStore(st)
+	refreshers, err := a.refreshers(eps, st, log)
+	if err != nil {
+		return err
 	}
 	results := make([]*proxmox.Result, len(refreshers))
 	errs := make([]error, len(refreshers))

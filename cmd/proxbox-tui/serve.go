@@ -39,7 +39,7 @@ func (a *app) serveCommand() *cobra.Command {
 	var f serveFlags
 	cmd := &cobra.Command{
 		Use:   "serve [--listen ADDR] [--authorized-keys FILE] [--viewer-keys FILE] [--host-key FILE] [--demo]",
-		Short: "Serve the TUI over SSH: one shared cache and refresher, one TUI per session",
+		Short: "Serve the TUI and the commands over SSH: one shared cache and refresher",
 		Long: fmt.Sprintf(`Runs an SSH server whose every session gets the TUI. One process owns the
 cache and refreshes it from Proxmox; every session shows it live.
 
@@ -52,11 +52,14 @@ serve does not start. A key file that group or others may write, or that
 belongs to another user, is refused, as sshd refuses it; so are RSA keys
 shorter than 2048 bits and DSA keys.
 
-Sessions get a terminal and nothing else: port, agent and X11 forwarding
-and subsystems (sftp) are refused and audited. A session is drawn at most
-%dx%d whatever its terminal's size, and one whose client stops reading
-its output for %s is closed. SIGINT or SIGTERM ends every session and
-stops serve within %s.
+A session with a command runs it instead of the TUI, on serve's cache:
+export, prune, schedule, refresh and, for operators, push, with the flags,
+output and exit status of the local commands (ssh -p 2222 host export
+backups --format json). Other commands are refused, and so are port, agent
+and X11 forwarding and subsystems (sftp); all of it is audited. A session
+is drawn at most %dx%d whatever its terminal's size, and one whose client
+stops reading its output for %s is closed. SIGINT or SIGTERM ends every
+session and stops serve within %s.
 
 The host key is created on first start ($XDG_STATE_HOME/proxbox-tui/
 ssh_host_ed25519_key) and its fingerprint printed. Sessions and actions are
@@ -64,7 +67,8 @@ written to $XDG_STATE_HOME/proxbox-tui/audit.log.`, sshserver.DefaultMaxWidth, s
 		Example: `  proxbox-tui serve
   proxbox-tui serve --listen 127.0.0.1:2222 --authorized-keys ~/.ssh/authorized_keys
   proxbox-tui serve --demo --listen 127.0.0.1:2222 --authorized-keys ~/.ssh/authorized_keys
-  ssh -p 2222 jumphost`,
+  ssh -p 2222 jumphost
+  ssh -p 2222 jumphost export backups --format json | jq length`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
@@ -183,6 +187,7 @@ func (a *app) serve(ctx context.Context, f serveFlags) error {
 	srv, err := sshserver.New(sshserver.Config{
 		Keys: keys, HostKey: hostKey, Audit: audit, Log: e.log,
 		TUI:         tui.Options{Store: e.store, Actions: e, Writes: e, Endpoints: e.EndpointInfos(), Mouse: true},
+		Commands:    a.sshCommands(e),
 		IdleTimeout: s.IdleTimeout.Std(), MaxSessions: s.MaxSessions,
 		StallTimeout: f.stall,
 	})

@@ -1,11 +1,15 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/proxbox-tui/proxbox-tui/netbox"
@@ -73,12 +77,80 @@ func selectEndpoints(cfg *Config, name string) ([]ProxmoxEndpoint, error) {
 // missing, empty or older cache is an error that says so, and nothing is
 // created or written. The others (refresh, push, the TUI, serve) open it
 // for writing, creating its directory, and describe this process as its
-// owner.
+// owner. Over SSH, the command gets serve's open cache. A cache that serve
+// holds is an error that names the ssh command doing the same.
 func (a *app) openStore(path, command string) (*store.Store, error) {
-	if a.reading(command) {
-		return a.openReading(path)
+	if a.served != nil {
+		return a.served.e.store, nil
 	}
-	return openStoreAs(path, store.Owner{Command: "proxbox-tui " + command})
+	var st *store.Store
+	var err error
+	if a.reading(command) {
+		st, err = a.openReading(path)
+	} else {
+		st, err = openStoreAs(path, store.Owner{Command: "proxbox-tui " + command})
+	}
+	return st, a.servedHint(err)
+}
+
+// closeStore closes a cache openStore opened; serve's stays open.
+func (a *app) closeStore(st *store.Store) {
+	if a.served == nil || st != a.served.e.store {
+		st.Close()
+	}
+}
+
+// openLog is the command's log: serve's own over SSH, else the file under
+// the state directory.
+func (a *app) openLog(stateDir string) (*slog.Logger, func(), error) {
+	if a.served != nil {
+		return a.served.e.log, func() {}, nil
+	}
+	return openLog(stateDir)
+}
+
+// refreshers are the refreshers of the endpoints a command refreshes:
+// serve's own over SSH (a refresh then joins a cycle already running),
+// else new ones on st.
+func (a *app) refreshers(eps []ProxmoxEndpoint, st *store.Store, log *slog.Logger) ([]*proxmox.Refresher, error) {
+	var out []*proxmox.Refresher
+	for _, p := range eps {
+		if a.served != nil {
+			r, err := a.served.e.refresher(p.Name)
+			if err != nil {
+				return nil, fmt.Errorf("endpoint %s is disabled in serve's configuration: serve does not refresh it", p.Name)
+			}
+			out = append(out, r)
+			continue
+		}
+		pc, err := proxmoxConfig(p)
+		if err != nil {
+			return nil, err
+		}
+		client, err := proxmox.NewClient(pc)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, proxmox.NewRefresher(client, st, nil, log))
+	}
+	return out, nil
+}
+
+// signalContext is ctx ended by SIGINT or SIGTERM. Over SSH, serve takes
+// the signals and ends the session's context itself.
+func (a *app) signalContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	if a.served != nil {
+		return context.WithCancel(ctx)
+	}
+	return signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
+}
+
+// trigger names who runs a command in what it records (sync runs, log).
+func (a *app) trigger() string {
+	if a.served != nil {
+		return a.served.by
+	}
+	return "cli"
 }
 
 // reading reports whether a command only reads the cache.

@@ -21,7 +21,8 @@ import (
 	"github.com/proxbox-tui/proxbox-tui/tui"
 )
 
-// Server accepts SSH connections and runs a TUI in each session.
+// Server accepts SSH connections and runs a TUI, or the command asked
+// for, in each session.
 type Server struct {
 	cfg Config
 	ssh *ssh.Server
@@ -30,7 +31,7 @@ type Server struct {
 	lastID atomic.Uint64
 
 	mu        sync.Mutex
-	sessions  map[uint64]context.CancelCauseFunc // running TUIs
+	sessions  map[uint64]context.CancelCauseFunc // running TUIs and commands
 	conns     map[*connState]struct{}            // every connection, authenticated or not
 	listeners []net.Listener
 	closing   bool
@@ -47,6 +48,9 @@ type Config struct {
 	// endpoints, clock). Each session sets its own Renderer, Role and
 	// NoColor, and wraps Actions so that each call is audited.
 	TUI tui.Options
+	// Commands runs what a session asks for instead of the TUI (ssh host
+	// CMD ...), with or without a terminal; nil refuses every command.
+	Commands CommandRunner
 	// Audit receives session and action lines; nil writes none.
 	Audit *Audit
 	// Log receives the server's own diagnostics; nil discards them.
@@ -203,7 +207,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	return err
 }
 
-// Sessions is the number of sessions running a TUI.
+// Sessions is the number of sessions running a TUI or a command.
 func (s *Server) Sessions() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()

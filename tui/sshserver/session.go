@@ -19,9 +19,9 @@ import (
 	"github.com/proxbox-tui/proxbox-tui/tui"
 )
 
-// handle runs one SSH session: admission, then the TUI until the user
-// quits, the client leaves, the session idles out, its client stops
-// reading or the server stops.
+// handle runs one SSH session: admission, then its command (command.go)
+// or the TUI until the user quits, the client leaves, the session idles
+// out, its client stops reading or the server stops.
 func (s *Server) handle(sess ssh.Session) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -48,8 +48,13 @@ func (s *Server) handle(sess ssh.Session) {
 	pty, winch, hasPty := sess.Pty()
 	var why string
 	switch {
+	case sess.RawCommand() != "" && sess.Subsystem() == "" && s.cfg.Commands != nil:
+		s.runCommand(ctx, cancel, sess, id, hasPty, winch)
+		return
 	case sess.RawCommand() != "" || sess.Subsystem() != "":
 		why = "commands are not supported: connect without one, with a terminal (ssh -t)"
+	case !hasPty && s.cfg.Commands != nil:
+		why = "no terminal: connect with a terminal (ssh -t, not -T), or run a command (ssh host help lists them)"
 	case !hasPty:
 		why = "no terminal: connect with a terminal (ssh -t, not -T)"
 	}
