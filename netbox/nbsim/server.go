@@ -109,6 +109,8 @@ type Options struct {
 	// roles runs before the one that creates the settings row); see
 	// SetPluginSettings.
 	PluginSeedRoles bool
+	// Addr is the listen address for Start; "" means 127.0.0.1:0.
+	Addr string
 }
 
 // Default tokens accepted when Options.Tokens is nil.
@@ -178,13 +180,18 @@ func newServer(opts Options) (*Server, error) {
 	return s, nil
 }
 
-// Start serves a new Server on 127.0.0.1 (plain HTTP).
+// Start serves a new Server (plain HTTP) on Options.Addr, by default a
+// loopback port.
 func Start(opts Options) (*Server, error) {
 	s, err := newServer(opts)
 	if err != nil {
 		return nil, err
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	addr := opts.Addr
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("nbsim: listen: %w", err)
 	}
