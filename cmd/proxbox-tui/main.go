@@ -85,7 +85,7 @@ Cache:          $XDG_CACHE_HOME/proxbox-tui/cache.db (--cache)`,
 	root.PersistentFlags().StringVar(&a.cachePath, "cache", "", "cache file (default $XDG_CACHE_HOME/proxbox-tui/cache.db)")
 	root.AddCommand(a.versionCommand(), a.scheduleCommand(), a.pruneCommand())
 	root.AddCommand(a.refreshCommand(), a.exportCommand(), a.doctorCommand(), a.pushCommand())
-	root.AddCommand(a.serveCommand(), a.initCommand())
+	root.AddCommand(a.serveCommand(), a.initCommand(), a.simCommand())
 	return root
 }
 

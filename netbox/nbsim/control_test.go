@@ -49,3 +49,23 @@ func TestControlRequestsCountsByRoute(t *testing.T) {
 	}
 	resp.Body.Close()
 }
+
+func TestVersionsStartAndTokens(t *testing.T) {
+	vs := Versions()
+	if len(vs) < 2 || vs[0] != "4.0" {
+		t.Fatalf("versions %v", vs)
+	}
+	for _, v := range vs {
+		s, err := newServer(Options{Version: v})
+		if err != nil {
+			t.Errorf("%s: %v", v, err)
+			continue
+		}
+		if got := s.tokens[DefaultTokenV2]; got != AcceptsTokenV2(v) || got != !versionLess(v, "4.5") {
+			t.Errorf("%s: v2 token accepted %v, AcceptsTokenV2 %v", v, got, AcceptsTokenV2(v))
+		}
+	}
+	if _, err := newServer(Options{Version: "3.7"}); err == nil {
+		t.Error("3.7 was accepted")
+	}
+}

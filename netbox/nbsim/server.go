@@ -157,7 +157,7 @@ func newServer(opts Options) (*Server, error) {
 	toks := opts.Tokens
 	if toks == nil {
 		toks = []string{DefaultToken}
-		if atLeast(opts.Version, "4.5") {
+		if AcceptsTokenV2(opts.Version) {
 			toks = append(toks, DefaultTokenV2)
 		}
 	}
