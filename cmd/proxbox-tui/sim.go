@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -37,7 +38,13 @@ its own requests are not counted.`,
   proxbox-tui sim proxmox --preset large --listen 127.0.0.1:8006 --latency 20ms
   proxbox-tui sim netbox --version 4.4 --plugin
   curl -s http://127.0.0.1:8000/_sim/requests | jq .requests`,
-		Args: cobra.NoArgs,
+		Args: cobra.ArbitraryArgs,
+		RunE: func(_ *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return errors.New("sim: which simulator? proxmox or netbox (see --help)")
+			}
+			return fmt.Errorf("sim: unknown simulator %q: proxmox or netbox", args[0])
+		},
 	}
 	cmd.AddCommand(a.simProxmoxCommand(), a.simNetBoxCommand())
 	return cmd

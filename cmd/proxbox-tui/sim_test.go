@@ -225,6 +225,8 @@ func TestSimRefusesBadFlags(t *testing.T) {
 		{[]string{"sim", "proxmox", "--fault-rate", "1.5"}, "--fault-rate 1.5: want a share between 0 and 1"},
 		{[]string{"sim", "proxmox", "--listen", "127.0.0.1"}, `--listen "127.0.0.1": `},
 		{[]string{"sim", "proxmox", "--listen", "127.0.0.1:65535"}, `want a port from 0 to 65534`},
+		{[]string{"sim"}, "sim: which simulator? proxmox or netbox"},
+		{[]string{"sim", "pbs"}, `sim: unknown simulator "pbs": proxmox or netbox`},
 		{[]string{"sim", "netbox", "--version", "3.7"}, `--version "3.7": the simulator has NetBox 4.0, 4.1, 4.2, 4.3, 4.4, 4.5, 4.6`},
 	} {
 		var out, errOut bytes.Buffer
