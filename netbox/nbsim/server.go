@@ -4,7 +4,8 @@
 // endpoints a Proxmox sync uses, every write body is checked against
 // NetBox's own schema, and latency, per-object cost and faults are
 // options. Everything is deterministic for a given Options.Seed and
-// request order.
+// request order. Counters are also served as JSON at ControlRequestsPath
+// (/_sim/requests, outside /api/: no token, not counted itself).
 package nbsim
 
 import (
