@@ -122,7 +122,7 @@ func TestEveryCommandReportsADamagedCache(t *testing.T) {
 		}
 		// The TUI's (and serve's) start.
 		a := &app{configPath: e.config, cachePath: path, getenv: testEnv(e.env), stderr: &bytes.Buffer{}}
-		if eng, err := a.startEngine(context.Background(), false, "tui", ""); err == nil {
+		if eng, err := a.startEngine(context.Background(), "", "tui", ""); err == nil {
 			eng.Close()
 			t.Errorf("%s: the TUI started", filepath.Base(path))
 		} else if !strings.Contains(err.Error(), path+" "+says) {

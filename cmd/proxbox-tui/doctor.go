@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/url"
 	"os"
+	"sort"
 	"strings"
 	"time"
 
@@ -27,7 +28,8 @@ func (a *app) doctorCommand() *cobra.Command {
 answers, its TLS certificate (printing the SHA-256 fingerprint to pin), that
 the token or password is accepted, and that the token holds the privileges
 proxbox-tui needs (cluster status, VM audit, backup listing on each backup
-storage, and the write privileges when allow_writes is set), and what the
+storage, and the write privileges when allow_writes is set), its nodes
+(online or offline, version, time zone, Sys.Audit on each), and what the
 cache last recorded about it (health and its reason, the scopes whose latest
 fetch failed, since when); then the cache file (path, lock holder, schema).
 
@@ -201,6 +203,11 @@ func checkEndpoint(ctx context.Context, d *doctor, p ProxmoxEndpoint) {
 		return
 	}
 	d.ok(p.Name, "reachable, Proxmox VE "+ver)
+	checkPrivileges(ctx, d, p, client)
+	checkNodes(ctx, d, p, client)
+}
+
+func checkPrivileges(ctx context.Context, d *doctor, p ProxmoxEndpoint, client *proxmox.Client) {
 	report, err := client.CheckPrivileges(ctx)
 	if err != nil {
 		d.warn(p.Name+" privileges", "could not read the token's permissions: "+err.Error(),
@@ -218,6 +225,80 @@ func checkEndpoint(ctx context.Context, d *doctor, p ProxmoxEndpoint) {
 	}
 	if len(report.Missing) == 0 && (!p.AllowWrites || len(report.MissingForWrites) == 0) {
 		d.ok(p.Name+" privileges", fmt.Sprintf("the token may read everything proxbox-tui shows (%d backup storages checked)", report.BackupStorages))
+	}
+}
+
+// checkNodes lists the endpoint's nodes and checks on each what a refresh
+// reads there: an offline node or a node the token may not audit is a
+// warning naming it (a refresh still succeeds, with less).
+func checkNodes(ctx context.Context, d *doctor, p ProxmoxEndpoint, client *proxmox.Client) {
+	nodes, err := client.CheckNodes(ctx)
+	if err != nil {
+		d.warn(p.Name+" nodes", "could not check the nodes: "+err.Error(), "check the node named in the error (pveproxy, pvedaemon)")
+		return
+	}
+	online := 0
+	zones := map[string][]string{} // zone -> nodes
+	for i := range nodes {
+		n := &nodes[i]
+		subject := p.Name + " node " + n.Node
+		if !n.Online() {
+			d.warn(subject, n.Status+": its tasks, replication state, node-local backups and its guests' snapshots are not refreshed (their cached rows stay)",
+				"start the node, or check its network and the cluster (pvecm status)")
+			continue
+		}
+		online++
+		msg := "online"
+		if n.Version != "" {
+			msg += ", Proxmox VE " + n.Version
+		}
+		if n.TimeZone != "" {
+			msg += ", time zone " + n.TimeZone
+			zones[n.TimeZone] = append(zones[n.TimeZone], n.Node)
+		}
+		clean := true
+		for _, m := range n.Missing {
+			clean = false
+			d.warn(subject, msg+"; "+m.String(), "grant "+m.Privilege+" on "+m.Path+" (or on /nodes or /) to the token (see README, Security)")
+		}
+		if n.VersionErr != nil {
+			clean = false
+			d.warn(subject, msg+"; its version is unknown: "+n.VersionErr.Error(), "check pveproxy on the node")
+		}
+		if n.TimeErr != nil && !(proxmox.IsForbidden(n.TimeErr) && len(n.Missing) > 0) {
+			clean = false
+			d.warn(subject, msg+"; its time zone is unknown: "+n.TimeErr.Error(),
+				"check the node's pveproxy and pvedaemon, or set timezone: for this endpoint")
+		}
+		if clean {
+			d.ok(subject, msg)
+		}
+	}
+	d.ok(p.Name+" nodes", fmt.Sprintf("%d node(s), %d online", len(nodes), online))
+	checkZones(d, p, zones)
+}
+
+// checkZones warns when the nodes disagree on their time zone, or the
+// configured zone differs from theirs: Proxmox runs schedules in the
+// node's zone, proxbox-tui computes next runs and ages in the one it uses.
+func checkZones(d *doctor, p ProxmoxEndpoint, zones map[string][]string) {
+	names := make([]string, 0, len(zones))
+	for z := range zones {
+		names = append(names, z)
+	}
+	sort.Strings(names)
+	switch {
+	case len(names) > 1:
+		parts := make([]string, len(names))
+		for i, z := range names {
+			parts[i] = z + " (" + strings.Join(zones[z], ", ") + ")"
+		}
+		d.warn(p.Name+" time zone", "the nodes disagree: "+strings.Join(parts, ", ")+"; one node's zone is used for the whole cluster",
+			"set the same zone on every node (timedatectl set-timezone), or timezone: for this endpoint")
+	case len(names) == 1 && p.TimeZone != "" && p.TimeZone != names[0]:
+		d.warn(p.Name+" time zone", "timezone: "+p.TimeZone+" is configured but the nodes run in "+names[0]+
+			": next runs and retention ages are computed in "+p.TimeZone+", Proxmox runs the jobs in "+names[0],
+			"remove timezone: for this endpoint, or set it to "+names[0])
 	}
 }
 

@@ -194,3 +194,46 @@ func TestDoctorChecksNetBox(t *testing.T) {
 		}
 	}
 }
+
+// Each node is listed with its version and zone; a node the token may not
+// audit and an offline node are warnings that name them, and doctor still
+// passes (a refresh works, with less).
+func TestDoctorChecksEachNode(t *testing.T) {
+	const id, secret = "tui@pve!nopve2", "5a0d1c3e-6f4b-4c8e-9d2a-0000000000aa"
+	tokens := append(pvesim.DefaultTokens(), pvesim.Token{ID: id, Secret: secret,
+		ACL: map[string][]string{"/": pvesim.PrivsTUI(), "/nodes/pve2": {"Sys.Syslog"}}})
+	e := startDemoEnvWith(t, pvesim.Options{Tokens: tokens}, secret)
+	cfg, _ := os.ReadFile(e.config)
+	os.WriteFile(e.config, []byte(strings.Replace(string(cfg), `token_id: "`+pvesim.TUITokenID+`"`, `token_id: "`+id+`"`, 1)), 0o600)
+	if err := e.demo.Lab.Sim.Estate().SetNodeOnline("pve3", false); err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ := e.run(t, "doctor")
+	if code != 0 {
+		t.Fatalf("node warnings must not fail doctor: exit %d\n%s", code, out)
+	}
+	for _, want := range []*regexp.Regexp{
+		regexp.MustCompile(`(?m)^ok    lab node pve1: online, Proxmox VE 9\.1\.1, time zone Europe/Vienna$`),
+		regexp.MustCompile(`(?m)^warn  lab node pve2: online, Proxmox VE 9\.1\.1; missing Sys\.Audit on /nodes/pve2: Proxmox lists only the token's own tasks of this node.*\n` +
+			`      fix: grant Sys\.Audit on /nodes/pve2 `),
+		regexp.MustCompile(`(?m)^warn  lab node pve3: offline: its tasks, replication state.*\n      fix: start the node`),
+		regexp.MustCompile(`(?m)^ok    lab nodes: 3 node\(s\), 2 online$`),
+		regexp.MustCompile(`(?m)^ok    edge node edge01: online, Proxmox VE 9\.1\.1, time zone Europe/Vienna$`),
+	} {
+		if !want.MatchString(out) {
+			t.Errorf("doctor output does not match %s:\n%s", want, out)
+		}
+	}
+	// The 403 of pve2's time zone is the missing privilege, not a second warning.
+	if strings.Count(out, "lab node pve2:") != 1 || strings.Contains(out, "time zone is unknown") {
+		t.Errorf("pve2 reported more than once:\n%s", out)
+	}
+
+	// A configured zone the nodes do not run in is named with theirs.
+	cfg, _ = os.ReadFile(e.config)
+	os.WriteFile(e.config, []byte(strings.Replace(string(cfg), "timezone: Europe/Vienna", "timezone: Asia/Tokyo", 1)), 0o600)
+	_, out, _ = e.run(t, "doctor")
+	if !strings.Contains(out, "warn  lab time zone: timezone: Asia/Tokyo is configured but the nodes run in Europe/Vienna") {
+		t.Errorf("no warning about the configured zone:\n%s", out)
+	}
+}

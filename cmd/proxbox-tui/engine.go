@@ -39,11 +39,11 @@ type engine struct {
 // startEngine loads the configuration (or starts the demo estate), opens
 // the cache, and starts the refreshers. command names the process in the
 // cache's lock-holder description; sshListen is set by serve.
-func (a *app) startEngine(ctx context.Context, demo bool, command, sshListen string) (*engine, error) {
+func (a *app) startEngine(ctx context.Context, demo demoPreset, command, sshListen string) (*engine, error) {
 	e := &engine{clients: map[string]*proxmox.Client{}, trigger: command}
 	var cachePath, stateDir string
-	if demo {
-		d, err := startDemo()
+	if demo != "" {
+		d, err := startDemo(demo)
 		if err != nil {
 			return nil, err
 		}
@@ -98,7 +98,7 @@ func (a *app) startEngine(ctx context.Context, demo bool, command, sshListen str
 	if e.cfg.NetBox != nil {
 		e.watchNetBox()
 	}
-	log.Info("started", "command", command, "endpoints", len(e.refreshers), "cache", cachePath, "demo", demo)
+	log.Info("started", "command", command, "endpoints", len(e.refreshers), "cache", cachePath, "demo", string(demo))
 	return e, nil
 }
 

@@ -14,7 +14,7 @@ import (
 
 func TestEngineOnTheDemo(t *testing.T) {
 	a := &app{getenv: testEnv(map[string]string{"HOME": t.TempDir()})}
-	e, err := a.startEngine(context.Background(), true, "tui", "")
+	e, err := a.startEngine(context.Background(), demoLab, "tui", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +67,7 @@ func TestTUINeedsATerminal(t *testing.T) {
 
 func TestEngineWritesOnTheDemo(t *testing.T) {
 	a := &app{getenv: testEnv(map[string]string{"HOME": t.TempDir()})}
-	e, err := a.startEngine(context.Background(), true, "tui", "")
+	e, err := a.startEngine(context.Background(), demoLab, "tui", "")
 	if err != nil {
 		t.Fatal(err)
 	}

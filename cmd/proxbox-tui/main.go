@@ -81,19 +81,20 @@ Cache:          $XDG_CACHE_HOME/proxbox-tui/cache.db (--cache)`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	var demo bool
-	root.Flags().BoolVar(&demo, "demo", false, "run on the built-in simulated lab (no Proxmox needed; temporary cache)")
-	root.Args = cobra.NoArgs
+	var demo demoPreset
+	addDemoFlag(root.Flags(), &demo, "run on")
+	root.Args = demoArgs(&demo)
 	root.PersistentPreRun = func(cmd *cobra.Command, _ []string) { a.running = cmd }
 	root.RunE = func(cmd *cobra.Command, _ []string) error { return a.runTUI(cmd.Context(), demo) }
 	root.Example = `  proxbox-tui --demo                    # try it on the built-in lab
+  proxbox-tui --demo=large              # 3 clusters x 16 nodes, 5,000 guests, ~100,000 backups
   proxbox-tui                           # the TUI over your configured endpoints
   proxbox-tui --config ./lab.yaml --cache /tmp/lab.db`
 	root.PersistentFlags().StringVar(&a.configPath, "config", "", "configuration file (default $XDG_CONFIG_HOME/proxbox-tui/config.yaml)")
 	root.PersistentFlags().StringVar(&a.cachePath, "cache", "", "cache file (default $XDG_CACHE_HOME/proxbox-tui/cache.db)")
 	root.AddCommand(a.versionCommand(), a.scheduleCommand(), a.pruneCommand())
 	root.AddCommand(a.refreshCommand(), a.exportCommand(), a.doctorCommand(), a.pushCommand())
-	root.AddCommand(a.serveCommand(), a.initCommand())
+	root.AddCommand(a.serveCommand(), a.initCommand(), a.simCommand())
 	return root
 }
 

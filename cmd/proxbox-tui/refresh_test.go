@@ -23,8 +23,14 @@ type demoEnv struct {
 
 func startDemoEnv(t *testing.T, labSecret string) *demoEnv {
 	t.Helper()
+	return startDemoEnvWith(t, pvesim.Options{}, labSecret)
+}
+
+// startDemoEnvWith serves the demo with server options (tokens, say).
+func startDemoEnvWith(t *testing.T, so pvesim.Options, labSecret string) *demoEnv {
+	t.Helper()
 	at := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
-	d, err := pvesim.StartDemo(pvesim.DemoOptions{Generate: pvesim.GenerateOptions{Seed: 4, Now: func() time.Time { return at }}})
+	d, err := pvesim.StartDemo(pvesim.DemoOptions{Generate: pvesim.GenerateOptions{Seed: 4, Now: func() time.Time { return at }}, Server: so})
 	if err != nil {
 		t.Fatal(err)
 	}

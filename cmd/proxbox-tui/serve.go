@@ -23,7 +23,7 @@ import (
 // serveFlags override the configuration's ssh section.
 type serveFlags struct {
 	listen, authorizedKeys, viewerKeys, hostKey string
-	demo                                        bool
+	demo                                        demoPreset
 
 	// Tests shorten these; zero means the default.
 	grace time.Duration // shutdownGrace
@@ -38,7 +38,7 @@ const shutdownGrace = 10 * time.Second
 func (a *app) serveCommand() *cobra.Command {
 	var f serveFlags
 	cmd := &cobra.Command{
-		Use:   "serve [--listen ADDR] [--authorized-keys FILE] [--viewer-keys FILE] [--host-key FILE] [--demo]",
+		Use:   "serve [--listen ADDR] [--authorized-keys FILE] [--viewer-keys FILE] [--host-key FILE] [--demo[=large]]",
 		Short: "Serve the TUI and the commands over SSH: one shared cache and refresher",
 		Long: fmt.Sprintf(`Runs an SSH server whose every session gets the TUI. One process owns the
 cache and refreshes it from Proxmox; every session shows it live.
@@ -69,7 +69,7 @@ written to $XDG_STATE_HOME/proxbox-tui/audit.log.`, sshserver.DefaultMaxWidth, s
   proxbox-tui serve --demo --listen 127.0.0.1:2222 --authorized-keys ~/.ssh/authorized_keys
   ssh -p 2222 jumphost
   ssh -p 2222 jumphost export backups --format json | jq length`,
-		Args: cobra.NoArgs,
+		Args: demoArgs(&f.demo),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
 			defer stop()
@@ -83,7 +83,7 @@ written to $XDG_STATE_HOME/proxbox-tui/audit.log.`, sshserver.DefaultMaxWidth, s
 	fl.StringVar(&f.authorizedKeys, "authorized-keys", "", "operators' public keys (default ssh.authorized_keys)")
 	fl.StringVar(&f.viewerKeys, "viewer-keys", "", "viewers' public keys, read-only sessions (default ssh.viewer_keys)")
 	fl.StringVar(&f.hostKey, "host-key", "", "host key, created if missing (default ssh.host_key, else in the state directory)")
-	fl.BoolVar(&f.demo, "demo", false, "serve the built-in simulated lab (no Proxmox needed; temporary cache)")
+	addDemoFlag(fl, &f.demo, "serve")
 	return cmd
 }
 
@@ -99,7 +99,7 @@ func (a *app) serveSettings(f serveFlags) (serveSettings, error) {
 		return serveSettings{}, err
 	}
 	cfg := &Config{}
-	if f.demo {
+	if f.demo != "" {
 		cfg.applyDefaults() // the demo reads no configuration file
 	} else {
 		// The engine loads it again and prints its warnings then.
@@ -203,8 +203,8 @@ func (a *app) serve(ctx context.Context, f serveFlags) error {
 	fmt.Fprintf(a.stdout, "host key %s %s\n", hostKey.PublicKey().Type(), fp)
 	fmt.Fprintf(a.stdout, "keys: %d operator, %d viewer; audit log %s\n",
 		keys.Count(tui.RoleOperator), keys.Count(tui.RoleViewer), s.AuditLog)
-	if f.demo {
-		fmt.Fprintln(a.stdout, "demo: serving the simulated lab (lab, edge, dr)")
+	if f.demo != "" {
+		fmt.Fprintln(a.stdout, "demo: serving "+f.demo.describe())
 	}
 
 	served := make(chan error, 1)

@@ -19,8 +19,8 @@ import (
 
 // runTUI opens the TUI over the cache in this terminal, with the
 // refreshers running in-process.
-func (a *app) runTUI(ctx context.Context, demo bool) error {
-	if !demo {
+func (a *app) runTUI(ctx context.Context, demo demoPreset) error {
+	if demo == "" {
 		if err := a.offerSetup(ctx); err != nil {
 			return err
 		}

@@ -79,6 +79,10 @@ func (s *Server) resolve(path string) (route, bool) {
 
 // ServeHTTP answers one API request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if isControlPath(r.URL.Path) {
+		s.serveControl(w, r)
+		return
+	}
 	began := time.Now()
 	rp := s.serve(r)
 	s.mu.Lock()

@@ -4,7 +4,8 @@
 // endpoints a Proxmox sync uses, every write body is checked against
 // NetBox's own schema, and latency, per-object cost and faults are
 // options. Everything is deterministic for a given Options.Seed and
-// request order.
+// request order. Counters are also served as JSON at ControlRequestsPath
+// (/_sim/requests, outside /api/: no token, not counted itself).
 package nbsim
 
 import (
@@ -109,6 +110,8 @@ type Options struct {
 	// roles runs before the one that creates the settings row); see
 	// SetPluginSettings.
 	PluginSeedRoles bool
+	// Addr is the listen address for Start; "" means 127.0.0.1:0.
+	Addr string
 }
 
 // Default tokens accepted when Options.Tokens is nil.
@@ -155,7 +158,7 @@ func newServer(opts Options) (*Server, error) {
 	toks := opts.Tokens
 	if toks == nil {
 		toks = []string{DefaultToken}
-		if atLeast(opts.Version, "4.5") {
+		if AcceptsTokenV2(opts.Version) {
 			toks = append(toks, DefaultTokenV2)
 		}
 	}
@@ -178,13 +181,18 @@ func newServer(opts Options) (*Server, error) {
 	return s, nil
 }
 
-// Start serves a new Server on 127.0.0.1 (plain HTTP).
+// Start serves a new Server (plain HTTP) on Options.Addr, by default a
+// loopback port.
 func Start(opts Options) (*Server, error) {
 	s, err := newServer(opts)
 	if err != nil {
 		return nil, err
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	addr := opts.Addr
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("nbsim: listen: %w", err)
 	}

@@ -51,6 +51,7 @@
 //
 // Types and presence (handlers_*.go):
 //   - /nodes/{n}/status: loadavg, cpuinfo.mhz and cpuinfo.hvm are strings.
+//   - /nodes/{n}/version: any authenticated caller, the node's own version.
 //   - Guest lists: "template" and "lock" only when set, "pid" only while
 //     running, pressure* values as strings, no "type" in the qemu list,
 //     "name" defaults to "VM <id>" / "CT<id>", lxc "cpus" is the STRING of
@@ -98,5 +99,7 @@
 // Faults (faults.go): 5xx, 595, 401, 403, timeouts (hang until the client
 // gives up), truncated and invalid JSON, at a rate, per path pattern,
 // deterministic from Options.Seed. Latency: fixed plus deterministic jitter.
-// Requests are counted per normalised path ("GET /nodes/{node}/tasks").
+// Requests are counted per normalised path ("GET /nodes/{node}/tasks"),
+// and shown as JSON at ControlRequestsPath (/_sim/requests, outside the
+// API: no token, not counted itself; DELETE zeroes the counts).
 package pvesim

@@ -140,6 +140,7 @@ func routeTable() []*route {
 		{method: "GET", pattern: "/nodes", h: hNodes},
 		{method: "GET", pattern: "/nodes/{node}/status", proxy: true, perm: perm("/nodes/{node}", "Sys.Audit"), h: hNodeStatus},
 		{method: "GET", pattern: "/nodes/{node}/time", proxy: true, perm: perm("/nodes/{node}", "Sys.Audit"), h: hNodeTime},
+		{method: "GET", pattern: "/nodes/{node}/version", proxy: true, h: hNodeVersion},
 		{method: "GET", pattern: "/nodes/{node}/qemu", proxy: true, h: hGuestList("qemu"),
 			params: map[string]ptype{"full": pBool}},
 		{method: "GET", pattern: "/nodes/{node}/lxc", proxy: true, h: hGuestList("lxc")},

@@ -48,6 +48,7 @@ var schemaProbes = []struct{ pattern, path string }{
 	{"/nodes", "/nodes"},
 	{"/nodes/{node}/status", "/nodes/pve1/status"},
 	{"/nodes/{node}/time", "/nodes/pve1/time"},
+	{"/nodes/{node}/version", "/nodes/pve2/version"},
 	{"/nodes/{node}/qemu", "/nodes/pve2/qemu?full=1"},
 	{"/nodes/{node}/lxc", "/nodes/pve1/lxc"},
 	{"/nodes/{node}/qemu/{vmid}/config", "/nodes/pve1/qemu/102/config"},

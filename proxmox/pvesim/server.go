@@ -218,6 +218,10 @@ func UnreachableURL(plainHTTP bool) (string, error) {
 
 // ServeHTTP answers one API request.
 func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if isControlPath(r.URL.Path) {
+		s.serveControl(w, r)
+		return
+	}
 	// Route on the escaped path and unescape per segment, so that an
 	// escaped "/" stays inside its segment.
 	rel, ok := strings.CutPrefix(r.URL.EscapedPath(), apiPrefix)
