@@ -24,7 +24,8 @@ type common struct {
 
 	// zones are the endpoints' own zones from the cache, for endpoints
 	// without a configured one; loaders read them from their goroutines.
-	zones atomic.Pointer[map[string]*time.Location]
+	// Sessions sharing datasets share them too.
+	zones *atomic.Pointer[map[string]*time.Location]
 }
 
 const (
@@ -35,7 +36,7 @@ const (
 func newCommon(opts Options, st *style.Styles) *common {
 	c := &common{
 		store: opts.Store, actions: opts.Actions, writes: opts.Writes, st: st, keys: newKeyMap(), clock: opts.Now,
-		role: opts.Role, eps: map[string]EndpointInfo{},
+		role: opts.Role, eps: map[string]EndpointInfo{}, zones: &atomic.Pointer[map[string]*time.Location]{},
 	}
 	if c.clock == nil {
 		c.clock = time.Now
