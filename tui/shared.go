@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/proxbox-tui/proxbox-tui/store"
@@ -24,6 +25,7 @@ type Shared struct {
 	c      *common
 	sub    *store.Subscription // nil without a store
 	maxAge time.Duration
+	loads  atomic.Int64 // loader runs, for tests and benchmarks
 
 	mu     sync.Mutex
 	seen   uint64                // newest change version known
@@ -146,6 +148,7 @@ func (h *Shared) dataset(ctx context.Context, spec *tabSpec, minVersion uint64) 
 	h.builds[spec.id] = b
 	h.mu.Unlock()
 
+	h.loads.Add(1)
 	ds, err := safeLoad(spec.load, loadEnv{c: h.c, now: now, cols: spec.cols})
 	h.mu.Lock()
 	if err == nil && ds.Finish != nil {
