@@ -208,7 +208,7 @@ func manyBackups(ep, storage string, from, n int) []store.Record {
 		at := estateNow.Add(-time.Duration(i) * time.Hour)
 		out = append(out, &store.Backup{Meta: store.Meta{Endpoint: ep, FetchedAt: estateNow}, Storage: storage, Node: "pve1",
 			VolumeID: fmt.Sprintf("%s:backup/vzdump-qemu-%d-%s.vma.zst", storage, 100+i%5, at.Format("2006_01_02-15_04_05")),
-			VMID: 100 + i%5, Subtype: "qemu", Format: "vma.zst", CreationTime: at, Size: int64(1<<30 + i*512)})
+			VMID:     100 + i%5, Subtype: "qemu", Format: "vma.zst", CreationTime: at, Size: int64(1<<30 + i*512)})
 	}
 	return out
 }
