@@ -2,7 +2,6 @@ package tui
 
 import (
 	"context"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -224,18 +223,4 @@ func (h *Shared) current(ds *dataset.Dataset) bool {
 		}
 	}
 	return false
-}
-
-// tabsBuilt lists the tabs with a dataset, for tests.
-func (h *Shared) tabsBuilt() []tabID {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	var out []tabID
-	for id, b := range h.builds {
-		if b.ds != nil {
-			out = append(out, id)
-		}
-	}
-	slices.Sort(out)
-	return out
 }
