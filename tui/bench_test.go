@@ -132,6 +132,7 @@ func BenchmarkColdStart(b *testing.B) {
 		if v := m.View(); len(v) == 0 {
 			b.Fatal("empty first frame")
 		}
+		m.Close()
 	}
 	b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/first-frame")
 }
@@ -163,6 +164,7 @@ func BenchmarkOpenBackupsTab(b *testing.B) {
 		if m.tabs[tabBackups].loading {
 			b.Fatal("retention verdicts never arrived")
 		}
+		m.Close()
 	}
 	b.ReportMetric(float64(open.Microseconds())/1000/float64(b.N), "ms/open")
 	b.ReportMetric(float64(complete.Microseconds())/1000/float64(b.N), "ms/complete")

@@ -104,7 +104,7 @@ func New(opts Options) *Model {
 	ctx, cancel := context.WithCancel(context.Background())
 	m := &Model{c: c, specs: tabSpecs(), w: 80, h: 24, ctx: ctx, cancel: cancel, mouse: opts.Mouse, shared: opts.Shared}
 	if m.shared == nil {
-		m.shared, m.ownShared = NewShared(opts), true
+		m.shared, m.ownShared = newShared(c), true
 	}
 	c.zones = m.shared.c.zones
 	if len(c.epNames) == 1 {

@@ -64,13 +64,17 @@ type sharedOrder struct {
 // NewShared makes the datasets' hub for the sessions of one process; it
 // takes the store, the endpoints and the clock from opts (the rest of opts
 // is per session and ignored). Close it when the store is done with.
-func NewShared(opts Options) *Shared {
-	h := &Shared{c: newCommon(opts, nil), maxAge: sharedMaxAge,
+func NewShared(opts Options) *Shared { return newShared(loadCommon(opts)) }
+
+// newShared is a hub loading through c; a session without a process's hub
+// makes one over its own common value.
+func newShared(c *common) *Shared {
+	h := &Shared{c: c, maxAge: sharedMaxAge,
 		gens: map[store.Kind]uint64{}, builds: map[tabID]*sharedBuild{}, orders: map[*dataset.Dataset]*sharedOrders{}}
-	if opts.Store != nil {
+	if c.store != nil {
 		// Subscribed before any build, so no change can slip between a
 		// build and the hub's knowledge of it.
-		h.sub = opts.Store.Subscribe()
+		h.sub = c.store.Subscribe()
 	}
 	return h
 }
