@@ -19,7 +19,8 @@ import (
 //
 // What a dataset holds must not depend on the session: it is built from the
 // hub's store, endpoint configuration and clock, so the sessions sharing a
-// hub must have the same store and endpoints.
+// hub must have the same store and endpoints. The hub keeps each tab's
+// latest dataset while the process lives, for the next session.
 type Shared struct {
 	c      *common
 	sub    *store.Subscription // nil without a store
@@ -63,7 +64,8 @@ type sharedOrder struct {
 
 // NewShared makes the datasets' hub for the sessions of one process; it
 // takes the store, the endpoints and the clock from opts (the rest of opts
-// is per session and ignored). Close it when the store is done with.
+// is per session and ignored). Close ends its store subscription; closing
+// the store ends it too.
 func NewShared(opts Options) *Shared { return newShared(loadCommon(opts)) }
 
 // newShared is a hub loading through c; a session without a process's hub

@@ -183,6 +183,10 @@ func (t *Model) rowOf(ref dataset.Ref) int32 {
 	if t.selDS == t.ds && t.hasSel && t.selRef == ref {
 		return t.selRow
 	}
+	// A reload mostly keeps rows where they were: try the old place first.
+	if r := t.selRow; t.hasSel && t.selRef == ref && int(r) < t.ds.N && t.ds.Keys[r] == ref.Key && t.ds.Endpoints[r] == ref.Endpoint {
+		return r
+	}
 	for i := 0; i < t.ds.N; i++ {
 		if t.ds.Keys[i] == ref.Key && t.ds.Endpoints[i] == ref.Endpoint {
 			return int32(i)
