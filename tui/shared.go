@@ -90,22 +90,42 @@ func (h *Shared) Close() {
 
 // sync takes the changes waiting for the hub. A session may have seen a
 // change the store has not offered the hub yet (it offers each change to
-// every subscription in turn): then the hub cannot know which kinds it
-// touched, so it counts it as a change to all of them.
-func (h *Shared) sync(minVersion uint64) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.sub != nil {
-		for _, ch := range h.sub.Drain() {
-			h.gens[ch.Kind]++
-			h.seen = max(h.seen, ch.Version)
+// every subscription in turn): the hub waits a moment for it, and if it
+// does not come, counts it as a change to every kind.
+func (h *Shared) sync(ctx context.Context, minVersion uint64) {
+	deadline := time.Now().Add(syncWait)
+	for {
+		h.mu.Lock()
+		if h.sub != nil {
+			for _, ch := range h.sub.Drain() {
+				h.gens[ch.Kind]++
+				h.seen = max(h.seen, ch.Version)
+			}
+		}
+		if minVersion <= h.seen {
+			h.mu.Unlock()
+			return
+		}
+		if h.sub == nil || time.Now().After(deadline) || ctx.Err() != nil {
+			h.epoch++
+			h.seen = minVersion
+			h.mu.Unlock()
+			return
+		}
+		h.mu.Unlock()
+		select {
+		case _, ok := <-h.sub.Ready():
+			if !ok {
+				deadline = time.Time{} // the store closed: nothing more comes
+			}
+		case <-time.After(time.Millisecond): // another caller may have taken the signal
+		case <-ctx.Done():
 		}
 	}
-	if minVersion > h.seen {
-		h.epoch++
-		h.seen = minVersion
-	}
 }
+
+// syncWait bounds the wait for a change a session saw before the hub did.
+const syncWait = 50 * time.Millisecond
 
 // gen is the count of changes to the kinds a tab reads; h.mu is held.
 func (h *Shared) gen(kinds []store.Kind) uint64 {
@@ -121,7 +141,7 @@ func (h *Shared) gen(kinds []store.Kind) uint64 {
 // being built, else a new build in this goroutine. A partial dataset's
 // Finish is shared: the first caller computes, the others wait for it.
 func (h *Shared) dataset(ctx context.Context, spec *tabSpec, minVersion uint64) (*dataset.Dataset, error) {
-	h.sync(minVersion)
+	h.sync(ctx, minVersion)
 	h.mu.Lock()
 	gen := h.gen(spec.kinds)
 	now := h.c.clock()

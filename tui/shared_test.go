@@ -421,3 +421,30 @@ func TestSharedRebuildsOnTheCoarseClock(t *testing.T) {
 		t.Errorf("an hour later %d rows are stale, before %d", stale(later), stale(first))
 	}
 }
+
+// A session that has seen a change the hub has not heard of gets a
+// dataset built after it, once.
+func TestSharedRebuildsForAChangeOnlyASessionSaw(t *testing.T) {
+	s := testEstate(t)
+	hub := NewShared(Options{Store: s, Now: func() time.Time { return estateNow }, Endpoints: estateEndpoints()})
+	t.Cleanup(hub.Close)
+	spec := storageTab()
+	first, err := hub.dataset(t.Context(), spec, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const unheard = 1 << 40
+	second, err := hub.dataset(t.Context(), spec, unheard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if second == first {
+		t.Fatal("the dataset from before the change was handed out")
+	}
+	if third, _ := hub.dataset(t.Context(), spec, unheard); third != second {
+		t.Fatal("the same change was built twice")
+	}
+	if loads := hub.loads.Load(); loads != 2 {
+		t.Errorf("%d loads, want 2", loads)
+	}
+}
