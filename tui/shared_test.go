@@ -16,9 +16,9 @@ import (
 	"github.com/proxbox-tui/proxbox-tui/tui/style"
 )
 
-// testSession runs a model the way a program does: one goroutine calls
+// hubSession runs a model the way a program does: one goroutine calls
 // Update and every command runs in its own goroutine.
-type testSession struct {
+type hubSession struct {
 	m     *Model
 	msgs  chan tea.Msg
 	calls chan func(*Model)
@@ -26,15 +26,15 @@ type testSession struct {
 	wg    sync.WaitGroup // the loop and the commands in flight
 }
 
-func startSession(opts Options) *testSession {
-	s := &testSession{m: New(opts), msgs: make(chan tea.Msg, 16), calls: make(chan func(*Model)), done: make(chan struct{})}
+func startHubSession(opts Options) *hubSession {
+	s := &hubSession{m: New(opts), msgs: make(chan tea.Msg, 16), calls: make(chan func(*Model)), done: make(chan struct{})}
 	s.m.Update(sizeMsg(120, 40))
 	s.wg.Add(1)
 	go s.loop(s.m.Init())
 	return s
 }
 
-func (s *testSession) loop(init tea.Cmd) {
+func (s *hubSession) loop(init tea.Cmd) {
 	defer s.wg.Done()
 	s.exec(init)
 	for {
@@ -50,7 +50,7 @@ func (s *testSession) loop(init tea.Cmd) {
 	}
 }
 
-func (s *testSession) exec(cmd tea.Cmd) {
+func (s *hubSession) exec(cmd tea.Cmd) {
 	if cmd == nil {
 		return
 	}
@@ -75,13 +75,13 @@ func (s *testSession) exec(cmd tea.Cmd) {
 }
 
 // do runs fn on the session's goroutine, between two messages.
-func (s *testSession) do(fn func(*Model)) {
+func (s *hubSession) do(fn func(*Model)) {
 	ran := make(chan struct{})
 	s.calls <- func(m *Model) { fn(m); close(ran) }
 	<-ran
 }
 
-func (s *testSession) press(keys ...string) {
+func (s *hubSession) press(keys ...string) {
 	s.do(func(m *Model) {
 		for _, k := range keys {
 			_, cmd := m.Update(keyMsg(k))
@@ -91,7 +91,7 @@ func (s *testSession) press(keys ...string) {
 }
 
 // waitLoaded waits until the open tab shows its rows.
-func (s *testSession) waitLoaded(t *testing.T) {
+func (s *hubSession) waitLoaded(t *testing.T) {
 	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(5 * time.Millisecond) {
 		var ok bool
 		s.do(func(m *Model) { ok = m.tabs[m.active].loaded })
@@ -106,7 +106,7 @@ func (s *testSession) waitLoaded(t *testing.T) {
 }
 
 // stop closes the session and waits for its loop and every command.
-func (s *testSession) stop() {
+func (s *hubSession) stop() {
 	s.do(func(m *Model) { m.Close() })
 	close(s.done)
 	s.wg.Wait()
@@ -226,13 +226,13 @@ func TestSharedSessionsFollowTheCache(t *testing.T) {
 	hub := NewShared(opts)
 	opts.Shared = hub
 	const n = 20
-	sessions := make([]*testSession, n)
+	sessions := make([]*hubSession, n)
 	var wg sync.WaitGroup
 	for i := range sessions {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			sessions[i] = startSession(opts)
+			sessions[i] = startHubSession(opts)
 			sessions[i].press("3")
 			sessions[i].waitLoaded(t)
 			sessions[i].press(sessionViews[i%len(sessionViews)].keys...)
