@@ -24,7 +24,8 @@ type common struct {
 
 	// zones are the endpoints' own zones from the cache, for endpoints
 	// without a configured one; loaders read them from their goroutines.
-	zones atomic.Pointer[map[string]*time.Location]
+	// Sessions sharing datasets share them too.
+	zones *atomic.Pointer[map[string]*time.Location]
 }
 
 const (
@@ -33,14 +34,19 @@ const (
 )
 
 func newCommon(opts Options, st *style.Styles) *common {
-	c := &common{
-		store: opts.Store, actions: opts.Actions, writes: opts.Writes, st: st, keys: newKeyMap(), clock: opts.Now,
-		role: opts.Role, eps: map[string]EndpointInfo{},
-	}
+	c := loadCommon(opts)
+	c.actions, c.writes, c.st, c.keys, c.role = opts.Actions, opts.Writes, st, newKeyMap(), opts.Role
+	c.keys.applyRole(opts.Role)
+	return c
+}
+
+// loadCommon is what loaders read: the store, the clock and the endpoints.
+func loadCommon(opts Options) *common {
+	c := &common{store: opts.Store, clock: opts.Now, eps: map[string]EndpointInfo{},
+		zones: &atomic.Pointer[map[string]*time.Location]{}}
 	if c.clock == nil {
 		c.clock = time.Now
 	}
-	c.keys.applyRole(opts.Role)
 	for _, e := range opts.Endpoints {
 		if e.FastInterval <= 0 {
 			e.FastInterval = defaultFast

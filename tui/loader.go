@@ -44,10 +44,11 @@ func (m *Model) nextSeq() uint64 {
 	return m.seq
 }
 
-// loadTab starts loading a tab in a command. Sorting and filtering for the
-// current spec and filter happen there too, off the UI goroutine. One load
-// per tab runs at a time; a change meanwhile marks the tab dirty and loads
-// it again when the running load lands.
+// loadTab starts loading a tab in a command: it takes the tab's shared
+// dataset as of every change this session has seen (built once for all
+// sessions), and sorts and filters it for this session's table, off the UI
+// goroutine. One load per tab runs at a time; a change meanwhile marks the
+// tab dirty and loads it again when the running load lands.
 func (m *Model) loadTab(id tabID) tea.Cmd {
 	ts := m.tabs[id]
 	if m.c.store == nil {
@@ -60,31 +61,33 @@ func (m *Model) loadTab(id tabID) tea.Cmd {
 	seq := m.nextSeq()
 	ts.seq, ts.loading, ts.dirty = seq, true, false
 	spec, sortBy, raw := ts.spec, ts.table.Sort(), ts.table.Query().Raw
-	env := loadEnv{c: m.c, now: m.now, cols: spec.cols}
+	h, ctx, seen := m.shared, m.ctx, m.seen
 	return func() tea.Msg {
-		ds, err := safeLoad(spec.load, env)
-		return prepared(id, seq, ds, err, sortBy, raw)
+		ds, err := h.dataset(ctx, spec, seen)
+		return prepared(h, id, seq, ds, err, sortBy, raw)
 	}
 }
 
 // prepared sorts and filters a loaded dataset for the table's current
 // order and filter, still off the UI goroutine.
-func prepared(id tabID, seq uint64, ds *dataset.Dataset, err error, sortBy dataset.SortSpec, raw string) tabLoadedMsg {
+func prepared(h *Shared, id tabID, seq uint64, ds *dataset.Dataset, err error, sortBy dataset.SortSpec, raw string) tabLoadedMsg {
 	if err != nil {
 		return tabLoadedMsg{tab: id, seq: seq, err: err}
 	}
-	order := dataset.Order(ds, sortBy)
+	order := h.order(ds, sortBy)
 	q := dataset.ParseQuery(raw, ds.Cols)
 	return tabLoadedMsg{tab: id, seq: seq, ds: ds, spec: sortBy, order: order, q: q, view: dataset.Filter(ds, order, q)}
 }
 
-// finishTab runs the second step of a partial dataset.
+// finishTab runs the second step of a partial dataset; the hub runs it once
+// for every session that waits for it.
 func (m *Model) finishTab(id tabID, seq uint64, partial *dataset.Dataset) tea.Cmd {
 	t := m.tabs[id].table
 	sortBy, raw := t.Sort(), t.Query().Raw
+	h := m.shared
 	return func() tea.Msg {
 		ds, err := safeLoad(func(loadEnv) (*dataset.Dataset, error) { return partial.Finish(), nil }, loadEnv{})
-		return prepared(id, seq, ds, err, sortBy, raw)
+		return prepared(h, id, seq, ds, err, sortBy, raw)
 	}
 }
 
@@ -151,6 +154,7 @@ func (m *Model) onStoreChanged(msg storeChangedMsg) tea.Cmd {
 	touched := map[store.Kind]bool{}
 	for _, ch := range msg.changes {
 		touched[ch.Kind] = true
+		m.seen = max(m.seen, ch.Version)
 	}
 	if touched[store.KindEndpoint] {
 		cmds = append(cmds, m.loadEndpoints())

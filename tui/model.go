@@ -49,6 +49,13 @@ type Model struct {
 	refreshing []RefreshState
 	flash      flashMsg
 
+	// shared holds the tabs' datasets, the process's or this session's
+	// own (ownShared); seen is the newest cache change this session has
+	// seen, which the datasets it asks for must include.
+	shared    *Shared
+	ownShared bool
+	seen      uint64
+
 	ctx          context.Context
 	cancel       context.CancelFunc
 	sub          *store.Subscription
@@ -95,7 +102,11 @@ func New(opts Options) *Model {
 	dark := opts.Theme == ThemeDark || (opts.Theme == ThemeAuto && r.HasDarkBackground())
 	c := newCommon(opts, style.New(r, dark, opts.NoColor))
 	ctx, cancel := context.WithCancel(context.Background())
-	m := &Model{c: c, specs: tabSpecs(), w: 80, h: 24, ctx: ctx, cancel: cancel, mouse: opts.Mouse}
+	m := &Model{c: c, specs: tabSpecs(), w: 80, h: 24, ctx: ctx, cancel: cancel, mouse: opts.Mouse, shared: opts.Shared}
+	if m.shared == nil {
+		m.shared, m.ownShared = newShared(c), true
+	}
+	c.zones = m.shared.c.zones
 	if len(c.epNames) == 1 {
 		for _, s := range m.specs {
 			s.oneEndpoint()
@@ -106,14 +117,14 @@ func New(opts Options) *Model {
 	for i, s := range m.specs {
 		t := table.New(c.st, c.keys.tableKeys(), s.sort)
 		t.SetNow(m.now)
+		t.SetOrderer(m.shared.order)
 		m.tabs[i] = &tabState{spec: s, table: t}
 	}
 	if c.store != nil {
 		m.eps, _ = store.List[store.Endpoint](c.store, "")
 		c.setZones(m.eps)
-		env := loadEnv{c: c, now: m.now, cols: m.specs[tabEndpoints].cols}
-		if ds, err := safeLoad(m.specs[tabEndpoints].load, env); err == nil {
-			m.applyLoad(tabEndpoints, ds, dataset.Order(ds, m.tabs[tabEndpoints].table.Sort()), dataset.Query{}, nil)
+		if ds, err := m.shared.dataset(ctx, m.specs[tabEndpoints], 0); err == nil {
+			m.applyLoad(tabEndpoints, ds, m.shared.order(ds, m.tabs[tabEndpoints].table.Sort()), dataset.Query{}, nil)
 		} else {
 			m.tabs[tabEndpoints].err = err
 		}
@@ -142,6 +153,9 @@ func (m *Model) Close() {
 	if m.sub != nil {
 		m.sub.Close()
 		m.sub = nil
+	}
+	if m.ownShared {
+		m.shared.Close()
 	}
 }
 

@@ -96,4 +96,7 @@ type Options struct {
 	// Mouse enables the wheel and clicks; the program must also be started
 	// with mouse reporting (tea.WithMouseCellMotion).
 	Mouse bool
+	// Shared is the datasets' hub of the process (NewShared), made for the
+	// same Store and Endpoints; nil: the session makes its own.
+	Shared *Shared
 }

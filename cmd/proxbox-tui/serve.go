@@ -184,9 +184,11 @@ func (a *app) serve(ctx context.Context, f serveFlags) error {
 		return err
 	}
 	defer audit.Close()
+	// One hub of datasets for every session; closing the store ends it.
+	shared := tui.NewShared(tui.Options{Store: e.store, Endpoints: e.EndpointInfos()})
 	srv, err := sshserver.New(sshserver.Config{
 		Keys: keys, HostKey: hostKey, Audit: audit, Log: e.log,
-		TUI:         tui.Options{Store: e.store, Actions: e, Writes: e, Endpoints: e.EndpointInfos(), Mouse: true},
+		TUI:         tui.Options{Store: e.store, Actions: e, Writes: e, Endpoints: e.EndpointInfos(), Mouse: true, Shared: shared},
 		Commands:    a.sshCommands(e),
 		IdleTimeout: s.IdleTimeout.Std(), MaxSessions: s.MaxSessions,
 		StallTimeout: f.stall,

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"unicode"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/charmbracelet/x/ansi"
 
@@ -141,16 +142,23 @@ func Build(cols []Column, n int, format func(i int, r *RowBuf)) *Dataset {
 	d.hay, d.hayChunk = make([][]byte, workers), chunk
 	Parallel(workers, func(w int) {
 		lo, hi := w*chunk, min((w+1)*chunk, n)
-		wid := make([]int, len(cols))
-		widths[w] = wid
+		if lo >= hi {
+			widths[w] = make([]int, len(cols))
+			return
+		}
+		pb := &partBuilder{d: d, wid: make([]int, len(cols)), hay: make([]byte, 0, (hi-lo)*64),
+			recent: make([][recentCells]string, len(cols)+1)}
+		widths[w] = pb.wid
 		buf := NewRowBuf(len(cols))
-		hay := make([]byte, 0, (hi-lo)*64)
 		for i := lo; i < hi; i++ {
 			buf.Reset()
 			format(i, buf)
-			hay = d.put(i, buf, wid, hay)
+			pb.put(i, buf)
+			if i-lo == sampleRows && hi-lo > 2*sampleRows {
+				pb.reserve(hi - lo)
+			}
 		}
-		d.hay[w] = hay
+		d.hay[w] = pb.hay
 	})
 	for _, wid := range widths {
 		for c, v := range wid {
@@ -160,17 +168,97 @@ func Build(cols []Column, n int, format func(i int, r *RowBuf)) *Dataset {
 	return d
 }
 
+// recentCells is how many distinct texts per column a part remembers, so
+// the repeated values of a column (its endpoints, storages, states) are
+// kept once.
+const recentCells = 4
+
+// sampleRows is how many rows a part formats before it sizes its filter
+// text for the rest.
+const sampleRows = 256
+
+// arenaBlock is the size of the blocks a part copies its texts into.
+const arenaBlock = 64 << 10
+
+// partBuilder builds a run of rows of a dataset on one worker. Every text
+// is copied into the part's arena: a cell that kept a substring of a
+// decoded record would keep the whole record alive, and small strings of
+// their own cost more than their bytes.
+type partBuilder struct {
+	d      *Dataset
+	wid    []int
+	hay    []byte
+	block  []byte                // the arena's current block, filled up to len
+	recent [][recentCells]string // per column (and the endpoint): texts kept lately
+	next   []uint8
+}
+
+// keep returns text as a string in the arena, the same string as lately
+// when slot's column had it.
+func (p *partBuilder) keep(slot int, text string) string {
+	if text == "" {
+		return ""
+	}
+	rc := &p.recent[slot]
+	for _, r := range rc {
+		if r == text {
+			return r
+		}
+	}
+	var kept string
+	if len(text) > arenaBlock/8 {
+		kept = strings.Clone(text)
+	} else {
+		if len(p.block)+len(text) > cap(p.block) {
+			p.block = make([]byte, 0, arenaBlock)
+		}
+		start := len(p.block)
+		p.block = append(p.block, text...)
+		// The block's bytes up to len are never written again.
+		kept = unsafe.String(&p.block[start], len(text))
+	}
+	if p.next == nil {
+		p.next = make([]uint8, len(p.recent))
+	}
+	rc[p.next[slot]] = kept
+	p.next[slot] = (p.next[slot] + 1) % recentCells
+	return kept
+}
+
+// keepKey copies a key (unique per row) into the arena.
+func (p *partBuilder) keepKey(text string) string {
+	if text == "" || len(text) > arenaBlock/8 {
+		return strings.Clone(text)
+	}
+	if len(p.block)+len(text) > cap(p.block) {
+		p.block = make([]byte, 0, arenaBlock)
+	}
+	start := len(p.block)
+	p.block = append(p.block, text...)
+	return unsafe.String(&p.block[start], len(text))
+}
+
+// reserve sizes the filter text for n rows from the rows so far, so it
+// neither grows by copying nor keeps twice the room it needs.
+func (p *partBuilder) reserve(n int) {
+	perRow := len(p.hay)/sampleRows + 1
+	if want := n * perRow * 9 / 8; want > cap(p.hay) || want < cap(p.hay)*3/4 {
+		p.hay = append(make([]byte, 0, want), p.hay...)
+	}
+}
+
 // ageExtra is the room an age column needs beyond its text: " (12mo ago)".
 const ageExtra = 11
 
 // widthCap bounds measured widths; longer cells are truncated anyway.
 const widthCap = 120
 
-func (d *Dataset) put(i int, r *RowBuf, wid []int, hay []byte) []byte {
-	d.Endpoints[i], d.Keys[i], d.RowStyle[i] = r.Endpoint, r.Key, r.Row
+func (p *partBuilder) put(i int, r *RowBuf) {
+	d, hay := p.d, p.hay
+	d.Endpoints[i], d.Keys[i], d.RowStyle[i] = p.keep(len(d.Cols), r.Endpoint), p.keepKey(r.Key), r.Row
 	for c := range d.Cols {
 		text := r.Cells[c]
-		d.Cells[c][i] = text
+		d.Cells[c][i] = p.keep(c, text)
 		d.Styles[c][i] = r.Styles[c]
 		if d.Nums[c] != nil {
 			d.Nums[c][i] = r.Nums[c]
@@ -183,7 +271,7 @@ func (d *Dataset) put(i int, r *RowBuf, wid []int, hay []byte) []byte {
 				w += ageExtra
 			}
 		}
-		wid[c] = max(wid[c], min(w, widthCap))
+		p.wid[c] = max(p.wid[c], min(w, widthCap))
 		if c > 0 {
 			hay = append(hay, 0)
 		}
@@ -194,7 +282,7 @@ func (d *Dataset) put(i int, r *RowBuf, wid []int, hay []byte) []byte {
 		}
 	}
 	d.hayEnd[i] = uint32(len(hay))
-	return hay
+	p.hay = hay
 }
 
 // rowHay is row i's lower-cased text.

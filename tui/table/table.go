@@ -45,6 +45,9 @@ type Model struct {
 	w, h       int
 	now        time.Time
 
+	// orderer sorts the rows; the app shares orders between sessions.
+	orderer func(*dataset.Dataset, dataset.SortSpec) []int32
+
 	// recent keeps the views of the last filters typed over the current
 	// order, so backspace costs nothing; setData and setSort clear it.
 	recent map[string][]int32
@@ -68,8 +71,12 @@ type KeyMap struct {
 
 // New is an empty table that will sort by spec.
 func New(st *style.Styles, keys KeyMap, spec dataset.SortSpec) *Model {
-	return &Model{st: st, keys: keys, spec: spec}
+	return &Model{st: st, keys: keys, spec: spec, orderer: dataset.Order}
 }
+
+// SetOrderer replaces how rows are sorted (dataset.Order by default); the
+// orders it returns are only read.
+func (t *Model) SetOrderer(fn func(*dataset.Dataset, dataset.SortSpec) []int32) { t.orderer = fn }
 
 // Init does nothing: the app loads the data.
 func (t *Model) Init() tea.Cmd { return nil }
@@ -93,7 +100,7 @@ func (t *Model) SetData(ds *dataset.Dataset, spec dataset.SortSpec, order []int3
 	screenPos := t.sel - t.offset
 	t.ds, t.recent = ds, nil
 	if spec != t.spec || order == nil {
-		order = dataset.Order(ds, t.spec)
+		order = t.orderer(ds, t.spec)
 		view = nil
 	}
 	t.order = order
@@ -114,7 +121,7 @@ func (t *Model) SetSort(spec dataset.SortSpec) {
 	}
 	screenPos := t.sel - t.offset
 	t.recent = nil
-	t.order = dataset.Order(t.ds, spec)
+	t.order = t.orderer(t.ds, spec)
 	t.view = dataset.Filter(t.ds, t.order, t.q)
 	t.reselect(screenPos)
 }
@@ -175,6 +182,10 @@ func (t *Model) reselect(screenPos int) {
 func (t *Model) rowOf(ref dataset.Ref) int32 {
 	if t.selDS == t.ds && t.hasSel && t.selRef == ref {
 		return t.selRow
+	}
+	// A reload mostly keeps rows where they were: try the old place first.
+	if r := t.selRow; t.hasSel && t.selRef == ref && int(r) < t.ds.N && t.ds.Keys[r] == ref.Key && t.ds.Endpoints[r] == ref.Endpoint {
+		return r
 	}
 	for i := 0; i < t.ds.N; i++ {
 		if t.ds.Keys[i] == ref.Key && t.ds.Endpoints[i] == ref.Endpoint {
