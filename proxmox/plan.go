@@ -321,36 +321,3 @@ func (cy *cycle) dropGone(res []wireResource) {
 		}
 	}
 }
-
-// replicationNodes are the online nodes whose replication state a cycle
-// asks for: those that have a job (its source, its guest's node) and
-// those whose state failed earlier; every online node when the job list
-// is unknown.
-func (cy *cycle) replicationNodes(online []string, jobs []wireReplication, jobsOK bool, res []wireResource) []string {
-	if !jobsOK {
-		return online
-	}
-	nodeOf := map[int]string{}
-	for _, r := range res {
-		if r.Type == "qemu" || r.Type == "lxc" {
-			nodeOf[int(r.VMID)] = r.Node
-		}
-	}
-	want := map[string]bool{}
-	for _, j := range jobs {
-		want[j.Source] = true
-		want[nodeOf[int(j.Guest)]] = true
-	}
-	for _, p := range cy.prev.StaleScopes {
-		if n, ok := strings.CutPrefix(p.Scope, "status@"); ok && p.Kind == store.KindReplication {
-			want[n] = true
-		}
-	}
-	var out []string
-	for _, n := range online {
-		if want[n] {
-			out = append(out, n)
-		}
-	}
-	return out
-}
