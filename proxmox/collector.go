@@ -400,9 +400,12 @@ func (cy *cycle) run() {
 			})
 		})
 	})
+	// Where each node's archive is read from; with nothing cached, every
+	// archive is read whole and the cluster's recent tasks would not help.
+	since := cy.taskSince()
 	var recent *clusterTasks
 	var recentDone sync.WaitGroup
-	if !cy.all {
+	if !cy.all && len(since) > 0 {
 		recentDone.Add(1)
 		cy.spawn(func() {
 			defer recentDone.Done()
@@ -472,7 +475,6 @@ func (cy *cycle) run() {
 		guests = cy.written(store.KindGuest, "resources")
 	}
 	var tasksDone sync.WaitGroup
-	since := cy.taskSince()
 	if cy.all {
 		for _, node := range online {
 			cy.spawnTasks(node, since[node], &tasksDone)
