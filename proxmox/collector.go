@@ -130,7 +130,7 @@ func (p *Progress) Counts() (done, planned int) {
 // hooks connect a cycle to its refresher: publish takes each scope's write
 // as it lands (nil: the caller writes Result.Writes), progress counts.
 type hooks struct {
-	publish  func(store.ScopeWrite)
+	publish  func(...store.ScopeWrite)
 	progress *Progress
 }
 
@@ -230,19 +230,23 @@ func (cy *cycle) fail(kind store.Kind, scope string, err error) {
 	cy.mu.Unlock()
 }
 
-// write hands a scope's records, without those the store would refuse
+// write hands scopes' records, without those the store would refuse
 // (counted as drops of path, the request the records came from), to the
-// cycle's result and to publish: every write is one scope's whole answer,
-// so it can be written as it lands.
-func (cy *cycle) write(path string, w store.ScopeWrite) {
-	w.Endpoint = cy.ep
-	w = cy.storable(path, w)
+// cycle's result and, together, to publish: every write is one scope's
+// whole answer, so it can be written as it lands.
+func (cy *cycle) write(path string, ws ...store.ScopeWrite) {
+	for i := range ws {
+		ws[i].Endpoint = cy.ep
+		ws[i] = cy.storable(path, ws[i])
+	}
 	cy.mu.Lock()
-	cy.res.Writes = append(cy.res.Writes, w)
-	cy.done[scopeKey{w.Kind, w.Scope}] = true
+	for _, w := range ws {
+		cy.res.Writes = append(cy.res.Writes, w)
+		cy.done[scopeKey{w.Kind, w.Scope}] = true
+	}
 	cy.mu.Unlock()
 	if cy.hooks.publish != nil {
-		cy.hooks.publish(w)
+		cy.hooks.publish(ws...)
 	}
 }
 
@@ -462,16 +466,20 @@ func (cy *cycle) run() {
 	resources, status, fps := cy.resources, cy.status, cy.fingerprints
 	cy.mu.Unlock()
 	online := onlineNodes(resources, status, resOK, statusOK)
+	var first []store.ScopeWrite // nodes and guests, on screen together
 	if resOK && statusOK && fps != nil {
 		ci := toClusterInfo(status, cy.ep)
-		cy.write("/cluster/resources", store.ScopeWrite{Kind: store.KindNode, Scope: "resources", Records: toNodes(cy.ep, cy.at, ci, resources, fps)})
+		first = append(first, store.ScopeWrite{Kind: store.KindNode, Scope: "resources", Records: toNodes(cy.ep, cy.at, ci, resources, fps)})
 	} else {
 		cy.fail(store.KindNode, "resources", fmt.Errorf("endpoint %s: nodes from /cluster/status, /cluster/resources and /nodes: %w", cy.ep, ErrDependency))
 	}
+	if resOK {
+		first = append(first, store.ScopeWrite{Kind: store.KindGuest, Scope: "resources",
+			Records: toGuests(cy.ep, cy.at, resources, cy.knownGuestNames())})
+	}
+	cy.write("/cluster/resources", first...)
 	var guests []store.Record
 	if resOK {
-		cy.write("/cluster/resources", store.ScopeWrite{Kind: store.KindGuest, Scope: "resources",
-			Records: toGuests(cy.ep, cy.at, resources, cy.knownGuestNames())})
 		guests = cy.written(store.KindGuest, "resources")
 	}
 	var tasksDone sync.WaitGroup
