@@ -51,7 +51,7 @@ type Collector struct {
 	lastFull  time.Time
 	fullKnown bool
 	// Replication state as this process last read it, by job (see
-	// replication.go).
+	// fasttier.go).
 	replRead map[string]replRead
 }
 
@@ -63,8 +63,9 @@ func NewCollector(client *Client, st *store.Store, now func() time.Time) *Collec
 	return &Collector{client: client, store: st, now: now}
 }
 
-// Result is what one cycle learnt: the scopes that fully succeeded, ready to
-// be written in one transaction, and the scopes that failed.
+// Result is what one cycle learnt: the scopes that fully succeeded (each
+// a whole answer, which a refresher writes as it lands) and the scopes
+// that failed.
 type Result struct {
 	Tier     Tier
 	Endpoint store.Endpoint
@@ -173,8 +174,8 @@ func (c *Collector) Collect(ctx context.Context, tier Tier) *Result {
 }
 
 // collect runs one cycle; all false makes a full cycle list only what may
-// have changed, and the cycles of both tiers ask for replication state
-// only the nodes that have jobs.
+// have changed, and has the cycles of both tiers read the task log and
+// replication state only where they may have changed (fasttier.go).
 func (c *Collector) collect(ctx context.Context, tier Tier, all bool, h hooks) *Result {
 	start, wall := c.now(), time.Now()
 	requests := c.client.Requests()
