@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -119,13 +120,17 @@ func TestCycleCutShortLeavesAConsistentCache(t *testing.T) {
 	e := newScheduleEnvOf(t, 0, "lab")
 	tr := e.srv.Sim.Estate().Snapshot()
 	want := expectedRecords(tr, "lab", e.clock.Now())
-	// The commits a cold cycle makes, in order.
+	// The writes a cold cycle hands over, in order (the commits are runs
+	// of them).
+	var mu sync.Mutex
 	var batches [][]store.ScopeWrite
 	c, err := NewClient(e.cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	res := NewCollector(c, e.st, e.clock.Now).collect(context.Background(), TierFull, false, hooks{publish: func(ws ...store.ScopeWrite) {
+		mu.Lock()
+		defer mu.Unlock()
 		batches = append(batches, append([]store.ScopeWrite(nil), ws...))
 	}})
 	if !res.Complete() || len(batches) < 3 {
