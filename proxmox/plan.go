@@ -175,7 +175,10 @@ func planned(run *store.SyncRun) bool {
 }
 
 // guestBase returns the guests as the previous full cycle saw them: this
-// process's memory, else, at its first cycle, the cache's guests.
+// process's memory, else, at its first cycle, the cache's guests, each on
+// the node its cached snapshots were listed on (later cycles, fast ones or
+// one cut short, may have cached a move whose snapshots were not listed
+// again).
 func (c *Collector) guestBase(ep string) map[string]guestState {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -183,6 +186,14 @@ func (c *Collector) guestBase(ep string) map[string]guestState {
 		c.base = map[string]guestState{}
 		_ = store.Each(c.store, ep, func(g *store.Guest) bool {
 			c.base[g.RecordKey()] = guestState{node: g.Node, status: g.Status, template: g.Template}
+			return true
+		})
+		_ = store.Each(c.store, ep, func(s *store.Snapshot) bool {
+			key := store.GuestKey(s.Subtype, s.VMID)
+			if b, ok := c.base[key]; ok && s.Node != "" {
+				b.node = s.Node
+				c.base[key] = b
+			}
 			return true
 		})
 	}

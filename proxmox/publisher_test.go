@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -162,5 +163,67 @@ func TestCycleCutShortLeavesAConsistentCache(t *testing.T) {
 			t.Errorf("cut after %d commits: %s %q, stale %+v", cut, ep.Health, ep.HealthReason, ep.StaleScopes)
 		}
 		st.Close()
+	}
+}
+
+// A scheduled full cycle cut short after its first commit, which moved a
+// guest (migrated without a task) in the cache: the next start still sees
+// the move against the node its snapshots were listed on, and lists them
+// again.
+func TestMoveSurvivesACycleCutShort(t *testing.T) {
+	e := newScheduleEnvOf(t, 0, "lab")
+	r := e.refresher(t)
+	if _, err := r.RefreshNow(context.Background(), TierFull); err != nil {
+		t.Fatal(err)
+	}
+	est := e.srv.Sim.Estate()
+	tr := est.Snapshot()
+	online := sortedOnline(tr)
+	var moved *pvesim.Guest
+	for _, g := range tr.Guests {
+		if !g.Template && len(g.Snapshots) > 0 && !slices.ContainsFunc(tr.ReplicationJobs, func(j *pvesim.ReplicationJob) bool { return j.Guest == g.VMID }) {
+			moved = g
+			break
+		}
+	}
+	if moved == nil {
+		t.Fatal("no guest with snapshots to move")
+	}
+	target := online[0]
+	if target == moved.Node {
+		target = online[1]
+	}
+	if _, err := est.MigrateGuest(moved.VMID, target, false); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Advance(6 * time.Minute)
+	c, err := NewClient(e.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var first []store.ScopeWrite
+	NewCollector(c, e.st, e.clock.Now).collect(context.Background(), TierFull, false, hooks{publish: func(ws ...store.ScopeWrite) {
+		mu.Lock()
+		defer mu.Unlock()
+		if first == nil {
+			first = append([]store.ScopeWrite(nil), ws...)
+		}
+	}})
+	if err := e.st.ReplaceScopes(first...); err != nil { // the process dies after its first commit
+		t.Fatal(err)
+	}
+	if g, _, _ := store.Get[store.Guest](e.st, "lab", store.GuestKey(moved.Type, moved.VMID)); g.Node != target {
+		t.Fatalf("the first commit left the guest on %s, want %s", g.Node, target)
+	}
+	r = e.refresher(t)
+	if tier, ran := step(t, r); !ran || tier != TierFull {
+		t.Fatalf("the next start ran %v (%v), want a full cycle", tier, ran)
+	}
+	want := expectedRecords(est.Snapshot(), "lab", e.clock.Now())
+	key := store.GuestKey(moved.Type, moved.VMID)
+	ofMoved := func(r store.Record) bool { s := r.(*store.Snapshot); return store.GuestKey(s.Subtype, s.VMID) == key }
+	if diffs := sameRecords(t, e.st, "lab", store.KindSnapshot, want[store.KindSnapshot], ofMoved); len(diffs) > 0 {
+		t.Fatalf("the moved guest's snapshots:\n%s", diffs)
 	}
 }
