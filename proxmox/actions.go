@@ -239,7 +239,11 @@ func (c *Client) ScheduleReplication(ctx context.Context, jobID string) (string,
 		return "", fmt.Errorf("endpoint %s: /cluster/replication/%s: guest %d is not in GET /cluster/resources", c.cfg.Name, jobID, vmid)
 	}
 	path := "/nodes/" + url.PathEscape(node) + "/replication/" + url.PathEscape(jobID) + "/schedule_now"
-	return node, c.Post(ctx, path, nil, nil)
+	if err := c.Post(ctx, path, nil, nil); err != nil {
+		return node, err
+	}
+	c.askedReplication(jobID)
+	return node, nil
 }
 
 // ReplicationStatus reads a replication job's runtime state on node.

@@ -133,3 +133,83 @@ func BenchmarkRefreshLarge(b *testing.B) {
 	b.ReportMetric(ideal/float64(b.N), "ideal-s/op")
 	b.ReportMetric((wall-collect)/float64(b.N), "cache-write-s/op")
 }
+
+// BenchmarkColdStartFirstDataLarge starts the three clusters' refreshers
+// together on an empty cache, at 20 ms per request, as a first launch
+// does, and measures how long until every endpoint's nodes and guests are
+// in the cache (first-guests-s: what the screen can show) and until the
+// three cycles are over (full-cycle-s).
+func BenchmarkColdStartFirstDataLarge(b *testing.B) {
+	const latency = 20 * time.Millisecond
+	at := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
+	now := func() time.Time { return at }
+	var srvs []*pvesim.Server
+	var names []string
+	for _, e := range pvesim.Large(pvesim.GenerateOptions{Seed: 3, Now: now}) {
+		srv, err := pvesim.Start(pvesim.Options{Estate: e, Latency: pvesim.Latency{Fixed: latency}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer srv.Close()
+		srvs = append(srvs, srv)
+		names = append(names, e.Endpoint())
+	}
+	var first, full float64
+	for b.Loop() {
+		b.StopTimer()
+		st, err := store.Open(filepath.Join(b.TempDir(), "cache.db"), store.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		var refreshers []*Refresher
+		for i, srv := range srvs {
+			c, err := NewClient(Config{Name: names[i], URL: srv.URL, TokenID: pvesim.RootTokenID,
+				TokenSecret: pvesim.RootTokenSecret, TLS: TLSConfig{Fingerprint: pinOf(srv)}, Concurrency: 8})
+			if err != nil {
+				b.Fatal(err)
+			}
+			refreshers = append(refreshers, NewRefresher(c, st, now, nil))
+		}
+		sub := st.Subscribe()
+		b.StartTimer()
+		start := time.Now()
+		results := make(chan *Result, len(refreshers))
+		for _, r := range refreshers {
+			go func() {
+				res, err := r.refresh(context.Background(), TierFull, false, "schedule") // Run's first cycle on an empty cache
+				if err != nil {
+					b.Error(err)
+				}
+				results <- res
+			}()
+		}
+		shown := func() bool {
+			for _, name := range names {
+				g, _ := st.Count(store.KindGuest, name)
+				n, _ := st.Count(store.KindNode, name)
+				if g == 0 || n == 0 {
+					return false
+				}
+			}
+			return true
+		}
+		for !shown() {
+			if _, err := sub.Next(context.Background()); err != nil {
+				b.Fatal(err)
+			}
+		}
+		first += time.Since(start).Seconds()
+		for range refreshers {
+			if res := <-results; res == nil || !res.Complete() {
+				b.Fatalf("incomplete cold start: %+v", res)
+			}
+		}
+		full += time.Since(start).Seconds()
+		b.StopTimer()
+		sub.Close()
+		st.Close()
+		b.StartTimer()
+	}
+	b.ReportMetric(first/float64(b.N), "first-guests-s")
+	b.ReportMetric(full/float64(b.N), "full-cycle-s")
+}

@@ -141,6 +141,30 @@ type Client struct {
 
 	sessionMu sync.Mutex
 	session   bool
+
+	// Replication jobs asked to run (ScheduleReplication) since the last
+	// cycle planned: their state is read then, due or not.
+	replMu    sync.Mutex
+	replAsked map[string]bool
+}
+
+// askedReplication notes that job was asked to run.
+func (c *Client) askedReplication(job string) {
+	c.replMu.Lock()
+	defer c.replMu.Unlock()
+	if c.replAsked == nil {
+		c.replAsked = map[string]bool{}
+	}
+	c.replAsked[job] = true
+}
+
+// takeAskedReplication returns the jobs asked to run and forgets them.
+func (c *Client) takeAskedReplication() map[string]bool {
+	c.replMu.Lock()
+	defer c.replMu.Unlock()
+	out := c.replAsked
+	c.replAsked = nil
+	return out
 }
 
 // NewClient builds a client; it does not contact the server.

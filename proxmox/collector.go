@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/proxbox-tui/proxbox-tui/proxmox/prune"
@@ -34,7 +35,8 @@ func (t Tier) String() string {
 
 // Collector fetches one endpoint's records scope by scope. It reads the
 // store for what it needs to know from earlier cycles (names of guests on
-// offline nodes, where the task archive stopped) and never writes to it.
+// offline nodes, where the task archive stopped) and never writes to it:
+// it hands each scope, as it lands, to the cycle's publish hook.
 type Collector struct {
 	client *Client
 	store  *store.Store
@@ -48,6 +50,9 @@ type Collector struct {
 	base      map[string]guestState
 	lastFull  time.Time
 	fullKnown bool
+	// Replication state as this process last read it, by job (see
+	// fasttier.go).
+	replRead map[string]replRead
 }
 
 // NewCollector returns a collector for client's endpoint.
@@ -58,8 +63,9 @@ func NewCollector(client *Client, st *store.Store, now func() time.Time) *Collec
 	return &Collector{client: client, store: st, now: now}
 }
 
-// Result is what one cycle learnt: the scopes that fully succeeded, ready to
-// be written in one transaction, and the scopes that failed.
+// Result is what one cycle learnt: the scopes that fully succeeded (each
+// a whole answer, which a refresher writes as it lands) and the scopes
+// that failed.
 type Result struct {
 	Tier     Tier
 	Endpoint store.Endpoint
@@ -109,9 +115,30 @@ func (r *Result) Counts() map[store.Kind]int {
 	return out
 }
 
+// Progress counts a running cycle's scopes, one request each: those
+// planned so far and those done (answered or failed). The plan grows as
+// the first answers say what there is (nodes, guests, storages).
+type Progress struct{ planned, done atomic.Int64 }
+
+// Counts returns the scopes done and planned so far.
+func (p *Progress) Counts() (done, planned int) {
+	if p == nil {
+		return 0, 0
+	}
+	return int(p.done.Load()), int(p.planned.Load())
+}
+
+// hooks connect a cycle to its refresher: publish takes each scope's write
+// as it lands (nil: the caller writes Result.Writes), progress counts.
+type hooks struct {
+	publish  func(...store.ScopeWrite)
+	progress *Progress
+}
+
 // cycle is the state of one collection run.
 type cycle struct {
 	c     *Collector
+	hooks hooks
 	ctx   context.Context
 	ep    string
 	at    time.Time
@@ -143,18 +170,21 @@ type cycle struct {
 
 // Collect runs one cycle of the given tier; a full one lists every scope.
 func (c *Collector) Collect(ctx context.Context, tier Tier) *Result {
-	return c.collect(ctx, tier, true)
+	return c.collect(ctx, tier, true, hooks{})
 }
 
 // collect runs one cycle; all false makes a full cycle list only what may
-// have changed, and the cycles of both tiers ask for replication state
-// only the nodes that have jobs.
-func (c *Collector) collect(ctx context.Context, tier Tier, all bool) *Result {
+// have changed, and has the cycles of both tiers read the task log and
+// replication state only where they may have changed (fasttier.go).
+func (c *Collector) collect(ctx context.Context, tier Tier, all bool, h hooks) *Result {
 	start, wall := c.now(), time.Now()
 	requests := c.client.Requests()
 	slots := make(chan struct{}, c.client.cfg.Concurrency)
+	if h.progress == nil {
+		h.progress = &Progress{}
+	}
 	cy := &cycle{
-		c: c, ctx: WithSlots(ctx, slots), ep: c.client.Name(), at: start.UTC(), tier: tier, all: all,
+		c: c, hooks: h, ctx: WithSlots(ctx, slots), ep: c.client.Name(), at: start.UTC(), tier: tier, all: all,
 		res: &Result{Tier: tier}, replStatus: map[string]wireReplication{}, done: map[scopeKey]bool{},
 		drops: map[scopeKey]*Drop{},
 	}
@@ -178,8 +208,10 @@ func (c *Collector) collect(ctx context.Context, tier Tier, all bool) *Result {
 // concurrency bound (cy.ctx carries the slots); decoding runs outside it.
 func (cy *cycle) spawn(fn func()) {
 	cy.wg.Add(1)
+	cy.hooks.progress.planned.Add(1)
 	go func() {
 		defer cy.wg.Done()
+		defer cy.hooks.progress.done.Add(1)
 		fn()
 	}()
 }
@@ -199,16 +231,24 @@ func (cy *cycle) fail(kind store.Kind, scope string, err error) {
 	cy.mu.Unlock()
 }
 
-// write hands a scope's records to the cycle's transaction, without those
-// the store would refuse (counted as drops of path, the request the
-// records came from).
-func (cy *cycle) write(path string, w store.ScopeWrite) {
-	w.Endpoint = cy.ep
-	w = cy.storable(path, w)
+// write hands scopes' records, without those the store would refuse
+// (counted as drops of path, the request the records came from), to the
+// cycle's result and, together, to publish: every write is one scope's
+// whole answer, so it can be written as it lands.
+func (cy *cycle) write(path string, ws ...store.ScopeWrite) {
+	for i := range ws {
+		ws[i].Endpoint = cy.ep
+		ws[i] = cy.storable(path, ws[i])
+	}
 	cy.mu.Lock()
-	cy.res.Writes = append(cy.res.Writes, w)
-	cy.done[scopeKey{w.Kind, w.Scope}] = true
+	for _, w := range ws {
+		cy.res.Writes = append(cy.res.Writes, w)
+		cy.done[scopeKey{w.Kind, w.Scope}] = true
+	}
 	cy.mu.Unlock()
+	if cy.hooks.publish != nil {
+		cy.hooks.publish(ws...)
+	}
 }
 
 // scopeKey names a scope as Failure and store.ScopeProblem do.
@@ -276,17 +316,48 @@ func (cy *cycle) locked(fn func()) {
 // run fetches level 0 (independent lists) and, as their answers arrive,
 // level 1 (per node, per storage, per guest), bounded by the semaphore.
 func (cy *cycle) run() {
-	var ready sync.WaitGroup // resources, status, storage config, perms, nodes
-	ready.Add(5)
+	// core: the answers nodes and guests are made of, asked first and
+	// written as soon as they are in; ready: what the per-storage and
+	// per-node requests need besides.
+	var core, ready sync.WaitGroup
+	core.Add(3)
+	ready.Add(2)
 	var resOK, statusOK, storageOK bool
 
 	cy.spawn(func() {
-		fetch(cy, store.KindEndpoint, "version", "/version", nil, func(v wireVersion) (wireVersion, error) {
-			return v, checkVersion(cy.ep, "/version", &v)
-		}, func(v wireVersion) {
+		defer core.Done()
+		const path = "/cluster/status"
+		fetch(cy, store.KindNode, "status", path, nil, func(items []wireClusterStatus) ([]wireClusterStatus, error) {
+			return cy.checkStatus(path, items)
+		}, func(items []wireClusterStatus) {
 			cy.locked(func() {
-				cy.version = &v
-				cy.done[scopeKey{store.KindEndpoint, "version"}] = true
+				cy.status, statusOK = items, true
+				cy.done[scopeKey{store.KindNode, "status"}] = true
+			})
+		})
+	})
+	cy.spawn(func() {
+		defer core.Done()
+		const path = "/cluster/resources"
+		fetch(cy, store.KindGuest, "resources", path, nil, func(items []wireResource) ([]wireResource, error) {
+			return cy.checkResources(path, items)
+		}, func(items []wireResource) {
+			cy.locked(func() { cy.resources, resOK, cy.reached = items, true, true })
+		})
+	})
+	cy.spawn(func() {
+		defer core.Done()
+		const path = "/nodes"
+		fetch(cy, store.KindNode, "nodes", path, nil, func(items []wireNode) ([]wireNode, error) {
+			return cy.checkNodes(path, items)
+		}, func(items []wireNode) {
+			fp := map[string]string{}
+			for _, n := range items {
+				fp[n.Node] = n.SSLFingerprint
+			}
+			cy.locked(func() {
+				cy.fingerprints = fp
+				cy.done[scopeKey{store.KindNode, "nodes"}] = true
 			})
 		})
 	})
@@ -316,27 +387,6 @@ func (cy *cycle) run() {
 	})
 	cy.spawn(func() {
 		defer ready.Done()
-		const path = "/cluster/status"
-		fetch(cy, store.KindNode, "status", path, nil, func(items []wireClusterStatus) ([]wireClusterStatus, error) {
-			return cy.checkStatus(path, items)
-		}, func(items []wireClusterStatus) {
-			cy.locked(func() {
-				cy.status, statusOK = items, true
-				cy.done[scopeKey{store.KindNode, "status"}] = true
-			})
-		})
-	})
-	cy.spawn(func() {
-		defer ready.Done()
-		const path = "/cluster/resources"
-		fetch(cy, store.KindGuest, "resources", path, nil, func(items []wireResource) ([]wireResource, error) {
-			return cy.checkResources(path, items)
-		}, func(items []wireResource) {
-			cy.locked(func() { cy.resources, resOK, cy.reached = items, true, true })
-		})
-	})
-	cy.spawn(func() {
-		defer ready.Done()
 		const path = "/storage"
 		fetch(cy, store.KindStorage, "config", path, nil, rawItems(cy, path, func(s *rawItem[wireStorage]) itemRule {
 			return itemRule{ids: []ident{{"storage", s.v.Storage}, {"type", s.v.Type}}, kind: store.KindStorage, scope: "config"}
@@ -346,21 +396,27 @@ func (cy *cycle) run() {
 		})
 	})
 	cy.spawn(func() {
-		defer ready.Done()
-		const path = "/nodes"
-		fetch(cy, store.KindNode, "nodes", path, nil, func(items []wireNode) ([]wireNode, error) {
-			return cy.checkNodes(path, items)
-		}, func(items []wireNode) {
-			fp := map[string]string{}
-			for _, n := range items {
-				fp[n.Node] = n.SSLFingerprint
-			}
+		fetch(cy, store.KindEndpoint, "version", "/version", nil, func(v wireVersion) (wireVersion, error) {
+			return v, checkVersion(cy.ep, "/version", &v)
+		}, func(v wireVersion) {
 			cy.locked(func() {
-				cy.fingerprints = fp
-				cy.done[scopeKey{store.KindNode, "nodes"}] = true
+				cy.version = &v
+				cy.done[scopeKey{store.KindEndpoint, "version"}] = true
 			})
 		})
 	})
+	// Where each node's archive is read from; with nothing cached, every
+	// archive is read whole and the cluster's recent tasks would not help.
+	since := cy.taskSince()
+	var recent *clusterTasks
+	var recentDone sync.WaitGroup
+	if !cy.all && len(since) > 0 {
+		recentDone.Add(1)
+		cy.spawn(func() {
+			defer recentDone.Done()
+			recent = cy.fetchClusterTasks()
+		})
+	}
 	var replConfig sync.WaitGroup
 	replConfig.Add(1)
 	var replJobs []wireReplication
@@ -406,37 +462,47 @@ func (cy *cycle) run() {
 		})
 	}
 
-	ready.Wait()
+	core.Wait()
 	cy.mu.Lock()
-	resources, status := cy.resources, cy.status
+	resources, status, fps := cy.resources, cy.status, cy.fingerprints
 	cy.mu.Unlock()
 	online := onlineNodes(resources, status, resOK, statusOK)
-
-	cy.mu.Lock()
-	fps := cy.fingerprints
-	cy.mu.Unlock()
+	var first []store.ScopeWrite // nodes and guests, on screen together
 	if resOK && statusOK && fps != nil {
 		ci := toClusterInfo(status, cy.ep)
-		cy.write("/cluster/resources", store.ScopeWrite{Kind: store.KindNode, Scope: "resources", Records: toNodes(cy.ep, cy.at, ci, resources, fps)})
+		first = append(first, store.ScopeWrite{Kind: store.KindNode, Scope: "resources", Records: toNodes(cy.ep, cy.at, ci, resources, fps)})
 	} else {
 		cy.fail(store.KindNode, "resources", fmt.Errorf("endpoint %s: nodes from /cluster/status, /cluster/resources and /nodes: %w", cy.ep, ErrDependency))
 	}
+	if resOK {
+		first = append(first, store.ScopeWrite{Kind: store.KindGuest, Scope: "resources",
+			Records: toGuests(cy.ep, cy.at, resources, cy.knownGuestNames())})
+	}
+	cy.write("/cluster/resources", first...)
 	var guests []store.Record
 	if resOK {
-		cy.write("/cluster/resources", store.ScopeWrite{Kind: store.KindGuest, Scope: "resources",
-			Records: toGuests(cy.ep, cy.at, resources, cy.knownGuestNames())})
 		guests = cy.written(store.KindGuest, "resources")
 	}
+	var tasksDone sync.WaitGroup
+	if cy.all {
+		for _, node := range online {
+			cy.spawnTasks(node, since[node], &tasksDone)
+		}
+	}
+
+	ready.Wait()
 	if storageOK && resOK {
 		cy.write("/storage", store.ScopeWrite{Kind: store.KindStorage, Scope: "config", Records: toStorage(cy.ep, cy.at, cy.storage, cy.storageRaw, resources)})
 	} else if storageOK {
 		cy.fail(store.KindStorage, "config", fmt.Errorf("endpoint %s: storage usage from /cluster/resources: %w", cy.ep, ErrDependency))
 	}
-
-	var tasksDone sync.WaitGroup
-	since := cy.taskSince()
-	for _, node := range online {
-		cy.spawnTasks(node, since[node], &tasksDone)
+	if !cy.all {
+		recentDone.Wait()
+		for _, node := range online {
+			if !cy.recentTasks(recent, node, since[node]) {
+				cy.spawnTasks(node, since[node], &tasksDone)
+			}
+		}
 	}
 	if cy.all {
 		for _, node := range online {
@@ -476,11 +542,14 @@ func (cy *cycle) run() {
 	}
 	replConfig.Wait()
 	if !cy.all {
-		for _, node := range cy.replicationNodes(online, replJobs, replOK, resources) {
+		for _, node := range cy.replicationNodes(online, replJobs, replRaws, replOK, resources) {
 			cy.spawnReplicationStatus(node)
 		}
 	}
 	cy.wg.Wait()
+	if replOK {
+		cy.rememberReplication(replJobs, replRaws, resources)
+	}
 
 	if replOK {
 		cy.write("/cluster/replication", store.ScopeWrite{Kind: store.KindReplication, Scope: "jobs", KeepStale: true,

@@ -175,7 +175,10 @@ func planned(run *store.SyncRun) bool {
 }
 
 // guestBase returns the guests as the previous full cycle saw them: this
-// process's memory, else, at its first cycle, the cache's guests.
+// process's memory, else, at its first cycle, the cache's guests, each on
+// the node its cached snapshots were listed on (later cycles, fast ones or
+// one cut short, may have cached a move whose snapshots were not listed
+// again).
 func (c *Collector) guestBase(ep string) map[string]guestState {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -183,6 +186,14 @@ func (c *Collector) guestBase(ep string) map[string]guestState {
 		c.base = map[string]guestState{}
 		_ = store.Each(c.store, ep, func(g *store.Guest) bool {
 			c.base[g.RecordKey()] = guestState{node: g.Node, status: g.Status, template: g.Template}
+			return true
+		})
+		_ = store.Each(c.store, ep, func(s *store.Snapshot) bool {
+			key := store.GuestKey(s.Subtype, s.VMID)
+			if b, ok := c.base[key]; ok && s.Node != "" {
+				b.node = s.Node
+				c.base[key] = b
+			}
 			return true
 		})
 	}
@@ -320,37 +331,4 @@ func (cy *cycle) dropGone(res []wireResource) {
 			cy.write("/cluster/resources", store.ScopeWrite{Kind: store.KindSnapshot, Scope: scope})
 		}
 	}
-}
-
-// replicationNodes are the online nodes whose replication state a cycle
-// asks for: those that have a job (its source, its guest's node) and
-// those whose state failed earlier; every online node when the job list
-// is unknown.
-func (cy *cycle) replicationNodes(online []string, jobs []wireReplication, jobsOK bool, res []wireResource) []string {
-	if !jobsOK {
-		return online
-	}
-	nodeOf := map[int]string{}
-	for _, r := range res {
-		if r.Type == "qemu" || r.Type == "lxc" {
-			nodeOf[int(r.VMID)] = r.Node
-		}
-	}
-	want := map[string]bool{}
-	for _, j := range jobs {
-		want[j.Source] = true
-		want[nodeOf[int(j.Guest)]] = true
-	}
-	for _, p := range cy.prev.StaleScopes {
-		if n, ok := strings.CutPrefix(p.Scope, "status@"); ok && p.Kind == store.KindReplication {
-			want[n] = true
-		}
-	}
-	var out []string
-	for _, n := range online {
-		if want[n] {
-			out = append(out, n)
-		}
-	}
-	return out
 }

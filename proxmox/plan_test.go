@@ -164,12 +164,15 @@ func TestScheduledFullCycleFollowsTheTaskLog(t *testing.T) {
 	t.Fatal("a snapshot made without a task was not found within one sweep window")
 }
 
-// Cycles other than a forced full one ask for replication state only on
-// the nodes that have a replication job.
+// A forced full cycle asks every online node for replication state, a
+// scheduled full one the nodes that have a job, and a fast one only the
+// nodes where a job's next run has come (with the scheduler's minute)
+// since its state was read.
 func TestReplicationStateOnlyOnNodesWithJobs(t *testing.T) {
 	e := newScheduleEnvOf(t, 0, "lab")
 	r := e.refresher(t)
-	if _, err := r.RefreshNow(context.Background(), TierFull); err != nil {
+	ctx := context.Background()
+	if _, err := r.RefreshNow(ctx, TierFull); err != nil {
 		t.Fatal(err)
 	}
 	tr := e.srv.Sim.Estate().Snapshot()
@@ -177,20 +180,59 @@ func TestReplicationStateOnlyOnNodesWithJobs(t *testing.T) {
 	if n := e.srv.Sim.Count("/nodes/{node}/replication"); n != online {
 		t.Fatalf("forced full cycle: %d replication requests, %d online nodes", n, online)
 	}
-	withJobs := map[string]bool{}
-	for _, j := range tr.ReplicationJobs {
-		withJobs[j.Source] = true
+	nodeOf := map[int]string{}
+	for _, g := range tr.Guests {
+		nodeOf[g.VMID] = g.Node
 	}
+	nodesOf := func(keep func(*pvesim.ReplicationJob) bool) map[string]bool {
+		out := map[string]bool{}
+		for _, j := range tr.ReplicationJobs {
+			if keep(j) {
+				out[j.Source], out[nodeOf[j.Guest]] = true, true
+			}
+		}
+		return out
+	}
+	withJobs := nodesOf(func(*pvesim.ReplicationJob) bool { return true })
 	if len(withJobs) == 0 || len(withJobs) == online {
 		t.Fatalf("the estate's jobs are on %d of %d nodes: the test proves nothing", len(withJobs), online)
 	}
 	e.srv.Sim.ResetCounts()
-	res, err := r.RefreshNow(context.Background(), TierFast)
-	if err != nil || !res.Complete() {
-		t.Fatalf("fast cycle: %v %+v", err, res)
+	if res, err := r.refresh(ctx, TierFull, false, "schedule"); err != nil || !res.Complete() {
+		t.Fatalf("scheduled full cycle: %v %+v", err, res)
 	}
 	if n := e.srv.Sim.Count("/nodes/{node}/replication"); n != len(withJobs) {
-		t.Fatalf("fast cycle: %d replication requests, %d nodes have jobs", n, len(withJobs))
+		t.Fatalf("scheduled full cycle: %d replication requests, %d nodes have jobs", n, len(withJobs))
+	}
+	read := e.clock.Now()
+	e.srv.Sim.ResetCounts()
+	if res, err := r.RefreshNow(ctx, TierFast); err != nil || !res.Complete() {
+		t.Fatalf("fast cycle: %v %+v", err, res)
+	}
+	if n := e.srv.Sim.Count("/nodes/{node}/replication"); n != 0 {
+		t.Fatalf("fast cycle right after: %d replication requests, no job ran", n)
+	}
+	// The first next run to come, and a minute more.
+	var next int64
+	for _, j := range tr.ReplicationJobs {
+		if j.NextSync >= read.Unix() && (next == 0 || j.NextSync < next) {
+			next = j.NextSync
+		}
+	}
+	if next == 0 {
+		t.Fatal("no job runs after the first cycle")
+	}
+	e.clock.Advance(time.Unix(next, 0).Add(replicationGrace).Sub(read))
+	due := nodesOf(func(j *pvesim.ReplicationJob) bool {
+		turn := time.Unix(j.NextSync, 0).Add(replicationGrace)
+		return j.NextSync > 0 && read.Before(turn) && !e.clock.Now().Before(turn)
+	})
+	e.srv.Sim.ResetCounts()
+	if res, err := r.RefreshNow(ctx, TierFast); err != nil || !res.Complete() {
+		t.Fatalf("fast cycle: %v %+v", err, res)
+	}
+	if n := e.srv.Sim.Count("/nodes/{node}/replication"); n != len(due) || n == 0 || n == len(withJobs) {
+		t.Fatalf("fast cycle after a job's next run: %d replication requests, %d nodes with a job due, %d with jobs", n, len(due), len(withJobs))
 	}
 	var cached []store.Replication
 	cached, _ = store.List[store.Replication](e.st, "lab")

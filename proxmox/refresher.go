@@ -12,8 +12,9 @@ import (
 // Refresher keeps one endpoint's records fresh: a fast tier on a short
 // interval, a full tier on a long one, a cycle on demand, one cycle at a
 // time (a request during a cycle joins it), and backoff while the endpoint
-// is down. It writes each fully successful scope of a cycle, with the
-// endpoint's health, in one transaction.
+// is down. It writes each fully successful scope of a cycle as it lands
+// (see publisher), and the endpoint's health and the run's record once the
+// cycle is over.
 type Refresher struct {
 	collector *Collector
 	store     *store.Store
@@ -41,12 +42,13 @@ type flight struct {
 	// forced: a full cycle that lists every scope (asked for, on demand,
 	// or a cycle with nothing cached to count from); a scheduled full
 	// cycle lists only what may have changed (see plan.go).
-	forced  bool
-	trigger string // schedule, asked (r/R), or on demand (a command)
-	started time.Time
-	done    chan struct{}
-	res     *Result
-	err     error
+	forced   bool
+	trigger  string // schedule, asked (r/R), or on demand (a command)
+	started  time.Time
+	progress *Progress
+	done     chan struct{}
+	res      *Result
+	err      error
 }
 
 // NewRefresher returns a refresher for client's endpoint. log may be nil.
@@ -75,7 +77,10 @@ type State struct {
 	Running  bool
 	Tier     Tier
 	Started  time.Time
-	Last     *Result
+	// ScopesDone of ScopesPlanned: the running cycle's progress (the plan
+	// grows while the first answers come in).
+	ScopesDone, ScopesPlanned int
+	Last                      *Result
 }
 
 // State returns the refresher's current state.
@@ -85,6 +90,7 @@ func (r *Refresher) State() State {
 	s := State{Endpoint: r.cfg.Name, Last: r.last}
 	if f := r.flight; f != nil {
 		s.Running, s.Tier, s.Started = true, f.tier, f.started
+		s.ScopesDone, s.ScopesPlanned = f.progress.Counts()
 	}
 	return s
 }
@@ -119,7 +125,7 @@ func (r *Refresher) refresh(ctx context.Context, tier Tier, forced bool, trigger
 		r.mu.Lock()
 		f := r.flight
 		if f == nil {
-			f = &flight{tier: tier, forced: forced, trigger: trigger, started: r.now(), done: make(chan struct{})}
+			f = &flight{tier: tier, forced: forced, trigger: trigger, started: r.now(), progress: &Progress{}, done: make(chan struct{})}
 			r.flight = f
 			r.mu.Unlock()
 			r.fly(ctx, f)
@@ -156,10 +162,19 @@ func (r *Refresher) fly(ctx context.Context, f *flight) {
 		r.mu.Unlock()
 		close(f.done)
 	}()
-	res := r.collector.collect(ctx, f.tier, f.tier == TierFull && f.forced)
+	pub := newPublisher(r.store)
+	res := r.collector.collect(ctx, f.tier, f.tier == TierFull && f.forced, hooks{publish: pub.add, progress: f.progress})
 	f.res = res
+	if err := pub.close(); err != nil {
+		// The scopes written so far stand (each is a whole answer); the
+		// endpoint's record and the run history still say the previous
+		// cycle, so nothing counts this one as done.
+		f.err = err
+		r.log.Error("cache write failed", "err", err)
+		return
+	}
 	ep := res.Endpoint
-	writes := append(res.Writes, store.ScopeWrite{Kind: store.KindEndpoint, Endpoint: r.cfg.Name, Scope: "self", Records: []store.Record{&ep}})
+	writes := []store.ScopeWrite{{Kind: store.KindEndpoint, Endpoint: r.cfg.Name, Scope: "self", Records: []store.Record{&ep}}}
 	if runs, err := refreshRuns(r.store, r.cfg.Name, runRecord(r.cfg.Name, res, f.trigger, f.started, r.now())); err == nil {
 		writes = append(writes, store.ScopeWrite{Kind: store.KindSyncRun, Endpoint: r.cfg.Name, Scope: "refresh", Records: runs})
 	} else {

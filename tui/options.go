@@ -35,6 +35,9 @@ type RefreshState struct {
 	Running   bool
 	Started   time.Time
 	LastError string
+	// ScopesDone of ScopesTotal: the running cycle's progress (the total
+	// grows while the first answers come in); 0 of 0 when unknown.
+	ScopesDone, ScopesTotal int
 }
 
 // EndpointInfo is the configuration of one Proxmox endpoint that the TUI

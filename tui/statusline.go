@@ -99,6 +99,17 @@ func (f freshness) brief() string {
 type statusPart struct {
 	text string // cleaned
 	st   style.ID
+	// short says the same in fewer cells ("" when there is no such
+	// form): tried before the freshness goes.
+	short string
+}
+
+// at is the part in its short form when short is asked and it has one.
+func (p statusPart) at(short bool) statusPart {
+	if short && p.short != "" {
+		return statusPart{text: p.short, st: p.st}
+	}
+	return p
 }
 
 // statusView renders the status line: freshness per endpoint, then what
@@ -121,13 +132,19 @@ func (m *Model) statusView() string {
 		}
 	}
 	var parts []statusPart
-	running := []string{}
+	var running, brief []string
 	var lastErr, lastErrEndpoint string
 	states := append([]RefreshState(nil), m.refreshing...)
 	sort.Slice(states, func(i, j int) bool { return states[i].Endpoint < states[j].Endpoint })
 	for _, r := range states {
 		if r.Running {
+			// "⟳ lab 37/120 3s": the cycle's scopes done of those
+			// planned, and how long it has run; briefly "⟳ lab 37/120".
 			s := "⟳ " + format.Clean(r.Endpoint)
+			if r.ScopesTotal > 0 {
+				s += " " + strconv.Itoa(r.ScopesDone) + "/" + strconv.Itoa(r.ScopesTotal)
+			}
+			brief = append(brief, s)
 			if !r.Started.IsZero() {
 				s += " " + format.ShortDuration(m.now.Sub(r.Started))
 			}
@@ -138,25 +155,26 @@ func (m *Model) statusView() string {
 		}
 	}
 	if len(running) > 0 {
-		parts = append(parts, statusPart{"refreshing " + strings.Join(running, " "), style.Running})
+		parts = append(parts, statusPart{text: "refreshing " + strings.Join(running, " "), st: style.Running,
+			short: strings.Join(brief, " ")})
 	}
 	push, actions := m.dialogStatus()
 	if push == "" && m.pushElsewhere.running {
 		push = "⇡ push running " + format.Clean(m.pushElsewhere.summary)
 	}
 	if push != "" {
-		parts = append(parts, statusPart{push, style.Running})
+		parts = append(parts, statusPart{text: push, st: style.Running})
 	}
 	for _, p := range actions {
-		parts = append(parts, statusPart{p, style.Running})
+		parts = append(parts, statusPart{text: p, st: style.Running})
 	}
 	var refreshErr *statusPart
 	saidInFull := false
 	switch {
 	case m.flash.text != "":
-		parts = append(parts, statusPart{format.Clean(m.flash.text), m.flash.st})
+		parts = append(parts, statusPart{text: format.Clean(m.flash.text), st: m.flash.st})
 	case lastErr != "":
-		refreshErr = &statusPart{"error: " + lastErrEndpoint + ": " + lastErr, style.Error}
+		refreshErr = &statusPart{text: "error: " + lastErrEndpoint + ": " + lastErr, st: style.Error}
 		for _, f := range fresh {
 			saidInFull = saidInFull || (f.state == freshDown && f.name == lastErrEndpoint && f.reason == lastErr)
 		}
@@ -175,17 +193,24 @@ func layoutStatus(st *style.Styles, w int, fresh []freshness, parts []statusPart
 	if err != nil {
 		withErr = []bool{true, false}
 	}
-	for _, e := range withErr {
-		for level := 0; level < 4; level++ {
-			ps := parts
-			if e && !(level == 0 && saidInFull) {
-				ps = append(slices.Clone(parts), *err)
-			}
-			if line, used := joinStatus(st, freshnessAt(fresh, level), level, ps); used <= w {
-				return layout.FitStyled(line, w)
+	forms := []bool{false}
+	if slices.ContainsFunc(parts, func(p statusPart) bool { return p.short != "" }) {
+		forms = []bool{false, true}
+	}
+	for _, short := range forms {
+		for _, e := range withErr {
+			for level := 0; level < 4; level++ {
+				ps := partsAt(parts, short)
+				if e && !(level == 0 && saidInFull) {
+					ps = append(ps, *err)
+				}
+				if line, used := joinStatus(st, freshnessAt(fresh, level), level, ps); used <= w {
+					return layout.FitStyled(line, w)
+				}
 			}
 		}
 	}
+	parts = partsAt(parts, true)
 	if len(parts) == 0 {
 		line, _ := joinStatus(st, freshnessAt(fresh, 3), 3, nil)
 		return layout.FitStyled(line, w)
@@ -200,12 +225,21 @@ func layoutStatus(st *style.Styles, w int, fresh []freshness, parts []statusPart
 		}
 		_, used := joinStatus(st, nil, 3, append(kept, statusPart{}))
 		if room := w - used; room > 1 {
-			kept = append(kept, statusPart{cutAtWord(p.text, room), p.st})
+			kept = append(kept, statusPart{text: cutAtWord(p.text, room), st: p.st})
 		}
 		break
 	}
 	line, _ := joinStatus(st, nil, 3, kept)
 	return layout.FitStyled(line, w)
+}
+
+// partsAt returns the parts, each in its short form when short is asked.
+func partsAt(parts []statusPart, short bool) []statusPart {
+	out := make([]statusPart, len(parts))
+	for i, p := range parts {
+		out[i] = p.at(short)
+	}
+	return out
 }
 
 // joinStatus joins the freshness (two spaces apart at levels 0 and 1, " · "
@@ -246,7 +280,7 @@ func freshnessAt(fresh []freshness, level int) []statusPart {
 			if level == 1 {
 				text = f.brief()
 			}
-			out = append(out, statusPart{text, f.style()})
+			out = append(out, statusPart{text: text, st: f.style()})
 		}
 		return out
 	}
@@ -255,14 +289,14 @@ func freshnessAt(fresh []freshness, level int) []statusPart {
 	count := map[freshState]int{}
 	for _, f := range fresh {
 		if level == 2 && f.state != freshOK && f.state != freshNever {
-			out = append(out, statusPart{f.name + " " + words[f.state], f.style()})
+			out = append(out, statusPart{text: f.name + " " + words[f.state], st: f.style()})
 			continue
 		}
 		count[f.state]++
 	}
 	for _, s := range []freshState{freshDown, freshDegraded, freshStale, freshNever, freshOK} {
 		if n := count[s]; n > 0 {
-			out = append(out, statusPart{strconv.Itoa(n) + " " + words[s], freshness{state: s}.style()})
+			out = append(out, statusPart{text: strconv.Itoa(n) + " " + words[s], st: freshness{state: s}.style()})
 		}
 	}
 	return out

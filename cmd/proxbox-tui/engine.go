@@ -220,7 +220,8 @@ func (e *engine) RefreshState() []tui.RefreshState {
 	out := make([]tui.RefreshState, 0, len(e.refreshers))
 	for _, r := range e.refreshers {
 		s := r.State()
-		rs := tui.RefreshState{Endpoint: s.Endpoint, Running: s.Running, Started: s.Started}
+		rs := tui.RefreshState{Endpoint: s.Endpoint, Running: s.Running, Started: s.Started,
+			ScopesDone: s.ScopesDone, ScopesTotal: s.ScopesPlanned}
 		if s.Last != nil && !s.Last.Complete() {
 			rs.LastError = s.Last.Endpoint.LastError
 		}

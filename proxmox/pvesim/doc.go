@@ -77,9 +77,10 @@
 //   - Node tasks: newest first, exit status in "status", RUNNING plus
 //     saved "0" for active tasks, paging (start/limit, limit 0 = all) and
 //     since/until/typefilter/statusfilter/userfilter/vmid/errors/source.
-//   - /cluster/tasks: running plus 25 recent per node, no pstart, pid only
-//     while running, status/endtime only when finished, "saved" as "0"/"1"
-//     or the number 1 (Task.SavedNumber).
+//   - /cluster/tasks: per node the running tasks plus the latest finished
+//     up to 25 entries in all; everyone's with Sys.Audit on /, else one's
+//     own; no pstart, pid only while running, status/endtime only when
+//     finished, "saved" as "0"/"1" or the number 1 (Task.SavedNumber).
 //   - Task status: running|stopped plus exitstatus, no endtime; task log:
 //     1-based n, limit 0 = all, "no content" for an empty log, [] beyond the
 //     end, last line TASK OK / TASK WARNINGS: n / TASK ERROR: msg.
