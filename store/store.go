@@ -19,13 +19,13 @@ import (
 )
 
 // SchemaVersion is the bucket layout this binary reads and writes.
-const SchemaVersion = 3
+const SchemaVersion = 4
 
 // schemaLayout is the record layout of SchemaVersion (a hash of every
 // record's encoded fields). A change to the records changes it; a test
 // then asks for a new SchemaVersion, so that an older binary refuses a
 // newer file instead of rebuilding it empty.
-const schemaLayout = "2e727dda242282dc"
+const schemaLayout = "1cc3935fae712dff"
 
 // Store is the bbolt-backed cache of every record kind, with a change feed.
 // It is safe for concurrent use; one process owns the file at a time.
