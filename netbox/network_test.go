@@ -358,12 +358,22 @@ func TestPushNetwork(t *testing.T) {
 			}
 			setStale(t, dm.st, "lab")
 
-			// net1 removed from the config, 2001:db8::5 gone from net0.
+			// net1 removed from the config, 2001:db8::5 gone from net0; the
+			// container's only NIC removed while it holds an address added
+			// by hand (deleting the interface would delete it).
 			f[0].Addresses = f[0].Addresses[:1]
 			fx.replace(t, dm.st, guest, f...)
+			ctVM := nid(vmByVMID(t, s, labCluster(t, dm.st), fx.lxc.VMID, "lxc"))
+			s.MustSeed("ipam/ip-addresses", map[string]any{"address": "10.20.0.99/24",
+				"assigned_object_type": "virtualization.vminterface", "assigned_object_id": nid(vmIfaces(s, ctVM)["eth0"])})
+			fx.replace(t, dm.st, store.GuestKey("lxc", fx.lxc.VMID))
 			plan5, res5 := push(t, c, dm.st, Settings{}, Scope{})
 			if !res5.OK() {
 				t.Fatalf("push failed: %v", res5.Failures)
+			}
+			kept := actionsOf(plan5, KindVMInterface, OpSkip)
+			if len(kept) != 1 || !strings.Contains(kept[0].Reason, "10.20.0.99/24") || vmIfaces(s, ctVM)["eth0"] == nil {
+				t.Fatalf("an interface holding an address we did not create is kept: %+v", kept)
 			}
 			ifs = vmIfaces(s, nid(vm))
 			if ifs["net1"] != nil || ifs["mgmt"] == nil || ifs["net0"] == nil || nid(ifs["mgmt"]) != int64(mgmt) {
