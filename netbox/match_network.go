@@ -1,6 +1,7 @@
 package netbox
 
 import (
+	"context"
 	"fmt"
 	"net/url"
 	"slices"
@@ -35,6 +36,12 @@ func (m *matcher) networkQueries(k Kind) ([]readQuery, bool) {
 		}
 		return out
 	}
+	// Ours carry the tag; before it exists there are none (and NetBox
+	// refuses a filter by an unknown tag).
+	var ours []readQuery
+	if _, ok := m.plan.tagIDs[TagProxbox]; ok {
+		ours = []readQuery{{values: url.Values{"tag": {TagProxbox}}}}
+	}
 	switch k {
 	case KindVLAN:
 		var vids []string
@@ -51,29 +58,74 @@ func (m *matcher) networkQueries(k Kind) ([]readQuery, bool) {
 		if len(m.b.keys[KindVMInterface]) == 0 {
 			return nil, true
 		}
-		return multi("virtual_machine_id", ids(KindVM)), true
+		return multi("cluster_id", ids(KindCluster)), true
 	case KindMAC:
+		// MACs have no identity to look up by but their interface.
 		if len(m.b.keys[KindMAC]) == 0 {
 			return nil, true
 		}
-		return append(multi("device_id", ids(KindDevice)), multi("virtual_machine_id", ids(KindVM))...), true
+		return ours, true
 	case KindIPAddress:
-		var hosts []string
-		for key, d := range m.b.keys[KindIPAddress] {
-			if d.skip == "" {
-				hosts = append(hosts, key)
-			}
+		// Ours by tag; the addresses not among them are looked up by
+		// address afterwards (missingIPs), so a no-op push reads only ours.
+		if !hasNetworkIPs(m.b) {
+			return multi("address", m.wantedHosts(nil)), true
 		}
-		qs := multi("address", hosts)
-		if hasNetworkIPs(m.b) {
-			qs = append(qs, multi("device_id", ids(KindDevice))...)
-			qs = append(qs, multi("virtual_machine_id", ids(KindVM))...)
-		}
-		return qs, true
+		return ours, true
 	case KindNodeIfaceLinks, KindVMIfaceMAC, KindVMPrimaryIP:
 		return nil, true // the rows of the kind they patch
 	}
 	return nil, false
+}
+
+// wantedHosts are the desired addresses that are not among rows.
+func (m *matcher) wantedHosts(rows []map[string]any) []string {
+	have := map[string]bool{}
+	for _, o := range rows {
+		if key, ok := keyOf(KindIPAddress, o, m.ix); ok {
+			have[key] = true
+		}
+	}
+	var out []string
+	for key, d := range m.b.keys[KindIPAddress] {
+		if d.skip == "" && !have[key] {
+			out = append(out, key)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// readMissingIPs looks up by address the desired addresses the tagged
+// read did not return (new ones, and those someone else holds).
+func (m *matcher) readMissingIPs(ctx context.Context) error {
+	if !hasNetworkIPs(m.b) {
+		return nil
+	}
+	hosts := m.wantedHosts(m.read[KindIPAddress])
+	var qs []readQuery
+	for len(hosts) > 0 {
+		n := min(len(hosts), 50)
+		qs = append(qs, readQuery{values: url.Values{"address": hosts[:n]}})
+		hosts = hosts[n:]
+	}
+	if len(qs) == 0 {
+		return nil
+	}
+	rows, err := m.plan.readWith(ctx, KindIPAddress, qs, make(chan struct{}, m.plan.set.concurrency()))
+	if err != nil {
+		return err
+	}
+	seen := map[int64]bool{}
+	for _, o := range m.read[KindIPAddress] {
+		seen[idOf(o)] = true
+	}
+	for _, o := range rows {
+		if !seen[idOf(o)] {
+			m.read[KindIPAddress] = append(m.read[KindIPAddress], o)
+		}
+	}
+	return nil
 }
 
 func hasNetworkIPs(b *builder) bool {
@@ -254,11 +306,48 @@ func interfaceScope(recordKey string) string {
 
 // keepInterfacesWithForeignRows turns the deletion of an interface of ours
 // into a skip when NetBox would cascade it onto addresses or MACs we did
-// not create: nothing untagged is ever deleted.
-func (m *matcher) keepInterfacesWithForeignRows() {
+// not create: nothing untagged is ever deleted. Only the interfaces to
+// delete are read for it.
+func (m *matcher) keepInterfacesWithForeignRows(ctx context.Context) error {
+	var dels []*Action
+	vals := map[Kind][]string{}
+	for _, a := range m.plan.Actions {
+		if a.Op == OpDelete && (a.Kind == KindVMInterface || a.Kind == KindNodeInterface) {
+			dels = append(dels, a)
+			param := "interface_id"
+			if a.Kind == KindVMInterface {
+				param = "vminterface_id"
+			}
+			vals[a.Kind] = append(vals[a.Kind], param+"\x00"+strconv.FormatInt(a.ID, 10))
+		}
+	}
+	if len(dels) == 0 {
+		return nil
+	}
 	held := map[string][]string{} // "<type>/<id>" -> untagged rows on it
 	for _, k := range []Kind{KindIPAddress, KindMAC} {
-		for _, o := range m.read[k] {
+		if !served(m.plan.NetBox, k) {
+			continue
+		}
+		var qs []readQuery
+		for _, ik := range []Kind{KindNodeInterface, KindVMInterface} {
+			list := vals[ik]
+			for len(list) > 0 {
+				n := min(len(list), 50)
+				q := url.Values{}
+				for _, pv := range list[:n] {
+					param, v, _ := strings.Cut(pv, "\x00")
+					q[param] = append(q[param], v)
+				}
+				qs = append(qs, readQuery{values: q})
+				list = list[n:]
+			}
+		}
+		rows, err := m.plan.readWith(ctx, k, qs, make(chan struct{}, m.plan.set.concurrency()))
+		if err != nil {
+			return err
+		}
+		for _, o := range rows {
 			if hasTag(o, TagProxbox) || o["assigned_object_id"] == nil {
 				continue
 			}
@@ -272,14 +361,12 @@ func (m *matcher) keepInterfacesWithForeignRows() {
 			held[key] = append(held[key], what)
 		}
 	}
-	for _, a := range m.plan.Actions {
-		if a.Op != OpDelete || (a.Kind != KindVMInterface && a.Kind != KindNodeInterface) {
-			continue
-		}
+	for _, a := range dels {
 		if rows := held[specOf(a.Kind).model+"/"+strconv.FormatInt(a.ID, 10)]; len(rows) > 0 {
 			sort.Strings(rows)
 			a.Op = OpSkip
 			a.Reason = fmt.Sprintf("gone from Proxmox, but kept: deleting it would delete %s, which proxbox-tui did not create", strings.Join(rows, ", "))
 		}
 	}
+	return nil
 }

@@ -428,3 +428,33 @@ func nid(v any) int64 {
 	}
 	return idOf(v)
 }
+
+// TestPushNetworkSettings: the plugin's interface settings change the
+// names, the link-local addresses and the primary IP.
+func TestPushNetworkSettings(t *testing.T) {
+	dm := startDemo(t)
+	fx := newNetFixture(t, dm.st)
+	fx.writeGuests(t, dm.st, store.AgentOK)
+	s := startNetBox(t, nbsim.Options{Version: "4.4"})
+	c := newClient(t, s)
+	keep := false
+	set := Settings{VMInterfaceSyncStrategy: "legacy_rename", IgnoreIPv6LinkLocal: &keep, PrimaryIPPreference: "ipv6"}
+	if _, res := push(t, c, dm.st, set, Scope{}); !res.OK() {
+		t.Fatalf("push failed: %v", res.Failures)
+	}
+	vm := vmByVMID(t, s, labCluster(t, dm.st), fx.qemu.VMID, "qemu")
+	ifs := vmIfaces(s, nid(vm))
+	if ifs["ens0"] == nil || ifs["ens1"] == nil || ifs["net0"] != nil {
+		t.Fatalf("legacy_rename names interfaces by the guest: %v", ifs)
+	}
+	got := ipsOn(s, "virtualization.vminterface", nid(ifs["ens0"]))
+	if !strings.Contains(strings.Join(got, " "), "fe80::be24:11ff:fe00:100/64") || strings.Contains(strings.Join(got, " "), "127.0.0.1") {
+		t.Fatalf("link-local kept when the setting is off, loopback never: %v", got)
+	}
+	if p6, _ := vm["primary_ip6"].(map[string]any); p6["address"] != "2001:db8::5/64" || vm["primary_ip4"] != nil {
+		t.Fatalf("primary_ip_preference ipv6: ip4 %v ip6 %v", vm["primary_ip4"], vm["primary_ip6"])
+	}
+	if _, res := push(t, c, dm.st, set, Scope{}); res.Writes != 0 {
+		t.Fatalf("re-push wrote %d", res.Writes)
+	}
+}

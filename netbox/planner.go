@@ -265,6 +265,11 @@ func (m *matcher) run(ctx context.Context) error {
 			if err := m.readAll(ctx, []Kind{sp.kind}); err != nil {
 				return err
 			}
+			if sp.kind == KindIPAddress {
+				if err := m.readMissingIPs(ctx); err != nil {
+					return err
+				}
+			}
 		}
 		if sp.patchOf != "" {
 			m.matchPatch(sp.kind)
@@ -272,8 +277,7 @@ func (m *matcher) run(ctx context.Context) error {
 		}
 		m.match(sp.kind)
 	}
-	m.keepInterfacesWithForeignRows()
-	return nil
+	return m.keepInterfacesWithForeignRows(ctx)
 }
 
 // readAll reads the kinds concurrently.
