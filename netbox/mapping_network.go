@@ -77,7 +77,9 @@ func (b *builder) nodeInterface(ep, site string, f *store.Interface, siblings ma
 	key := dkey + "/" + name
 	d := newDesired(KindNodeInterface, key, fmt.Sprintf("interface %s of device %q (%s)", name, f.Node, ep), ep)
 	d.mode = eff.Mode(ModeNode)
-	d.refOnly = dev.refOnly
+	// A device left out of the selection leaves its interfaces out; a push
+	// of interfaces only still writes them.
+	d.refOnly = dev.refOnly && b.inScope[KindDevice]
 	d.link = &linkTarget{kind: store.KindInterface, key: f.RecordKey(), endpoint: ep}
 	d.fields["device"] = ref{kind: KindDevice, key: dkey}
 	d.fields["name"] = name
@@ -174,7 +176,7 @@ func (b *builder) vmInterface(ep, cluster string, f *store.Interface, eff *Effec
 	key := vmk + "/" + name
 	d := newDesired(KindVMInterface, key, fmt.Sprintf("interface %s of virtual machine %q (%s %s)", name, vm.fields["name"], ep, f.RecordKey()), ep)
 	d.mode = eff.Mode(ModeVMInterface)
-	d.refOnly = vm.refOnly
+	d.refOnly = vm.refOnly && b.inScope[KindVM]
 	if prev := b.keys[KindVMInterface][key]; prev != nil {
 		d.skip = fmt.Sprintf("%s names a second NIC %s of the guest: NetBox keeps interface names unique per VM", name, f.ConfigKey)
 		d.key = key + "@" + f.ConfigKey
@@ -367,7 +369,7 @@ func (b *builder) primaryIP(ep, vmk string, ips []*desired, eff *Effective) {
 	d := newDesired(KindVMPrimaryIP, vmk+"/primary", vm.name, ep)
 	d.target = vmk
 	d.mode = eff.Mode(ModeIPAddress)
-	d.refOnly = vm.refOnly || chosen.refOnly
+	d.refOnly = (vm.refOnly && b.inScope[KindVM]) || chosen.refOnly
 	d.fields[fmt.Sprintf("primary_ip%d", fam)] = ref{kind: KindIPAddress, key: chosen.key}
 	b.add(d)
 }

@@ -457,4 +457,16 @@ func TestPushNetworkSettings(t *testing.T) {
 	if _, res := push(t, c, dm.st, set, Scope{}); res.Writes != 0 {
 		t.Fatalf("re-push wrote %d", res.Writes)
 	}
+	// `push interfaces` writes a changed NIC though VMs are out of its scope.
+	nics := fx.qemuNICs(store.AgentOK)
+	nics[0].MTU = 9000
+	fx.replace(t, dm.st, store.GuestKey("qemu", fx.qemu.VMID), nics...)
+	kinds, err := ParseKind("interfaces")
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, res := push(t, c, dm.st, set, Scope{Kinds: kinds})
+	if !res.OK() || len(actionsOf(plan, KindVMInterface, OpUpdate)) != 1 || nid(vmIfaces(s, nid(vm))["ens0"]["mtu"]) != 9000 {
+		t.Fatalf("push interfaces: %v, mtu %v", res.Failures, vmIfaces(s, nid(vm))["ens0"]["mtu"])
+	}
 }
