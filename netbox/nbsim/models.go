@@ -337,6 +337,12 @@ func behaviourTable(key, v string) *behaviour {
 				"enabled": "bool", "ssh_credential_source": "choice",
 			},
 			search: []string{"name", "domain"}}
+	case "netbox_proxbox.guestvminterface":
+		// models/guest_vm_interface.py: unique (virtual_machine, name), the
+		// one-to-one core interface set null when it goes.
+		return &behaviour{class: "GuestVMInterface", verbose: "Guest VM interface", order: []string{"virtual_machine", "name"},
+			unique:  []constraint{together("virtual_machine", "name"), single("vm_interface")},
+			cascade: set("virtual_machine"), clean: cleanGuestVMInterface}
 	case "netbox_proxbox.proxboxpluginsettings":
 		// ProxboxPluginSettingsViewSet: no filterset, GET/PATCH only, one
 		// row (models/plugin_settings.py get_solo).

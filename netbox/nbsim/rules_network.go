@@ -151,3 +151,12 @@ func (s *Server) cleanDevicePrimaryIPs(c *writeCtx) {
 		}
 	}
 }
+
+// cleanGuestVMInterface: GuestVMInterface.clean, the mapped core interface
+// on the same VM.
+func cleanGuestVMInterface(c *writeCtx) {
+	iface := c.get("virtualization.vminterface", c.f["vm_interface"])
+	if iface != nil && asIntOr(iface.f["virtual_machine"]) != asIntOr(c.f["virtual_machine"]) {
+		c.errs.add("vm_interface", "Mapped core VM interface must belong to the same virtual machine as the guest interface.")
+	}
+}

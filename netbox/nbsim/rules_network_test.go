@@ -111,3 +111,40 @@ func TestNetworkRules(t *testing.T) {
 		})
 	}
 }
+
+// The plugin's guest interfaces: unique per VM by name, one per core
+// interface, the core interface on the same VM, set null when it goes.
+func TestGuestVMInterfaceRules(t *testing.T) {
+	s, c := start(t, Options{Version: "4.4", Plugin: true})
+	f := seedBase(t, s)
+	vm := s.MustSeed("virtualization/virtual-machines", map[string]any{"name": "a", "cluster": f.cluster})
+	vm2 := s.MustSeed("virtualization/virtual-machines", map[string]any{"name": "b", "cluster": f.cluster})
+	net0 := s.MustSeed("virtualization/interfaces", map[string]any{"virtual_machine": vm, "name": "net0"})
+	other := s.MustSeed("virtualization/interfaces", map[string]any{"virtual_machine": vm2, "name": "net0"})
+	const path = "/api/plugins/proxbox/guest-vm-interfaces/"
+	r := c.must(201, "POST", path, map[string]any{"virtual_machine": vm, "vm_interface": net0, "name": "ens18", "mac_address": "BC:24:11:00:00:01"})
+	gi := id(r.m())
+	if nameOfNested(r.m()["vm_interface"]) != "net0" || r.m()["enabled"] != true {
+		t.Fatalf("%s", r.raw)
+	}
+	r = c.must(400, "POST", path, map[string]any{"virtual_machine": vm, "name": "ens18"})
+	if !jsonEq(t, r.body, map[string]any{"non_field_errors": []any{"The fields virtual_machine, name must make a unique set."}}) {
+		t.Fatalf("%s", r.raw)
+	}
+	c.must(400, "POST", path, map[string]any{"virtual_machine": vm, "vm_interface": net0, "name": "ens19"})
+	r = c.must(400, "POST", path, map[string]any{"virtual_machine": vm, "vm_interface": other, "name": "ens20"})
+	if !jsonEq(t, r.body, map[string]any{"vm_interface": []any{"Mapped core VM interface must belong to the same virtual machine as the guest interface."}}) {
+		t.Fatalf("%s", r.raw)
+	}
+	c.must(400, "POST", path, map[string]any{"name": "x"})
+	c.must(204, "DELETE", "/api/virtualization/interfaces/"+itoa(net0)+"/", nil)
+	if got := s.Object("plugins/proxbox/guest-vm-interfaces", gi); got == nil || got["vm_interface"] != nil {
+		t.Fatalf("the core interface's deletion sets it null: %v", got)
+	}
+}
+
+func nameOfNested(v any) string {
+	m, _ := v.(map[string]any)
+	s, _ := m["name"].(string)
+	return s
+}
