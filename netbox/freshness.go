@@ -128,7 +128,7 @@ func (g *scopeGuard) protect(k Kind, o map[string]any, guestKey string) string {
 			return "its guest is not in the cache"
 		}
 		return g.check(store.KindSnapshot, guestKey, "the snapshots of "+guestKey)
-	case KindNodeInterface, KindVMInterface, KindMAC, KindIPAddress:
+	case KindNodeInterface, KindVMInterface, KindMAC, KindIPAddress, KindGuestInterface:
 		// guestKey is the interfaces' scope here ("node/pve1", "qemu/100").
 		if guestKey == "" {
 			return "its device or VM is not in the cache"

@@ -35,6 +35,7 @@ const (
 	KindVMIfaceMAC      Kind = "vm-interface-macs"      // primary_mac_address, once the MAC exists
 	KindIPAddress       Kind = "ip-addresses"           // interface addresses and endpoint hosts given by IP
 	KindVMPrimaryIP     Kind = "vm-primary-ips"         // primary_ip4/6, once the addresses exist
+	KindGuestInterface  Kind = "guest-interfaces"       // the plugin's GuestVMInterface (guest_os_model)
 	KindProxmoxEndpoint Kind = "proxmox-endpoints"
 	KindProxmoxCluster  Kind = "proxmox-clusters"
 	KindProxmoxNode     Kind = "proxmox-nodes"
@@ -93,6 +94,8 @@ var specList = []kindSpec{
 	{kind: KindVMIfaceMAC, path: "virtualization/interfaces", model: "virtualization.vminterface", noun: "VM interface", since: "4.2", deps: []Kind{KindMAC}, patchOf: KindVMInterface},
 	{kind: KindIPAddress, path: "ipam/ip-addresses", model: "ipam.ipaddress", noun: "IP address", deps: []Kind{KindTag, KindNodeInterface, KindVMInterface}, prune: true, late: true},
 	{kind: KindVMPrimaryIP, path: "virtualization/virtual-machines", model: "virtualization.virtualmachine", noun: "virtual machine", deps: []Kind{KindIPAddress}, patchOf: KindVM},
+	{kind: KindGuestInterface, path: "plugins/proxbox/guest-vm-interfaces", model: "netbox_proxbox.guestvminterface", noun: "guest interface", plugin: true,
+		deps: []Kind{KindTag, KindVM, KindVMInterface}, prune: true},
 	{kind: KindProxmoxEndpoint, path: "plugins/proxbox/endpoints/proxmox", model: "netbox_proxbox.proxmoxendpoint", noun: "Proxmox endpoint", plugin: true, deps: []Kind{KindTag, KindIPAddress}},
 	{kind: KindProxmoxCluster, path: "plugins/proxbox/proxmox-clusters", model: "netbox_proxbox.proxmoxcluster", noun: "Proxmox cluster", plugin: true, deps: []Kind{KindTag, KindProxmoxEndpoint, KindCluster}},
 	{kind: KindProxmoxNode, path: "plugins/proxbox/proxmox-nodes", model: "netbox_proxbox.proxmoxnode", noun: "Proxmox node", plugin: true, deps: []Kind{KindTag, KindProxmoxEndpoint, KindProxmoxCluster, KindDevice}, prune: true},
@@ -129,7 +132,7 @@ func specOf(k Kind) *kindSpec {
 var storeKinds = map[store.Kind][]Kind{
 	store.KindEndpoint:      {KindCluster, KindIPAddress, KindProxmoxEndpoint, KindProxmoxCluster},
 	store.KindNode:          {KindDevice, KindProxmoxNode},
-	store.KindInterface:     {KindVLAN, KindNodeInterface, KindVMInterface, KindMAC, KindNodeIfaceLinks, KindVMIfaceMAC, KindIPAddress, KindVMPrimaryIP},
+	store.KindInterface:     {KindVLAN, KindNodeInterface, KindVMInterface, KindMAC, KindNodeIfaceLinks, KindVMIfaceMAC, KindIPAddress, KindVMPrimaryIP, KindGuestInterface},
 	store.KindGuest:         {KindVM, KindVirtualDisk},
 	store.KindStorage:       {KindStorage},
 	store.KindBackup:        {KindBackup},
@@ -205,7 +208,7 @@ func keyOf(k Kind, o map[string]any, ix *index) (string, bool) {
 		return join(ix.key(KindCluster, o["cluster"]), typ, fmt.Sprint(vmid))
 	case KindVirtualDisk:
 		return join(ix.key(KindVM, o["virtual_machine"]), s("name"))
-	case KindVLAN, KindNodeInterface, KindVMInterface, KindMAC:
+	case KindVLAN, KindNodeInterface, KindVMInterface, KindMAC, KindGuestInterface:
 		return networkKeyOf(k, o, ix)
 	case KindProxmoxEndpoint:
 		return join(s("name"))

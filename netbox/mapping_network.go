@@ -204,6 +204,7 @@ func (b *builder) vmInterface(ep, cluster string, f *store.Interface, eff *Effec
 	}
 	delete(d.fields, "_primary_mac")
 	b.add(d)
+	b.guestInterface(d, vmk, f, eff)
 	var ips []*desired
 	for _, a := range f.Addresses {
 		if ip := b.interfaceIP(d, KindVMInterface, "virtualization.vminterface", a, f.Hostname, eff); ip != nil {
@@ -211,6 +212,28 @@ func (b *builder) vmInterface(ep, cluster string, f *store.Interface, eff *Effec
 		}
 	}
 	return vmk, ips
+}
+
+// guestInterface: under guest_os_model with the plugin, the guest's own
+// name of a QEMU NIC (from its agent) as a GuestVMInterface row mapped to
+// the core interface.
+func (b *builder) guestInterface(iface *desired, vmk string, f *store.Interface, eff *Effective) {
+	if !b.inst.Plugin || f.GuestType != "qemu" || f.GuestName == "" || eff.VMInterfaceSyncStrategy() != "guest_os_model" {
+		return
+	}
+	name := clip(ifaceName(f.GuestName), 128)
+	d := newDesired(KindGuestInterface, vmk+"/"+name, fmt.Sprintf("guest interface %s of %s", name, iface.name), iface.endpoint)
+	d.mode = iface.mode
+	d.refOnly = iface.refOnly
+	d.link = &linkTarget{kind: store.KindInterface, key: f.RecordKey() + " guest", endpoint: iface.endpoint}
+	d.fields["virtual_machine"] = ref{kind: KindVM, key: vmk}
+	d.fields["vm_interface"] = ref{kind: KindVMInterface, key: iface.key, optional: true}
+	d.fields["name"] = name
+	d.fields["mac_address"] = strings.ToUpper(f.MAC)
+	d.fields["enabled"] = true
+	d.fields["mtu"] = orNil(int64(f.MTU))
+	b.managed(d)
+	b.add(d)
 }
 
 // vlan ensures the VLAN of a tag (reconciled by vid among global VLANs,
@@ -398,7 +421,7 @@ func networkKeyOf(k Kind, o map[string]any, ix *index) (string, bool) {
 	case KindNodeInterface:
 		dev := ix.key(KindDevice, o["device"])
 		return dev + "/" + name, dev != "" && name != ""
-	case KindVMInterface:
+	case KindVMInterface, KindGuestInterface:
 		vm := ix.key(KindVM, o["virtual_machine"])
 		return vm + "/" + name, vm != "" && name != ""
 	case KindMAC:

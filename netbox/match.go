@@ -333,7 +333,7 @@ func (m *matcher) owner(k Kind, o map[string]any) (string, bool) {
 		return vmOwner(o["virtual_machine"])
 	case KindProxmoxNode, KindBackupRoutine, KindReplication:
 		return epOwner(o["endpoint"])
-	case KindNodeInterface, KindVMInterface, KindMAC, KindIPAddress:
+	case KindNodeInterface, KindVMInterface, KindMAC, KindIPAddress, KindGuestInterface:
 		ep, _, ok := m.networkOwner(k, o)
 		return ep, ok
 	}
@@ -368,7 +368,7 @@ func (m *matcher) modeOf(k Kind, endpoint string) SyncMode {
 		return s.Mode(ModeReplications)
 	case KindNodeInterface:
 		return s.Mode(ModeNode)
-	case KindVMInterface:
+	case KindVMInterface, KindGuestInterface:
 		return s.Mode(ModeVMInterface)
 	case KindMAC:
 		return s.Mode(ModeMAC)

@@ -276,7 +276,7 @@ func (m *matcher) networkOwner(k Kind, o map[string]any) (endpoint, scope string
 			return "", "", false
 		}
 		return d.endpoint, store.NodeInterfaceScope(d.link.key), true
-	case KindVMInterface:
+	case KindVMInterface, KindGuestInterface:
 		d := m.b.keys[KindVM][m.ix.key(KindVM, o["virtual_machine"])]
 		if d == nil || d.link == nil {
 			return "", "", false

@@ -470,3 +470,47 @@ func TestPushNetworkSettings(t *testing.T) {
 		t.Fatalf("push interfaces: %v, mtu %v", res.Failures, vmIfaces(s, nid(vm))["ens0"]["mtu"])
 	}
 }
+
+// TestPushGuestInterfaces: with the plugin under guest_os_model, the
+// guest's own interface names become GuestVMInterface rows mapped to the
+// netN interfaces; a NIC removed from the config takes its row along.
+func TestPushGuestInterfaces(t *testing.T) {
+	dm := startDemo(t)
+	fx := newNetFixture(t, dm.st)
+	fx.writeGuests(t, dm.st, store.AgentOK)
+	s := startNetBox(t, nbsim.Options{Version: "4.6", Plugin: true})
+	c := newClient(t, s)
+	if _, res := push(t, c, dm.st, Settings{}, Scope{}); !res.OK() {
+		t.Fatalf("push failed: %v", res.Failures)
+	}
+	vm := vmByVMID(t, s, labCluster(t, dm.st), fx.qemu.VMID, "qemu")
+	rows := map[string]map[string]any{}
+	for _, o := range s.Objects("plugins/proxbox/guest-vm-interfaces") {
+		if nid(o["virtual_machine"]) == nid(vm) {
+			rows[o["name"].(string)] = o
+		}
+	}
+	if len(rows) != 2 || nameOf(rows["ens0"]["vm_interface"]) != "net0" || nameOf(rows["ens1"]["vm_interface"]) != "net1" ||
+		rows["ens0"]["mac_address"] != "BC:24:11:00:01:00" {
+		t.Fatalf("guest interfaces: %v", rows)
+	}
+	if ifs := vmIfaces(s, nid(vm)); ifs["net0"] == nil || ifs["ens0"] != nil {
+		t.Fatalf("core interfaces stay netN: %v", ifs)
+	}
+	if _, res := push(t, c, dm.st, Settings{}, Scope{}); res.Writes != 0 {
+		t.Fatalf("re-push wrote %d", res.Writes)
+	}
+	fx.replace(t, dm.st, store.GuestKey("qemu", fx.qemu.VMID), fx.qemuNICs(store.AgentOK, "net1")...)
+	if _, res := push(t, c, dm.st, Settings{}, Scope{}); !res.OK() {
+		t.Fatalf("push failed: %v", res.Failures)
+	}
+	var names []string
+	for _, o := range s.Objects("plugins/proxbox/guest-vm-interfaces") {
+		if nid(o["virtual_machine"]) == nid(vm) {
+			names = append(names, o["name"].(string))
+		}
+	}
+	if strings.Join(names, ",") != "ens0" {
+		t.Fatalf("after net1 left the config: %v", names)
+	}
+}
