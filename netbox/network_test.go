@@ -392,6 +392,41 @@ func TestPushNetwork(t *testing.T) {
 			if _, res6 := push(t, c, dm.st, Settings{}, Scope{}); res6.Writes != 0 {
 				t.Fatalf("re-push after the removal wrote %d", res6.Writes)
 			}
+
+			// A NIC's new MAC replaces ours; a VLAN interface gone from the
+			// node's network goes from NetBox.
+			f[0].MAC = "BC:24:11:00:0F:00"
+			fx.replace(t, dm.st, guest, f...)
+			nodeIfs, _ := store.List[store.Interface](dm.st, "lab")
+			var keepNode []*store.Interface
+			for i := range nodeIfs {
+				if nodeIfs[i].Owner == store.OwnerNode && nodeIfs[i].Name != "vmbr0.20" {
+					keepNode = append(keepNode, &nodeIfs[i])
+				}
+			}
+			fx.replace(t, dm.st, store.NodeInterfaceScope(fx.node), keepNode...)
+			if _, res7 := push(t, c, dm.st, Settings{}, Scope{}); !res7.OK() {
+				t.Fatalf("push failed: %v", res7.Failures)
+			}
+			if got := macOf(s, vmIfaces(s, nid(vm))["net0"]); got != "BC:24:11:00:0F:00" {
+				t.Fatalf("net0 MAC after the change: %v", got)
+			}
+			if v >= "4.2" {
+				for _, o := range s.Objects("dcim/mac-addresses") {
+					if o["mac_address"] == "BC:24:11:00:01:00" {
+						t.Fatal("the old MAC object of ours is still there")
+					}
+				}
+			}
+			for _, o := range s.Objects("dcim/interfaces") {
+				if o["name"] == "vmbr0.20" {
+					t.Fatal("vmbr0.20 left the node's network but not NetBox")
+				}
+			}
+			if _, res8 := push(t, c, dm.st, Settings{}, Scope{}); res8.Writes != 0 {
+				t.Fatalf("re-push after the MAC change wrote %d", res8.Writes)
+			}
+			fx.writeNode(t, dm.st)
 			fx.writeGuests(t, dm.st, store.AgentOK)
 		})
 	}
