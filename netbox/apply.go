@@ -620,6 +620,15 @@ func (ap *apply) reconcile(ctx context.Context, k Kind, b []item) ([]item, error
 func (ap *apply) updateAll(ctx context.Context, k Kind, acts []*Action) {
 	var items []item
 	for _, act := range acts {
+		if sp := specOf(k); sp.patchOf != "" && act.ID == 0 {
+			// The object was created by this push.
+			id, ok := ap.resolve(ref{kind: sp.patchOf, key: act.d.target})
+			if !ok {
+				ap.finish(act, opFailed, ap.why(map[string]any{"": ref{kind: sp.patchOf, key: act.d.target}}))
+				continue
+			}
+			act.ID = id
+		}
 		body, ok := ap.updateBody(act)
 		if !ok {
 			ap.finish(act, opFailed, ap.why(act.patch))

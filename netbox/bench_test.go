@@ -48,6 +48,18 @@ func largeStore(b *testing.B) *store.Store {
 				IPAddress: fmt.Sprintf("10.%d.0.%d", c, n+1), Online: true, MaxCPU: 64, MaxMemory: 256 << 30})
 		}
 		w(store.KindNode, nodes)
+		for n := 0; n < 16; n++ {
+			node := fmt.Sprintf("%s-pve%02d", ep, n+1)
+			nic := func(name, typ string) *store.Interface {
+				return &store.Interface{Meta: m, Owner: store.OwnerNode, Node: node, Name: name, Type: typ, Active: true}
+			}
+			eno1, eno2, bond, br := nic("eno1", "eth"), nic("eno2", "eth"), nic("bond0", "bond"), nic("vmbr0", "bridge")
+			eno1.MAC, eno2.MAC = fmt.Sprintf("AA:BB:%02X:%02X:00:01", c, n), fmt.Sprintf("AA:BB:%02X:%02X:00:02", c, n)
+			bond.BondSlaves, br.BridgePorts = []string{"eno1", "eno2"}, []string{"bond0"}
+			br.Addresses = []store.InterfaceAddress{{Address: fmt.Sprintf("10.%d.0.%d/16", c, n+1), Family: "ipv4", Source: store.AddrFromNode}}
+			writes = append(writes, store.ScopeWrite{Kind: store.KindInterface, Endpoint: ep, Scope: store.NodeInterfaceScope(node),
+				Records: []store.Record{eno1, eno2, bond, br}})
+		}
 		var storages []store.Record
 		for _, s := range []struct{ name, typ string }{{"local", "dir"}, {"local-lvm", "lvmthin"}, {"nfs", "nfs"}, {"pbs", "pbs"}} {
 			storages = append(storages, &store.Storage{Meta: m, Name: s.name, StorageType: s.typ, Content: "backup,images", Enabled: true,
@@ -64,6 +76,22 @@ func largeStore(b *testing.B) *store.Store {
 			node := fmt.Sprintf("%s-pve%02d", ep, g%16+1)
 			guests = append(guests, &store.Guest{Meta: m, VMID: vmid, Type: typ, Name: fmt.Sprintf("g%d-%d", c, vmid), Node: node,
 				Status: "running", Tags: []string{"bench"}, MaxCPU: 2, MaxMem: 4 << 30, MaxDisk: 32 << 30})
+			// One NIC with an IPv4 and an IPv6 address (every fourth on VLAN
+			// 10), every fifth guest a second NIC without addresses.
+			net0 := &store.Interface{Meta: m, Owner: store.OwnerGuest, Node: node, GuestType: typ, VMID: vmid, Name: "net0", ConfigKey: "net0",
+				GuestName: "eth0", Type: "virtio", MAC: fmt.Sprintf("BC:24:%02X:%02X:%02X:00", c, g/256, g%256), Bridge: "vmbr0",
+				Hostname: fmt.Sprintf("g%d-%d", c, vmid), Agent: store.AgentOK, Addresses: []store.InterfaceAddress{
+					{Address: fmt.Sprintf("10.%d.%d.%d/16", 100+c, g/250, g%250+1), Family: "ipv4", Source: store.AddrFromAgent},
+					{Address: fmt.Sprintf("2001:db8:%x::%x/64", c, vmid), Family: "ipv6", Source: store.AddrFromAgent}}}
+			if g%4 == 0 {
+				net0.Tag = 10
+			}
+			nics := []store.Record{net0}
+			if g%5 == 0 {
+				nics = append(nics, &store.Interface{Meta: m, Owner: store.OwnerGuest, Node: node, GuestType: typ, VMID: vmid, Name: "net1",
+					ConfigKey: "net1", GuestName: "eth1", Type: "e1000", MAC: fmt.Sprintf("BC:24:%02X:%02X:%02X:01", c, g/256, g%256), Bridge: "vmbr0"})
+			}
+			writes = append(writes, store.ScopeWrite{Kind: store.KindInterface, Endpoint: ep, Scope: store.GuestKey(typ, vmid), Records: nics})
 			nb := 20
 			if g < 100000-20*(guestsPer[0]+guestsPer[1]+guestsPer[2]) {
 				nb++ // spread the remainder
@@ -109,7 +137,9 @@ func largeStore(b *testing.B) *store.Store {
 
 // anchorSeconds is the proxbox-api pacing model on the same cost model:
 // one request at a time, bulk batches of 50 with a 0.5 s pause, backups in
-// batches of 5 with a 0.2 s pause.
+// batches of 5 with a 0.2 s pause, interfaces and what hangs on them (MACs,
+// primary MACs, links) in batches of 5 with a 0.1 s pause
+// (interface_batch_size, interface_batch_delay_ms).
 func anchorSeconds(plan *Plan) float64 {
 	total := 0.0
 	for _, k := range plan.Kinds {
@@ -118,8 +148,11 @@ func anchorSeconds(plan *Plan) float64 {
 			continue
 		}
 		batch, pause := 50.0, 0.5
-		if k.Kind == KindBackup {
+		switch k.Kind {
+		case KindBackup:
 			batch, pause = 5, 0.2
+		case KindNodeInterface, KindVMInterface, KindMAC, KindNodeIfaceLinks, KindVMIfaceMAC:
+			batch, pause = 5, 0.1
 		}
 		batches := math.Ceil(float64(n) / batch)
 		total += batches*(benchLatency.Seconds()+pause) + float64(n)*benchPerObject.Seconds()

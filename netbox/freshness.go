@@ -45,7 +45,7 @@ func newScopeGuard(st *store.Store, e *store.Endpoint) (*scopeGuard, error) {
 		}
 		g.failed[p.Kind][p.Scope] = p
 	}
-	for _, k := range []store.Kind{store.KindNode, store.KindGuest, store.KindBackup, store.KindSnapshot,
+	for _, k := range []store.Kind{store.KindNode, store.KindGuest, store.KindInterface, store.KindBackup, store.KindSnapshot,
 		store.KindBackupRoutine, store.KindReplication} {
 		w, err := st.Scopes(k, e.Name)
 		if err != nil {
@@ -128,6 +128,19 @@ func (g *scopeGuard) protect(k Kind, o map[string]any, guestKey string) string {
 			return "its guest is not in the cache"
 		}
 		return g.check(store.KindSnapshot, guestKey, "the snapshots of "+guestKey)
+	case KindNodeInterface, KindVMInterface, KindMAC, KindIPAddress, KindGuestInterface:
+		// guestKey is the interfaces' scope here ("node/pve1", "qemu/100").
+		if guestKey == "" {
+			return "its device or VM is not in the cache"
+		}
+		if strings.HasPrefix(guestKey, "node/") {
+			if why := g.check(store.KindNode, scopeResources, "the cluster's nodes"); why != "" {
+				return why
+			}
+		} else if g.offlineNode(guestKey) {
+			return "the node of " + guestKey + " is offline"
+		}
+		return g.check(store.KindInterface, guestKey, "the interfaces of "+guestKey)
 	case KindBackup:
 		name, _ := o["storage"].(string)
 		if name == "" {

@@ -23,11 +23,19 @@ const (
 	KindDeviceType      Kind = "device-types"
 	KindDeviceRole      Kind = "device-roles"
 	KindVMType          Kind = "virtual-machine-types"
-	KindIPAddress       Kind = "ip-addresses" // endpoint hosts given by IP
 	KindCluster         Kind = "clusters"
 	KindDevice          Kind = "devices"
 	KindVM              Kind = "virtual-machines"
 	KindVirtualDisk     Kind = "virtual-disks"
+	KindVLAN            Kind = "vlans"
+	KindNodeInterface   Kind = "device-interfaces"
+	KindVMInterface     Kind = "vm-interfaces"
+	KindMAC             Kind = "mac-addresses"
+	KindNodeIfaceLinks  Kind = "device-interface-links" // bridge, LAG, parent and primary MAC, once all exist
+	KindVMIfaceMAC      Kind = "vm-interface-macs"      // primary_mac_address, once the MAC exists
+	KindIPAddress       Kind = "ip-addresses"           // interface addresses and endpoint hosts given by IP
+	KindVMPrimaryIP     Kind = "vm-primary-ips"         // primary_ip4/6, once the addresses exist
+	KindGuestInterface  Kind = "guest-interfaces"       // the plugin's GuestVMInterface (guest_os_model)
 	KindProxmoxEndpoint Kind = "proxmox-endpoints"
 	KindProxmoxCluster  Kind = "proxmox-clusters"
 	KindProxmoxNode     Kind = "proxmox-nodes"
@@ -55,6 +63,12 @@ type kindSpec struct {
 	prune bool
 	// untagged: the model has no tags.
 	untagged bool
+	// late: read after the kinds before it are matched (its filters are
+	// their ids).
+	late bool
+	// patchOf: the kind patches fields of objects of another kind once what
+	// they point at exists; it never creates or deletes.
+	patchOf Kind
 }
 
 var specList = []kindSpec{
@@ -67,12 +81,21 @@ var specList = []kindSpec{
 	{kind: KindDeviceType, path: "dcim/device-types", model: "dcim.devicetype", noun: "device type", deps: []Kind{KindTag, KindManufacturer}},
 	{kind: KindDeviceRole, path: "dcim/device-roles", model: "dcim.devicerole", noun: "device role", deps: []Kind{KindTag}},
 	{kind: KindVMType, path: "virtualization/virtual-machine-types", model: "virtualization.virtualmachinetype", noun: "virtual machine type", since: "4.6", deps: []Kind{KindTag}},
-	{kind: KindIPAddress, path: "ipam/ip-addresses", model: "ipam.ipaddress", noun: "IP address", deps: []Kind{KindTag}},
 	{kind: KindCluster, path: "virtualization/clusters", model: "virtualization.cluster", noun: "cluster", deps: []Kind{KindTag, KindClusterType, KindSite, KindTenant}},
 	{kind: KindDevice, path: "dcim/devices", model: "dcim.device", noun: "device", deps: []Kind{KindTag, KindSite, KindDeviceType, KindDeviceRole, KindCluster}},
 	{kind: KindVM, path: "virtualization/virtual-machines", model: "virtualization.virtualmachine", noun: "virtual machine",
-		deps: []Kind{KindTag, KindCustomField, KindCluster, KindDevice, KindSite, KindDeviceRole, KindVMType}},
+		deps: []Kind{KindTag, KindCustomField, KindCluster, KindDevice, KindSite, KindDeviceRole, KindVMType}, late: true},
 	{kind: KindVirtualDisk, path: "virtualization/virtual-disks", model: "virtualization.virtualdisk", noun: "virtual disk", deps: []Kind{KindTag, KindVM}, prune: true},
+	{kind: KindVLAN, path: "ipam/vlans", model: "ipam.vlan", noun: "VLAN", deps: []Kind{KindTag}},
+	{kind: KindNodeInterface, path: "dcim/interfaces", model: "dcim.interface", noun: "device interface", deps: []Kind{KindTag, KindDevice}, prune: true, late: true},
+	{kind: KindVMInterface, path: "virtualization/interfaces", model: "virtualization.vminterface", noun: "VM interface", deps: []Kind{KindTag, KindVM, KindVLAN}, prune: true, late: true},
+	{kind: KindMAC, path: "dcim/mac-addresses", model: "dcim.macaddress", noun: "MAC address", since: "4.2", deps: []Kind{KindTag, KindNodeInterface, KindVMInterface}, prune: true, late: true},
+	{kind: KindNodeIfaceLinks, path: "dcim/interfaces", model: "dcim.interface", noun: "device interface", deps: []Kind{KindNodeInterface, KindMAC}, patchOf: KindNodeInterface},
+	{kind: KindVMIfaceMAC, path: "virtualization/interfaces", model: "virtualization.vminterface", noun: "VM interface", since: "4.2", deps: []Kind{KindMAC}, patchOf: KindVMInterface},
+	{kind: KindIPAddress, path: "ipam/ip-addresses", model: "ipam.ipaddress", noun: "IP address", deps: []Kind{KindTag, KindNodeInterface, KindVMInterface}, prune: true, late: true},
+	{kind: KindVMPrimaryIP, path: "virtualization/virtual-machines", model: "virtualization.virtualmachine", noun: "virtual machine", deps: []Kind{KindIPAddress}, patchOf: KindVM},
+	{kind: KindGuestInterface, path: "plugins/proxbox/guest-vm-interfaces", model: "netbox_proxbox.guestvminterface", noun: "guest interface", plugin: true,
+		deps: []Kind{KindTag, KindVM, KindVMInterface}, prune: true},
 	{kind: KindProxmoxEndpoint, path: "plugins/proxbox/endpoints/proxmox", model: "netbox_proxbox.proxmoxendpoint", noun: "Proxmox endpoint", plugin: true, deps: []Kind{KindTag, KindIPAddress}},
 	{kind: KindProxmoxCluster, path: "plugins/proxbox/proxmox-clusters", model: "netbox_proxbox.proxmoxcluster", noun: "Proxmox cluster", plugin: true, deps: []Kind{KindTag, KindProxmoxEndpoint, KindCluster}},
 	{kind: KindProxmoxNode, path: "plugins/proxbox/proxmox-nodes", model: "netbox_proxbox.proxmoxnode", noun: "Proxmox node", plugin: true, deps: []Kind{KindTag, KindProxmoxEndpoint, KindProxmoxCluster, KindDevice}, prune: true},
@@ -109,6 +132,7 @@ func specOf(k Kind) *kindSpec {
 var storeKinds = map[store.Kind][]Kind{
 	store.KindEndpoint:      {KindCluster, KindIPAddress, KindProxmoxEndpoint, KindProxmoxCluster},
 	store.KindNode:          {KindDevice, KindProxmoxNode},
+	store.KindInterface:     {KindVLAN, KindNodeInterface, KindVMInterface, KindMAC, KindNodeIfaceLinks, KindVMIfaceMAC, KindIPAddress, KindVMPrimaryIP, KindGuestInterface},
 	store.KindGuest:         {KindVM, KindVirtualDisk},
 	store.KindStorage:       {KindStorage},
 	store.KindBackup:        {KindBackup},
@@ -184,6 +208,8 @@ func keyOf(k Kind, o map[string]any, ix *index) (string, bool) {
 		return join(ix.key(KindCluster, o["cluster"]), typ, fmt.Sprint(vmid))
 	case KindVirtualDisk:
 		return join(ix.key(KindVM, o["virtual_machine"]), s("name"))
+	case KindVLAN, KindNodeInterface, KindVMInterface, KindMAC, KindGuestInterface:
+		return networkKeyOf(k, o, ix)
 	case KindProxmoxEndpoint:
 		return join(s("name"))
 	case KindProxmoxCluster, KindProxmoxNode:

@@ -72,6 +72,9 @@ func (b *builder) endpoint(e *store.Endpoint) error {
 	if err != nil {
 		return err
 	}
+	if err := b.network(ep, cluster, site); err != nil {
+		return err
+	}
 	if !b.inst.Plugin {
 		return nil
 	}

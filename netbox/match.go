@@ -125,6 +125,12 @@ func (m *matcher) decide(d *desired, cur map[string]any, how string) {
 		m.planned[d.kind][d.key] = willExist
 		return
 	}
+	if d.kind == KindIPAddress {
+		if why := m.ipConflict(d, cur); why != "" {
+			skip(why)
+			return
+		}
+	}
 	m.planned[d.kind][d.key] = willExist
 	linked := false
 	if d.link != nil {
@@ -260,8 +266,12 @@ func (m *matcher) gone(sp *kindSpec, o map[string]any) *Action {
 		return nil
 	}
 	// A failed or missing listing never reads as "gone from Proxmox".
+	scope := m.guestKeyOf(o)
+	if _, s, ok := m.networkOwner(sp.kind, o); ok {
+		scope = s
+	}
 	if g := m.b.guards[endpoint]; g != nil {
-		if why := g.protect(sp.kind, o, m.guestKeyOf(o)); why != "" {
+		if why := g.protect(sp.kind, o, scope); why != "" {
 			g.kept++
 			return nil
 		}
@@ -323,6 +333,9 @@ func (m *matcher) owner(k Kind, o map[string]any) (string, bool) {
 		return vmOwner(o["virtual_machine"])
 	case KindProxmoxNode, KindBackupRoutine, KindReplication:
 		return epOwner(o["endpoint"])
+	case KindNodeInterface, KindVMInterface, KindMAC, KindIPAddress, KindGuestInterface:
+		ep, _, ok := m.networkOwner(k, o)
+		return ep, ok
 	}
 	return "", false
 }
@@ -353,6 +366,14 @@ func (m *matcher) modeOf(k Kind, endpoint string) SyncMode {
 		return s.Mode(ModeBackupRoutines)
 	case KindReplication:
 		return s.Mode(ModeReplications)
+	case KindNodeInterface:
+		return s.Mode(ModeNode)
+	case KindVMInterface, KindGuestInterface:
+		return s.Mode(ModeVMInterface)
+	case KindMAC:
+		return s.Mode(ModeMAC)
+	case KindIPAddress:
+		return s.Mode(ModeIPAddress)
 	}
 	return ModeAlways
 }

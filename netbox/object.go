@@ -41,6 +41,8 @@ type desired struct {
 	owned bool
 	// skip is why the object cannot be pushed ("" when it can).
 	skip string
+	// target is the key of the object a patch kind's desired patches.
+	target string
 }
 
 // linkTarget names the cache record an object is linked to.

@@ -243,39 +243,50 @@ const willExist = ""
 func (m *matcher) run(ctx context.Context) error {
 	m.read = map[Kind][]map[string]any{}
 	m.planned = map[Kind]map[string]string{}
+	var early []Kind
 	for _, sp := range specList {
-		if sp.kind != KindVM {
+		if !sp.late {
 			m.plan.queries[sp.kind] = m.queries(sp.kind)
+			early = append(early, sp.kind)
 		}
 	}
 	if m.b.plugin != nil {
 		m.read[KindProxmoxEndpoint] = m.b.plugin.rows
 	}
-	if err := m.readAll(ctx, Kinds(), KindVM); err != nil {
+	if err := m.readAll(ctx, early); err != nil {
 		return err
 	}
 	for _, sp := range specList {
 		if !served(m.plan.NetBox, sp.kind) {
 			continue
 		}
-		if sp.kind == KindVM {
-			m.plan.queries[KindVM] = m.queries(KindVM)
-			if err := m.readAll(ctx, []Kind{KindVM}, ""); err != nil {
+		if sp.late {
+			m.plan.queries[sp.kind] = m.queries(sp.kind)
+			if err := m.readAll(ctx, []Kind{sp.kind}); err != nil {
 				return err
 			}
+			if sp.kind == KindIPAddress {
+				if err := m.readMissingIPs(ctx); err != nil {
+					return err
+				}
+			}
+		}
+		if sp.patchOf != "" {
+			m.matchPatch(sp.kind)
+			continue
 		}
 		m.match(sp.kind)
 	}
-	return nil
+	return m.keepInterfacesWithForeignRows(ctx)
 }
 
-// readAll reads the kinds concurrently (except one left for later).
-func (m *matcher) readAll(ctx context.Context, kinds []Kind, except Kind) error {
+// readAll reads the kinds concurrently.
+func (m *matcher) readAll(ctx context.Context, kinds []Kind) error {
 	sem := make(chan struct{}, m.plan.set.concurrency())
 	var wg sync.WaitGroup
 	errs := make([]error, len(kinds))
 	for i, k := range kinds {
-		if k == except || !served(m.plan.NetBox, k) || len(m.plan.queries[k]) == 0 {
+		if !served(m.plan.NetBox, k) || len(m.plan.queries[k]) == 0 {
 			continue
 		}
 		wg.Add(1)
@@ -319,6 +330,9 @@ func (p *Plan) readWith(ctx context.Context, k Kind, queries []readQuery, sem ch
 // queries are the filtered reads of a kind: only what this push can
 // concern, re-checked client-side (NetBox ignores unknown filters).
 func (m *matcher) queries(k Kind) []readQuery {
+	if qs, ok := m.networkQueries(k); ok {
+		return qs
+	}
 	ds := m.b.keys[k]
 	if len(ds) == 0 && !specOf(k).stale && !specOf(k).prune && k != KindVM {
 		return nil
@@ -370,8 +384,6 @@ func (m *matcher) queries(k Kind) []readQuery {
 		return append(multi("slug", keys(), nil), multi("name", byName, nil)...)
 	case KindCustomField:
 		return multi("name", keys(), nil)
-	case KindIPAddress:
-		return multi("address", keys(), nil)
 	case KindCluster:
 		return multi("name", field("name"), nil)
 	case KindDevice:

@@ -18,13 +18,14 @@ const (
 	KindReplication   Kind = "replication"
 	KindSyncRun       Kind = "syncruns"
 	KindNetBoxLink    Kind = "netboxlinks"
+	KindInterface     Kind = "interfaces"
 )
 
 // Kinds lists every kind in dependency order (what a push creates first comes
 // first).
 func Kinds() []Kind {
 	return []Kind{
-		KindEndpoint, KindNode, KindGuest, KindStorage, KindBackup, KindSnapshot,
+		KindEndpoint, KindNode, KindGuest, KindInterface, KindStorage, KindBackup, KindSnapshot,
 		KindTask, KindBackupRoutine, KindReplication, KindSyncRun, KindNetBoxLink,
 	}
 }
@@ -39,6 +40,8 @@ func ParseKind(s string) (Kind, error) {
 		return KindNode, nil
 	case "guests", "guest", "vms":
 		return KindGuest, nil
+	case "interfaces", "interface", "nics", "nic":
+		return KindInterface, nil
 	case "storage", "storages":
 		return KindStorage, nil
 	case "backups", "backup":
@@ -56,7 +59,7 @@ func ParseKind(s string) (Kind, error) {
 	case "netboxlinks", "netboxlink":
 		return KindNetBoxLink, nil
 	}
-	return "", fmt.Errorf("unknown kind %q (known: endpoints, nodes, guests, storage, backups, snapshots, tasks, routines, replication, syncruns, netboxlinks)", s)
+	return "", fmt.Errorf("unknown kind %q (known: endpoints, nodes, guests, interfaces, storage, backups, snapshots, tasks, routines, replication, syncruns, netboxlinks)", s)
 }
 
 // New returns a pointer to a zero record of kind k, ready to be decoded into.
@@ -68,6 +71,8 @@ func New(k Kind) (Record, error) {
 		return &Node{}, nil
 	case KindGuest:
 		return &Guest{}, nil
+	case KindInterface:
+		return &Interface{}, nil
 	case KindStorage:
 		return &Storage{}, nil
 	case KindBackup:

@@ -25,7 +25,7 @@ const SchemaVersion = 4
 // record's encoded fields). A change to the records changes it; a test
 // then asks for a new SchemaVersion, so that an older binary refuses a
 // newer file instead of rebuilding it empty.
-const schemaLayout = "5345648b4909018b"
+const schemaLayout = "383acb0b110b4a20"
 
 // Store is the bbolt-backed cache of every record kind, with a change feed.
 // It is safe for concurrent use; one process owns the file at a time.

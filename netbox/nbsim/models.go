@@ -233,7 +233,7 @@ func behaviourTable(key, v string) *behaviour {
 			unique:   []constraint{together("device", "name")},
 			defaults: map[string]any{"enabled": true, "mgmt_only": false, "mark_connected": false, "tagged_vlans": []int{}},
 			cascade:  set("device"),
-			clean:    cleanInterface}
+			clean:    cleanDeviceInterface}
 	case "dcim.macaddress":
 		return &behaviour{class: "MACAddress", verbose: "MAC address", display: byField("mac_address"),
 			order: []string{"mac_address"}, cascade: set("assigned_object_type"), clean: cleanMAC}
@@ -266,7 +266,7 @@ func behaviourTable(key, v string) *behaviour {
 			unique:   []constraint{together("virtual_machine", "name")},
 			defaults: map[string]any{"enabled": true, "tagged_vlans": []int{}},
 			cascade:  set("virtual_machine"),
-			clean:    cleanInterface}
+			clean:    cleanVMInterface}
 	case "virtualization.virtualdisk":
 		return &behaviour{class: "VirtualDisk", verbose: "virtual disk", order: []string{"virtual_machine", "name"},
 			unique:  []constraint{together("virtual_machine", "name")},
@@ -278,6 +278,16 @@ func behaviourTable(key, v string) *behaviour {
 			protect:  set("tenant"),
 			cascade:  set("assigned_object_type"),
 			clean:    cleanIP}
+
+	case "ipam.vlan":
+		// ipam/models/vlans.py: str() is "name (vid)"; (group, vid) and
+		// (group, name) are unique, and ungrouped VLANs may repeat.
+		return &behaviour{class: "VLAN", verbose: "VLAN",
+			display:  func(st *store, o *object) string { return fmt.Sprintf("%s (%v)", str(o.f["name"]), o.f["vid"]) },
+			order:    []string{"site", "group", "vid"},
+			unique:   []constraint{together("group", "vid"), together("group", "name")},
+			defaults: map[string]any{"status": "active"},
+			protect:  set("site", "tenant")}
 
 	// netbox-proxbox
 	case "netbox_proxbox.proxmoxendpoint":
@@ -327,6 +337,12 @@ func behaviourTable(key, v string) *behaviour {
 				"enabled": "bool", "ssh_credential_source": "choice",
 			},
 			search: []string{"name", "domain"}}
+	case "netbox_proxbox.guestvminterface":
+		// models/guest_vm_interface.py: unique (virtual_machine, name), the
+		// one-to-one core interface set null when it goes.
+		return &behaviour{class: "GuestVMInterface", verbose: "Guest VM interface", order: []string{"virtual_machine", "name"},
+			unique:  []constraint{together("virtual_machine", "name"), single("vm_interface")},
+			cascade: set("virtual_machine"), clean: cleanGuestVMInterface}
 	case "netbox_proxbox.proxboxpluginsettings":
 		// ProxboxPluginSettingsViewSet: no filterset, GET/PATCH only, one
 		// row (models/plugin_settings.py get_solo).

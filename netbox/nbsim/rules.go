@@ -159,33 +159,13 @@ func cleanCluster(c *writeCtx) {
 }
 
 func cleanDevice(c *writeCtx) {
-	cluster := c.get("virtualization.cluster", c.f["cluster"])
-	if cluster == nil {
-		return
-	}
-	if cs, ok := asInt(cluster.f["_site"]); ok && cs != asIntOr(c.f["site"]) {
-		site := c.s.st.get("dcim.site", cs)
-		c.errs.add("cluster", fmt.Sprintf("The assigned cluster belongs to a different site (%s)", str(site.f["name"])))
-	}
-}
-
-// cleanInterface: MAC handling of VM and device interfaces.
-func cleanInterface(c *writeCtx) {
-	if mac, ok := c.f["mac_address"].(string); ok && mac != "" && c.sent["mac_address"] {
-		norm, valid := normalizeMAC(mac)
-		if !valid {
-			c.errs.add("mac_address", "Invalid MAC address format: "+mac)
-			return
+	if cluster := c.get("virtualization.cluster", c.f["cluster"]); cluster != nil {
+		if cs, ok := asInt(cluster.f["_site"]); ok && cs != asIntOr(c.f["site"]) {
+			site := c.s.st.get("dcim.site", cs)
+			c.errs.add("cluster", fmt.Sprintf("The assigned cluster belongs to a different site (%s)", str(site.f["name"])))
 		}
-		c.f["mac_address"] = norm
 	}
-	mac := c.get("dcim.macaddress", c.f["primary_mac_address"])
-	if mac == nil {
-		return
-	}
-	if c.create || str(mac.f["assigned_object_type"]) != c.vw.key || asIntOr(mac.f["assigned_object_id"]) != c.old.id {
-		c.errs.add("primary_mac_address", fmt.Sprintf("MAC address %s is not assigned to this interface.", str(mac.f["mac_address"])))
-	}
+	c.s.cleanDevicePrimaryIPs(c)
 }
 
 func cleanMAC(c *writeCtx) {

@@ -42,6 +42,7 @@ var coreModels = []coreSpec{
 	{key: "virtualization.vminterface", path: "virtualization/interfaces", schema: "VMInterface"},
 	{key: "virtualization.virtualdisk", path: "virtualization/virtual-disks", schema: "VirtualDisk"},
 	{key: "ipam.ipaddress", path: "ipam/ip-addresses", schema: "IPAddress"},
+	{key: "ipam.vlan", path: "ipam/vlans", schema: "VLAN"},
 }
 
 // choiceSets maps model fields to the per-version choice lists, where the

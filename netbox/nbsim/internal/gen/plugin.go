@@ -44,6 +44,7 @@ var pluginModels = []pluginSpec{
 			"SYNC_TRAILER_FIELDS": {"proxmox_last_updated", "last_run_id", "tags", "custom_fields", "created", "last_updated"},
 		}},
 	{key: "netbox_proxbox.proxboxpluginsettings", path: pluginBase + "settings", hand: pluginSettings},
+	{key: "netbox_proxbox.guestvminterface", path: pluginBase + "guest-vm-interfaces", hand: guestVMInterface},
 }
 
 func pluginModel(pc *pluginContract, p pluginSpec) (*model, error) {

@@ -1,7 +1,9 @@
 package main
 
-// The two plugin models the contract does not cover, transcribed from
-// emersonfelipesp/netbox-proxbox (the commit the contract names):
+// The plugin models the contract does not cover, transcribed from
+// emersonfelipesp/netbox-proxbox (the commit the contract names; the guest
+// interfaces from models/guest_vm_interface.py and
+// api/serializers/guest_vm_interface.py of a later one):
 // netbox_proxbox/models/{base,proxmox_endpoint,plugin_settings}.py,
 // models/ssh_credential.py (SSH choices), constants.py (SYNC_MODE_FIELDS,
 // OVERWRITE_FIELDS) and api/serializers/{endpoints,settings}.py.
@@ -351,4 +353,30 @@ func concat2(lists ...[]namedField) []namedField {
 		out = append(out, l...)
 	}
 	return out
+}
+
+// guestVMInterface is GuestVMInterface (the guest OS's own interface, e.g.
+// ens18, mapped one-to-one to the core VM interface) as
+// GuestVMInterfaceSerializer exposes it.
+var guestVMInterface = &handModel{
+	fields: []namedField{
+		field("virtual_machine", pluginField{Type: "ForeignKey", To: "virtualization.VirtualMachine"}),
+		field("vm_interface", pluginField{Type: "OneToOneField", To: "virtualization.VMInterface", Null: "True", Blank: "True"}),
+		field("name", pluginField{Type: "CharField", MaxLength: "128"}),
+		field("mac_address", blankChar("32")),
+		field("enabled", boolField("True")),
+		field("mtu", pluginField{Type: "PositiveIntegerField", Null: "True", Blank: "True"}),
+	},
+	repr: []string{"id", "url", "display", "virtual_machine", "vm_interface", "name", "mac_address", "enabled", "mtu",
+		"tags", "custom_fields", "created", "last_updated"},
+	declared: map[string]func(*fieldSpec){
+		// virtual_machine = NestedVirtualMachineSerializer(); vm_interface =
+		// NestedVMInterfaceSerializer(required=False, allow_null=True); name
+		// has no default: both required.
+		"virtual_machine": func(f *fieldSpec) { f.Nested, f.Required = "NestedVirtualMachineSerializer", true },
+		"vm_interface":    func(f *fieldSpec) { f.Nested = "NestedVMInterfaceSerializer" },
+		"name":            func(f *fieldSpec) { f.Required = true },
+	},
+	brief:  []string{"id", "url", "display", "virtual_machine", "vm_interface", "name"},
+	nested: []string{"id", "url", "display", "virtual_machine", "name"}, // NestedGuestVMInterfaceSerializer
 }
