@@ -91,8 +91,8 @@ func guestNetworkSection(d *doc.Doc, n guestNetwork, now time.Time) {
 		}
 		addrs += len(n.ifaces[i].Addresses)
 	}
-	d.Heading(fmt.Sprintf("Network (%s, %s)", plural(nics, "NIC"), addressCount(addrs)))
 	if len(n.ifaces) == 0 {
+		d.Heading("Network")
 		if n.read {
 			d.Text("  no NIC: the guest's config has no netN", style.Dim)
 		} else {
@@ -100,6 +100,7 @@ func guestNetworkSection(d *doc.Doc, n guestNetwork, now time.Time) {
 		}
 		return
 	}
+	d.Heading(fmt.Sprintf("Network (%s, %s)", plural(nics, "NIC"), addressCount(addrs)))
 	g := &n.ifaces[0]
 	if g.Hostname != "" {
 		d.KV("hostname", g.Hostname)

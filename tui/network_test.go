@@ -36,7 +36,7 @@ func openedDetail(t *testing.T, m *Model) string {
 // networkSection is the text from the Network heading to the next heading.
 func networkSection(t *testing.T, text string) string {
 	t.Helper()
-	i := strings.Index(text, "\nNetwork (")
+	i := strings.Index(text, "\nNetwork")
 	if i < 0 {
 		t.Fatalf("no Network section in:\n%s", text)
 	}
@@ -139,7 +139,7 @@ func TestGuestNetworkWithoutRecords(t *testing.T) {
 	s := testEstate(t)
 	m, _ := newTestModel(t, s, 160, 60)
 	press(m, "8", "/", "guest:web01", "enter", "enter")
-	requireLines(t, networkSection(t, openedDetail(t, m)), "Network (0 NICs, 0 addresses)",
+	requireLines(t, networkSection(t, openedDetail(t, m)), "Network\n",
 		"NICs and addresses: none cached; a full refresh has not read the guest's config yet")
 
 	// A read config without NIC says so.
