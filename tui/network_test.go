@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -205,5 +206,38 @@ func TestNodeInterfacesInEndpointDetail(t *testing.T) {
 		"interfaces       5")
 	if strings.Contains(text, "second line") {
 		t.Errorf("a comment shows its first line only:\n%s", text)
+	}
+}
+
+func TestGuestNetworkOrderAndAgentStates(t *testing.T) {
+	at := estateNow.Add(-time.Hour)
+	n := guestNetwork{ifaces: []store.Interface{
+		{Owner: store.OwnerGuest, GuestType: "qemu", VMID: 7, Name: "lo"},
+		{Owner: store.OwnerGuest, GuestType: "qemu", VMID: 7, Name: "net10", ConfigKey: "net10"},
+		{Owner: store.OwnerGuest, GuestType: "qemu", VMID: 7, Name: "net2", ConfigKey: "net2"},
+		{Owner: store.OwnerGuest, GuestType: "qemu", VMID: 7, Name: "docker0"},
+	}}
+	slices.SortStableFunc(n.ifaces, compareGuestIfaces)
+	var got []string
+	for _, f := range n.ifaces {
+		got = append(got, f.Name)
+	}
+	if want := []string{"net2", "net10", "docker0", "lo"}; !slices.Equal(got, want) {
+		t.Errorf("order %v, want %v", got, want)
+	}
+	for _, c := range []struct {
+		state string
+		at    *time.Time
+		want  string
+	}{
+		{store.AgentOff, nil, "not enabled in the guest's config"},
+		{store.AgentStopped, &at, "the guest is stopped: it reports no addresses; the addresses it listed 1h ago are kept"},
+		{store.AgentNoPermission, nil, "VM.GuestAgent.Audit on PVE 9, VM.Monitor on PVE 8"},
+		{store.AgentError, &at, "did not answer; the addresses it listed 1h ago are kept"},
+	} {
+		text, _ := guestReportState([]store.Interface{{Agent: c.state, AgentAt: c.at}}, estateNow)
+		if !strings.Contains(text, c.want) {
+			t.Errorf("%s: %q, want %q", c.state, text, c.want)
+		}
 	}
 }
