@@ -36,6 +36,7 @@ type guestFacts struct {
 	repl        []store.Replication
 	snaps       []store.Snapshot
 	notBackedUp bool // on the endpoint's not-backed-up list
+	net         guestNetwork
 }
 
 // rowGuest is the guest a row names: the guest itself, or the guest of a
@@ -175,6 +176,9 @@ func loadGuestFacts(s *store.Store, ref guestRef, loc func(string) *time.Locatio
 		return true
 	})
 	if err != nil {
+		return nil, err
+	}
+	if f.net, err = loadGuestNetwork(s, ref.endpoint, ref.vmid); err != nil {
 		return nil, err
 	}
 	ep, found, err := store.Get[store.Endpoint](s, ref.endpoint, ref.endpoint)
@@ -379,9 +383,7 @@ func guestSummary(f *guestFacts, now time.Time, loc *time.Location) doc.Doc {
 		d.Table([]string{"name", "created", "parent", "ram", "description"}, rows, sts)
 	}
 
-	// The cache does not hold interfaces yet; this section is where they go.
-	d.Heading("Network")
-	d.Text("  NICs and addresses: not collected yet", style.Dim)
+	guestNetworkSection(&d, f.net, now)
 	return d
 }
 

@@ -247,6 +247,9 @@ func backupDetail(env loadEnv, ref dataset.Ref) (doc.Doc, error) {
 	if b.VMID > 0 {
 		backupJobs(&d, b, gi[guestRef{b.Endpoint, b.VMID}], routines)
 	}
+	if err := addGuestNetwork(&d, env, b.Endpoint, b.VMID); err != nil {
+		return d, err
+	}
 	if strings.TrimSpace(b.Notes) != "" {
 		d.Heading("Notes")
 		d.Para(b.Notes, style.Plain)

@@ -233,9 +233,12 @@ func endpointDetail(env loadEnv, ref dataset.Ref) (doc.Doc, error) {
 		sts = append(sts, st)
 	}
 	d.Table([]string{"node", "state", "ip", "cpu", "memory", "uptime", "level"}, rows, sts)
+	if err := nodeInterfaces(&d, s, e.Name, nodes); err != nil {
+		return d, err
+	}
 
 	d.Heading("Cached records")
-	for _, k := range []store.Kind{store.KindGuest, store.KindStorage, store.KindBackup, store.KindSnapshot,
+	for _, k := range []store.Kind{store.KindGuest, store.KindInterface, store.KindStorage, store.KindBackup, store.KindSnapshot,
 		store.KindTask, store.KindBackupRoutine, store.KindReplication} {
 		n, err := s.Count(k, e.Name)
 		if err != nil {

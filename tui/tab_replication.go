@@ -199,6 +199,9 @@ func replicationDetail(env loadEnv, ref dataset.Ref) (doc.Doc, error) {
 		d.Heading("Error")
 		d.Para(j.Error, style.Error)
 	}
+	if err := addGuestNetwork(&d, env, j.Endpoint, j.Guest); err != nil {
+		return d, err
+	}
 	if len(j.RawConfig) > 0 {
 		d.Heading("Raw config")
 		var buf bytes.Buffer

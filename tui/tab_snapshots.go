@@ -126,6 +126,9 @@ func snapshotDetail(env loadEnv, ref dataset.Ref) (doc.Doc, error) {
 	for _, l := range snapshotTree(all, sn.Name, loc) {
 		d.Add(l...)
 	}
+	if err := addGuestNetwork(&d, env, sn.Endpoint, sn.VMID); err != nil {
+		return d, err
+	}
 	return d, nil
 }
 

@@ -146,6 +146,9 @@ func taskDetail(env loadEnv, ref dataset.Ref) (doc.Doc, error) {
 	d.KV("duration", format.Elapsed(t.Duration.Std()))
 	text, st := taskStatusCell(&t)
 	d.KVStyle("status", text, st)
+	if err := addGuestNetwork(&d, env, t.Endpoint, t.VMID); err != nil {
+		return d, err
+	}
 	d.Heading("Log")
 	return d, nil
 }
