@@ -152,7 +152,12 @@ func (cy *cycle) spawnGuestNetwork(g *store.Guest, prev []*store.Interface) {
 	cy.spawn(func() {
 		base := fmt.Sprintf("/nodes/%s/%s/%d", url.PathEscape(g.Node), g.Type, g.VMID)
 		path := base + "/config"
-		cfg, err := getChecked[GuestConfig](cy, path, nil, nil)
+		cfg, err := getChecked(cy, path, nil, func(c GuestConfig) (GuestConfig, error) {
+			if c["digest"] == "" { // every config answer has its file's digest
+				return nil, invalidItem(cy.ep, path, "no digest")
+			}
+			return c, nil
+		})
 		if err != nil {
 			cy.fail(store.KindInterface, key, err)
 			return

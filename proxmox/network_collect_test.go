@@ -207,6 +207,16 @@ func TestNetworkAgentStopsAndNICRemoved(t *testing.T) {
 // guest's scope, and its rows stay.
 func TestNetworkWithoutAgentPrivilegeAndAFailedConfig(t *testing.T) {
 	e := newStaleEnv(t, pvesim.TUITokenID, pvesim.TUITokenSecret)
+	// The recommended role without the agent privilege.
+	privs := slices.DeleteFunc(pvesim.PrivsTUI(), func(p string) bool { return p == "VM.GuestAgent.Audit" })
+	srv, err := pvesim.Start(pvesim.Options{Estate: e.srv.Sim.Estate(),
+		Tokens: append(pvesim.DefaultTokens(), pvesim.Token{ID: "noagent@pve!t", Secret: "s", ACL: map[string][]string{"/": privs}})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	e.srv = srv
+	e.useToken("noagent@pve!t", "s")
 	ep, _, _ := e.cycle(TierFull)
 	if ep.Health != store.HealthOK {
 		t.Fatalf("endpoint %s: %s", ep.Health, ep.HealthReason)
