@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/proxbox-tui/proxbox-tui/proxmox/pvesim"
 	"github.com/proxbox-tui/proxbox-tui/store"
@@ -134,5 +135,48 @@ func TestNodeInterfaceDecoder(t *testing.T) {
 	}
 	if k := v.RecordKey(); k != "node/pve1/vmbr0.50" {
 		t.Errorf("key %q", k)
+	}
+}
+
+func TestMergeGuestNetwork(t *testing.T) {
+	at := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
+	g := &store.Guest{Type: "qemu", VMID: 100, Node: "pve1", Name: "web01"}
+	nics := configNICs(g, GuestConfig{"net0": "virtio=BC:24:11:00:00:01,bridge=vmbr0", "net1": "e1000=BC:24:11:00:00:02,bridge=vmbr1"})
+	a := func(s string) store.InterfaceAddress { x, _ := parseAddress(s, store.AddrFromAgent); return x }
+	gn := guestNet{state: store.AgentOK, ok: true, hostname: "web01.lab", ifaces: []guestIface{
+		{name: "ens18", mac: "BC:24:11:00:00:01", addrs: []store.InterfaceAddress{a("10.0.0.5/24")}},
+		{name: "ens18.20", mac: "BC:24:11:00:00:01", addrs: []store.InterfaceAddress{a("10.20.0.5/24"), a("10.0.0.5/24")}},
+		{name: "docker0", mac: "02:42:00:00:00:01", addrs: []store.InterfaceAddress{a("172.17.0.1/16")}},
+	}}
+	out := mergeGuestNetwork(g, nics, gn, nil, at)
+	if len(out) != 3 {
+		t.Fatalf("%d records", len(out))
+	}
+	n0 := out[0]
+	if n0.GuestName != "ens18" || len(n0.Addresses) != 2 || n0.Hostname != "web01.lab" || n0.AgentAt == nil {
+		t.Errorf("net0 (two guest interfaces with its MAC) = %+v", n0)
+	}
+	if n1 := out[1]; n1.AgentAt != nil || len(n1.Addresses) != 0 || n1.Agent != store.AgentOK {
+		t.Errorf("net1 (the guest reports nothing for it) = %+v", n1)
+	}
+	if d := out[2]; d.RecordKey() != "qemu/100/agent/docker0" || d.GuestName != "" || d.ConfigKey != "" {
+		t.Errorf("docker0 = %+v", d)
+	}
+	// The agent stops: the last report stays; a NIC whose MAC changed
+	// loses what the old one reported.
+	nics2 := configNICs(g, GuestConfig{"net0": "virtio=BC:24:11:00:00:01,bridge=vmbr0", "net1": "e1000=BC:24:11:00:00:09,bridge=vmbr1"})
+	prev := append(out[:0:0], out...)
+	prev[1].Addresses = []store.InterfaceAddress{a("10.1.0.1/24")}
+	out2 := mergeGuestNetwork(g, nics2, guestNet{state: store.AgentNotRunning}, prev, at.Add(time.Hour))
+	if len(out2) != 3 || len(out2[0].Addresses) != 2 || !out2[0].AgentAt.Equal(at) || out2[0].Agent != store.AgentNotRunning ||
+		out2[0].Hostname != "web01.lab" || len(out2[1].Addresses) != 0 || out2[2].Name != "docker0" {
+		t.Errorf("after the agent stopped: %+v", out2)
+	}
+	// A container NIC is matched by name= when the container reports no MAC.
+	ct := &store.Guest{Type: "lxc", VMID: 200, Node: "pve1", Name: "dns01"}
+	cn := configNICs(ct, GuestConfig{"hostname": "dns01", "net0": "name=eth0,hwaddr=BC:24:11:00:00:03,ip=dhcp"})
+	c := mergeGuestNetwork(ct, cn, guestNet{state: store.AgentOK, ok: true, ifaces: []guestIface{{name: "eth0", addrs: []store.InterfaceAddress{a("10.9.0.7/24")}}}}, nil, at)
+	if len(c) != 1 || len(c[0].Addresses) != 1 || c[0].Hostname != "dns01" || c[0].IPMode != "dhcp" {
+		t.Errorf("container = %+v", c)
 	}
 }

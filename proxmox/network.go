@@ -348,7 +348,7 @@ func mergeGuestNetwork(g *store.Guest, nics []*store.Interface, gn guestNet, pre
 		carryGuestReport(g, nics, prev, gn.state, &out)
 	}
 	host := gn.hostname
-	if host == "" && !gn.ok {
+	if host == "" && gn.state != store.AgentOff { // the agent did not say: what it said last
 		for _, p := range prev {
 			host = first(host, p.Hostname)
 		}
