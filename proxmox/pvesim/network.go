@@ -295,6 +295,10 @@ func linkLocal(mac string) string {
 	return a.String()
 }
 
+// demoAgentDelay is how long the demo's slow agent takes to time out:
+// short, since every full cycle of the lab waits for it.
+const demoAgentDelay = 300 * time.Millisecond
+
 // demoAgents gives the lab demo's agents their troubles: app01's agent is
 // installed but not running, monitoring's agent is slow to the point of a
 // timeout; win-dc01 runs the Windows agent (zone suffixes, see addNetworks).
@@ -303,6 +307,6 @@ func demoAgents(t *Truth) {
 		n.Agent = AgentNotRunning
 	}
 	if n := t.guestNet(109); n != nil {
-		n.Agent, n.Delay = AgentSlow, 1500*time.Millisecond
+		n.Agent, n.Delay = AgentSlow, demoAgentDelay
 	}
 }

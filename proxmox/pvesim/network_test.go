@@ -117,7 +117,7 @@ func TestGuestAgent(t *testing.T) {
 	}
 	start := time.Now()
 	if r := get(t, srv, "/nodes/pve1/qemu/109/agent/network-get-interfaces"); !strings.Contains(r.line, "got timeout") ||
-		time.Since(start) < 1500*time.Millisecond {
+		time.Since(start) < demoAgentDelay {
 		t.Errorf("slow agent: %s after %s", r.line, time.Since(start))
 	}
 	win := get(t, srv, "/nodes/pve3/qemu/111/agent/network-get-interfaces").object(t)["result"].([]any)
