@@ -36,6 +36,13 @@ import (
 //	/nodes/{node}/replication                list    real: no job on the node        id                      -
 //	/nodes/{node}/storage/{storage}/content  list    real: an empty storage          volid                   -
 //	/nodes/{node}/{qemu|lxc}/{vmid}/snapshot list    invalid: "current" is listed    name                    the "current" entry
+//	/nodes/{node}/network                    list    invalid: a node has interfaces  iface                   -
+//	/nodes/{node}/{qemu|lxc}/{vmid}/config   object  -                               -                       digest
+//
+// What a guest reports (…/agent/network-get-interfaces, …/agent/get-host-name,
+// …/lxc/{vmid}/interfaces) is no scope of its own: an answer that is not
+// one reads as the agent's error state, and the guest keeps the addresses
+// it reported last (see network.go).
 //
 // An item that is not an object ([null], [1]) or lacks an identity the
 // table names (absent, null or empty: [{}], a volume without volid, a

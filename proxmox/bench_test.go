@@ -16,8 +16,11 @@ import (
 // zone of one node; per online node
 // its task archive and replication state; per backup storage one listing
 // (shared) or one per online node that has it (local); per guest that can
-// have snapshots, its snapshot list. Proxmox has no bulk call for any of
-// the per-node or per-guest lists.
+// have snapshots, its snapshot list. The network inventory adds, per
+// online node, its interfaces; per guest, its config; per running QEMU
+// guest with the agent enabled, the agent's interfaces and, when they
+// answer, its host name; per running container, its interfaces. Proxmox
+// has no bulk call for any of the per-node or per-guest lists.
 func requestLowerBound(tr *pvesim.Truth) int {
 	const clusterWide = 9 // version, permissions, status, resources, nodes, storage, replication, jobs, not-backed-up
 	online := map[string]bool{}
@@ -49,8 +52,31 @@ func requestLowerBound(tr *pvesim.Truth) int {
 		if !g.Template && online[g.Node] {
 			n++
 		}
+		if online[g.Node] {
+			n += 1 + guestReportRequests(tr, g)
+		}
 	}
-	return n
+	return n + len(online) // each online node's interfaces
+}
+
+// guestReportRequests is what a running guest is asked beside its config.
+func guestReportRequests(tr *pvesim.Truth, g *pvesim.Guest) int {
+	if g.Status != "running" {
+		return 0
+	}
+	if g.Type == "lxc" {
+		return 1
+	}
+	agent, _ := g.Config["agent"].(string)
+	if !agentEnabled(agent) {
+		return 0
+	}
+	for _, gn := range tr.GuestNets {
+		if gn.VMID == g.VMID && gn.Agent == "" {
+			return 2
+		}
+	}
+	return 1
 }
 
 // BenchmarkRefreshLarge refreshes the three clusters of the large estate at
@@ -61,7 +87,9 @@ func requestLowerBound(tr *pvesim.Truth) int {
 // the machine, not the schedule); wall and ideal are summed.
 func BenchmarkRefreshLarge(b *testing.B) {
 	const latency = 20 * time.Millisecond
-	const depth = 2 // cluster-wide lists, then per node / storage / guest
+	// cluster-wide lists, then per node / storage / guest; a running
+	// guest's config, agent interfaces and host name follow each other
+	const depth = 4
 	at := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
 	now := func() time.Time { return at }
 	estates := pvesim.Large(pvesim.GenerateOptions{Seed: 3, Now: now})

@@ -22,7 +22,8 @@ type Tier int
 const (
 	// TierFast: status, resources, storage config, tasks, replication.
 	TierFast Tier = iota
-	// TierFull adds storage content, snapshots and backup jobs.
+	// TierFull adds storage content, snapshots, backup jobs and the
+	// network inventory.
 	TierFull
 )
 
@@ -534,8 +535,10 @@ func (cy *cycle) run() {
 				plan.SnapshotsKept++
 			}
 		}
+		cy.spawnNetworks(guests, online, sel, plan)
 		if resOK {
 			cy.dropGone(resources)
+			cy.dropGoneInterfaces(resources)
 			cy.remember(guests, online)
 			cy.res.Plan = plan
 		}

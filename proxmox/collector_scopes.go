@@ -463,7 +463,7 @@ func (cy *cycle) staleScopes() (all, carried []store.ScopeProblem) {
 // answer that would tell (cluster resources, storage config), it exists.
 // cy.mu is held.
 func (cy *cycle) scopeExists() func(store.ScopeProblem) bool {
-	nodes, guests := map[string]bool{}, map[string]bool{}
+	nodes, guests, templates := map[string]bool{}, map[string]bool{}, map[string]bool{}
 	for _, r := range cy.resources {
 		switch r.Type {
 		case "node":
@@ -471,6 +471,8 @@ func (cy *cycle) scopeExists() func(store.ScopeProblem) bool {
 		case "qemu", "lxc":
 			if !bool(r.Template) {
 				guests[store.GuestKey(r.Type, int(r.VMID))] = true
+			} else {
+				templates[store.GuestKey(r.Type, int(r.VMID))] = true
 			}
 		}
 	}
@@ -485,6 +487,11 @@ func (cy *cycle) scopeExists() func(store.ScopeProblem) bool {
 			return !cy.reached || guests[p.Scope]
 		case store.KindTask:
 			return node(p.Scope)
+		case store.KindInterface:
+			if n, ok := strings.CutPrefix(p.Scope, "node/"); ok {
+				return node(n)
+			}
+			return !cy.reached || guests[p.Scope] || templates[p.Scope]
 		case store.KindReplication:
 			if n, ok := strings.CutPrefix(p.Scope, "status@"); ok {
 				return node(n)

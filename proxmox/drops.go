@@ -42,6 +42,7 @@ var kindNouns = map[store.Kind][2]string{
 	store.KindTask:          {"task", "tasks"},
 	store.KindBackupRoutine: {"backup job", "backup jobs"},
 	store.KindReplication:   {"replication job", "replication jobs"},
+	store.KindInterface:     {"interface", "interfaces"},
 }
 
 func kindNoun(k store.Kind, n int) string {
@@ -68,6 +69,11 @@ func scopeName(k store.Kind, scope string) string {
 		return "guest " + scope
 	case store.KindTask:
 		return "node " + scope
+	case store.KindInterface:
+		if n, ok := strings.CutPrefix(scope, "node/"); ok {
+			return "the interfaces of node " + n
+		}
+		return "the NICs of guest " + scope
 	case store.KindEndpoint:
 		if scope == "not-backed-up" {
 			return "the guests without a backup job"

@@ -37,6 +37,7 @@ import (
 //	qmrestore vzrestore       vmid            the guest is replaced: its snapshots are gone
 //	qmdestroy vzdestroy       vmid            the guest and its snapshots are gone
 //	qmtemplate vztemplate     vmid            the guest becomes a template
+//	qmconfig                  vmid            the guest's config (its NICs), changed through the asynchronous POST
 //	vzdump                    vmid or ""      backups on the node's storages (and retention prunes them)
 //	prunebackups              [vmid@]storage  backups on that storage
 //	imgdel                    ""              volumes freed on the node's storages
@@ -53,7 +54,7 @@ var (
 		"qmrollback": true, "vzrollback": true, "qmigrate": true, "vzmigrate": true,
 		"hamigrate": true, "harelocate": true, "qmclone": true, "vzclone": true,
 		"qmcreate": true, "vzcreate": true, "qmrestore": true, "vzrestore": true,
-		"qmdestroy": true, "vzdestroy": true, "qmtemplate": true, "vztemplate": true,
+		"qmdestroy": true, "vzdestroy": true, "qmtemplate": true, "vztemplate": true, "qmconfig": true,
 		"vzdump": true, // a container's snapshot-mode backup makes and removes a "vzdump" snapshot
 	}
 	storageTaskTypes = map[string]bool{
@@ -87,6 +88,9 @@ type Plan struct {
 	SnapshotsKept int `json:"snapshots_kept"`
 	Listings      int `json:"listings"`
 	ListingsKept  int `json:"listings_kept"`
+	// Guest configs read for their NICs, and kept (see network.go).
+	Configs     int `json:"configs"`
+	ConfigsKept int `json:"configs_kept"`
 }
 
 // selection is what a scheduled full cycle lists.

@@ -53,6 +53,10 @@ func (c *Client) CheckPrivileges(ctx context.Context) (*PrivilegeReport, error) 
 	}
 	need(&rep.Missing, "/", "Sys.Audit", "cluster status, backup jobs and the not-backed-up list are refused")
 	need(&rep.Missing, "/vms", "VM.Audit", "guests and their snapshots are hidden")
+	if !perms.has("/vms", "VM.GuestAgent.Audit") && !perms.has("/vms", "VM.GuestAgent.Unrestricted") && !perms.has("/vms", "VM.Monitor") {
+		rep.Missing = append(rep.Missing, MissingPrivilege{Path: "/vms", Privilege: "VM.GuestAgent.Audit (VM.Monitor before PVE 9)",
+			Why: "QEMU guests' addresses and host names from the guest agent are not read (their NICs come from the config only)"})
+	}
 	sort.Slice(storages, func(i, j int) bool { return storages[i].Storage < storages[j].Storage })
 	for _, s := range storages {
 		if !hasContent(s.Content, "backup") || bool(s.Disable) {

@@ -19,8 +19,9 @@ func (a *app) exportCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "export KIND [--format json|csv] [--endpoint NAME]",
 		Short: "Print the cached records of one kind as JSON or CSV",
-		Long: `Prints the cached records of KIND: endpoints, nodes, guests, storage, backups,
-snapshots, tasks, routines, replication (and syncruns, netboxlinks). Field
+		Long: `Prints the cached records of KIND: endpoints, nodes, guests, interfaces,
+storage, backups, snapshots, tasks, routines, replication (and syncruns,
+netboxlinks), or addresses: one row per IP address of an interface. Field
 names are the store's JSON names, which follow the netbox-proxbox plugin's
 (volume_id, creation_time, job_id, keep_last, replication_id, upid, ...);
 every record has endpoint and fetched_at; times are RFC 3339.
@@ -37,10 +38,15 @@ byte is U+FFFD. A time JSON cannot hold (a timestamp of 1e30) or a number
 that is not finite is the string "invalid".`,
 		Example: `  proxbox-tui export backups
   proxbox-tui export routines --format csv --endpoint lab > routines.csv
+  proxbox-tui export addresses --format csv
   proxbox-tui export tasks | jq '.[] | select(.state == "error") | .upid'`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			view := isAddressView(args[0])
 			kind, err := store.ParseKind(args[0])
+			if view {
+				kind, err = store.KindInterface, nil
+			}
 			if err != nil {
 				return &exitError{code: 2, msg: "proxbox-tui: " + err.Error()}
 			}
@@ -61,6 +67,9 @@ that is not finite is the string "invalid".`,
 				return err
 			}
 			defer a.closeStore(st)
+			if view {
+				return exportAddresses(a.stdout, st, endpoint, format)
+			}
 			if format == "csv" {
 				return exportCSV(a.stdout, st, kind, endpoint)
 			}

@@ -65,7 +65,7 @@ func PrivsAuditor() []string {
 
 // PrivsTUI is the role the reference recommends for proxbox-tui.
 func PrivsTUI() []string {
-	return append(PrivsAuditor(), "Datastore.AllocateSpace", "VM.Backup", "VM.Replicate")
+	return append(PrivsAuditor(), "Datastore.AllocateSpace", "VM.Backup", "VM.Replicate", "VM.GuestAgent.Audit")
 }
 
 type authenticator struct {

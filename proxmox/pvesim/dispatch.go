@@ -24,6 +24,7 @@ type call struct {
 	vars   map[string]string
 	params map[string][]string
 	who    *identity
+	hold   time.Duration // the answer waits this long, with the estate unlocked (a slow guest agent)
 }
 
 // serve runs the request through the same stages as pveproxy/pvedaemon:
@@ -68,6 +69,14 @@ func (s *Sim) serve(w http.ResponseWriter, r *http.Request, rel string, m match)
 		e.mu.Unlock()
 	} else {
 		e.mu.RUnlock()
+	}
+	if c.hold > 0 {
+		t := time.NewTimer(c.hold)
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+		}
+		t.Stop()
 	}
 
 	if err != nil {

@@ -62,6 +62,8 @@ type Truth struct {
 	Tasks           []*Task
 	BackupJobs      []*BackupJob
 	ReplicationJobs []*ReplicationJob
+	Networks        []*NodeIface // every node's interfaces
+	GuestNets       []*GuestNet  // what running guests report from inside
 }
 
 // Version is GET /version.
@@ -552,6 +554,8 @@ func (t *Truth) Clone() *Truth {
 		return j
 	})
 	c.ReplicationJobs = cloneAll(t.ReplicationJobs, func(j ReplicationJob) ReplicationJob { return j })
+	c.Networks = cloneAll(t.Networks, func(n NodeIface) NodeIface { return n })
+	c.GuestNets = cloneAll(t.GuestNets, cloneGuestNet)
 	return &c
 }
 

@@ -133,6 +133,8 @@ func genLab(opts GenerateOptions, now time.Time) *Truth {
 		Format: "vma", Subtype: "unknown", CTime: g.start.Add(5 * day).Unix(), Size: 9000000000})
 	g.fillTasks(5.9)
 	g.finishTasks()
+	g.addNetworks()
+	demoAgents(t)
 	return t
 }
 
@@ -168,5 +170,6 @@ func genEdge(opts GenerateOptions, now time.Time) *Truth {
 	g.backupHistory(historyParams{failRate: 0.05, warnRate: 0.05})
 	g.fillTasks(2.2)
 	g.finishTasks()
+	g.addNetworks()
 	return t
 }

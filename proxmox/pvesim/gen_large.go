@@ -134,6 +134,7 @@ func genLargeCluster(opts GenerateOptions, now time.Time, idx, nGuests, nJobs, n
 	perDay := float64(remaining)/float64(largeNodes*g.days) - 1
 	g.fillTasks(max(perDay, 0))
 	g.finishTasks()
+	g.addNetworks()
 	return t
 }
 

@@ -56,6 +56,9 @@ var identities = map[string]itemIdentity{
 	"/cluster/backup/{id}":                    {strip: []string{"id"}},
 	"/nodes/{node}/tasks/{upid}/status":       {strip: []string{"upid"}},
 	"/nodes/{node}/replication/{id}/status":   {strip: []string{"id"}},
+	"/nodes/{node}/network":                   {strip: []string{"iface"}, huge: []string{"iface"}},
+	"/nodes/{node}/qemu/{vmid}/config":        {strip: []string{"digest"}},
+	"/nodes/{node}/lxc/{vmid}/config":         {strip: []string{"digest"}},
 }
 
 // serveHostile answers a GET with a hostile body of the given kind, or, where

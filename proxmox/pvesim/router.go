@@ -121,7 +121,7 @@ func routeTable() []*route {
 		"script": pString, "stdexcludes": pBool, "stdout": pBool, "stop": pBool, "stopwait": pInt,
 		"storage": pString, "tmpdir": pString, "vmid": pString, "zstd": pInt,
 	}
-	return []*route{
+	return append([]*route{
 		{method: "GET", pattern: "/version", h: hVersion},
 		{method: "POST", pattern: "/access/ticket", noAuth: true, h: hTicket, params: map[string]ptype{
 			"username": pReq(pString), "password": pReq(pString), "realm": pString, "otp": pString,
@@ -171,5 +171,5 @@ func routeTable() []*route {
 		{method: "GET", pattern: "/nodes/{node}/replication/{id}/status", proxy: true, h: hNodeReplicationStatus},
 		{method: "POST", pattern: "/nodes/{node}/replication/{id}/schedule_now", proxy: true, h: hScheduleNow},
 		{method: "POST", pattern: "/nodes/{node}/vzdump", proxy: true, h: hVzdump, params: vzdumpParams},
-	}
+	}, networkRoutes()...)
 }

@@ -64,6 +64,10 @@ var schemaProbes = []struct{ pattern, path string }{
 	{"/nodes/{node}/tasks", "/nodes/pve1/tasks?source=all&limit=0"},
 	{"/nodes/{node}/replication", "/nodes/pve2/replication"},
 	{"/nodes/{node}/replication/{id}/status", "/nodes/pve1/replication/100-0/status"},
+	{"/nodes/{node}/network", "/nodes/pve1/network"},
+	{"/nodes/{node}/qemu/{vmid}/agent/network-get-interfaces", "/nodes/pve1/qemu/100/agent/network-get-interfaces"},
+	{"/nodes/{node}/qemu/{vmid}/agent/get-host-name", "/nodes/pve1/qemu/100/agent/get-host-name"},
+	{"/nodes/{node}/lxc/{vmid}/interfaces", "/nodes/pve1/lxc/200/interfaces"},
 }
 
 func loadSchemaExtract(t *testing.T) map[string]map[string]map[string]any {
