@@ -86,14 +86,14 @@ func startDemo(preset demoPreset) (*demoEstate, error) {
 	var stop func()
 	switch preset {
 	case demoLab:
-		servers, err := pvesim.StartDemo(pvesim.DemoOptions{Generate: pvesim.GenerateOptions{Seed: 1}, Server: pvesim.Options{Latency: lat}})
+		servers, err := pvesim.StartDemo(pvesim.DemoOptions{Generate: pvesim.GenerateOptions{Seed: 1}, Server: pvesim.Options{Latency: lat, AgentDelays: true}})
 		if err != nil {
 			return nil, fmt.Errorf("demo: %w", err)
 		}
 		eps = []demoEndpoint{{"lab", servers.Lab}, {"edge", servers.Edge}, {"dr", &pvesim.Server{URL: servers.DRURL}}}
 		stop = servers.Close
 	case demoLarge:
-		servers, err := startLarge(pvesim.Options{Latency: lat})
+		servers, err := startLarge(pvesim.Options{Latency: lat, AgentDelays: true})
 		if err != nil {
 			return nil, fmt.Errorf("demo: %w", err)
 		}

@@ -81,7 +81,7 @@ Logins with POST /access/ticket are never failed.`,
 			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
 			defer stop()
-			so := pvesim.Options{Seed: seed, Latency: pvesim.Latency{Fixed: latency}}
+			so := pvesim.Options{Seed: seed, Latency: pvesim.Latency{Fixed: latency}, AgentDelays: true}
 			if faultRate > 0 {
 				so.Faults = pvesim.Faults{Rate: faultRate, SkipAuth: true}
 			}

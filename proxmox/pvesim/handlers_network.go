@@ -136,7 +136,9 @@ func hAgent(cmd string) func(c *call) (*result, error) {
 			return nil, err500("QEMU guest agent is not running")
 		}
 		if n.Agent == AgentSlow {
-			c.hold = n.Delay
+			if c.s.opts.AgentDelays {
+				c.hold = n.Delay
+			}
 			return nil, err500("VM " + id + " qmp command '" + cmd + "' failed - got timeout")
 		}
 		var w jw

@@ -75,7 +75,7 @@ func TestDemoHasEveryNICModel(t *testing.T) {
 
 func TestGuestAgent(t *testing.T) {
 	tokens := append(DefaultTokens(), Token{ID: "noagent@pve!t", Secret: "s", ACL: map[string][]string{"/": {"VM.Audit"}}})
-	srv, _ := startDemoEndpoint(t, 0, Options{Tokens: tokens})
+	srv, _ := startDemoEndpoint(t, 0, Options{Tokens: tokens, AgentDelays: true})
 	res := get(t, srv, "/nodes/pve1/qemu/100/agent/network-get-interfaces").object(t)["result"].([]any)
 	var names []string
 	var mac string

@@ -61,6 +61,10 @@ type Options struct {
 	// LegacyErrors answers errors like PVE <= 8.3: the reason only in the
 	// status line, the body {"data":null} without "message".
 	LegacyErrors bool
+	// AgentDelays makes a slow guest agent keep its answer for its delay
+	// before the timeout error, as qemu-server does. Off (the default), it
+	// fails at once to keep tests fast.
+	AgentDelays bool
 
 	// PlainHTTP makes Start serve http:// instead of https:// (Start only).
 	PlainHTTP bool
