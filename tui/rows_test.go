@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -149,5 +150,39 @@ func TestStorageAndBackupCells(t *testing.T) {
 		if got, st := verdictCell(c.v); got != c.want || st != c.st {
 			t.Errorf("verdict %v: %q %d", c.v, got, st)
 		}
+	}
+}
+
+// A first cycle writes nodes and guests before the endpoint's record: the
+// row counts them meanwhile, and takes the record's counts once it lands.
+func TestEndpointRowCountsAFirstCycle(t *testing.T) {
+	s, err := store.Open(filepath.Join(t.TempDir(), "cache.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	meta := store.Meta{Endpoint: "lab"}
+	if err := s.Put(&store.Node{Meta: meta, Name: "pve1"}, &store.Node{Meta: meta, Name: "pve2"},
+		&store.Guest{Meta: meta, VMID: 100, Type: "qemu"}, &store.Guest{Meta: meta, VMID: 101, Type: "qemu"},
+		&store.Guest{Meta: meta, VMID: 200, Type: "lxc"}); err != nil {
+		t.Fatal(err)
+	}
+	c := newCommon(Options{Store: s, Endpoints: []EndpointInfo{{Name: "lab"}}}, nil)
+	counts := func() (string, string) {
+		ds, err := loadEndpoints(loadEnv{c: c, now: estateNow, cols: endpointsTab().cols})
+		if err != nil || ds.N != 1 {
+			t.Fatalf("%v, %d rows", err, ds.N)
+		}
+		return ds.Cells[epNodes][0], ds.Cells[epGuests][0]
+	}
+	if n, g := counts(); n != "2" || g != "3" {
+		t.Errorf("during the first cycle: %s nodes, %s guests, want 2 and 3", n, g)
+	}
+	ok := estateNow
+	if err := s.Put(&store.Endpoint{Meta: meta, Name: "lab", Type: "proxmox", NodeCount: 2, GuestCount: 1, LastSuccess: &ok}); err != nil {
+		t.Fatal(err)
+	}
+	if n, g := counts(); n != "2" || g != "1" {
+		t.Errorf("after the cycle: %s nodes, %s guests, want the record's 2 and 1", n, g)
 	}
 }

@@ -30,7 +30,9 @@ const (
 func endpointsTab() *tabSpec {
 	return &tabSpec{
 		id:    tabEndpoints,
-		kinds: []store.Kind{store.KindEndpoint, store.KindSyncRun},
+		// Nodes and guests too: a first cycle writes them long before the
+		// endpoint's own record, and the row counts them meanwhile.
+		kinds: []store.Kind{store.KindEndpoint, store.KindSyncRun, store.KindNode, store.KindGuest},
 		cols: []dataset.Column{
 			{Title: "Endpoint", Min: 6, Max: 24, Aliases: []string{"name"}, Rank: 1},
 			{Title: "Kind", Min: 4, Rank: 3},
@@ -130,6 +132,11 @@ func loadEndpoints(env loadEnv) (*dataset.Dataset, error) {
 		}
 	}
 	sort.SliceStable(eps, func(i, j int) bool { return eps[i].Name < eps[j].Name })
+	for i := range eps {
+		if err := countCached(s, &eps[i]); err != nil {
+			return nil, err
+		}
+	}
 	pushes := map[string]time.Time{}
 	err = store.Each[store.SyncRun](s, "", func(r *store.SyncRun) bool {
 		if r.Type == "push" && r.End != nil && r.Result != "failed" && r.End.After(pushes[r.Endpoint]) {
@@ -145,6 +152,20 @@ func loadEndpoints(env loadEnv) (*dataset.Dataset, error) {
 		stale := e.LastSuccess != nil && env.now.Sub(*e.LastSuccess) > env.c.staleAfter(e.Name, tierFast)
 		endpointRow(e, pushes[e.Name], stale, r)
 	}), nil
+}
+
+// countCached counts the nodes and guests already cached for an endpoint
+// whose first cycle has not ended (its record comes last).
+func countCached(s *store.Store, e *store.Endpoint) error {
+	if e.LastSuccess != nil || e.Type != "proxmox" {
+		return nil
+	}
+	var err error
+	if e.NodeCount, err = s.Count(store.KindNode, e.Name); err != nil {
+		return err
+	}
+	e.GuestCount, err = s.Count(store.KindGuest, e.Name)
+	return err
 }
 
 func endpointDetail(env loadEnv, ref dataset.Ref) (doc.Doc, error) {
