@@ -29,7 +29,7 @@ const (
 
 func endpointsTab() *tabSpec {
 	return &tabSpec{
-		id:    tabEndpoints,
+		id: tabEndpoints,
 		// Nodes and guests too: a first cycle writes them long before the
 		// endpoint's own record, and the row counts them meanwhile.
 		kinds: []store.Kind{store.KindEndpoint, store.KindSyncRun, store.KindNode, store.KindGuest},
