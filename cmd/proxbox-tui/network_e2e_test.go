@@ -107,6 +107,7 @@ func checkNetworkPush(t *testing.T, version string) {
 	// loopback, not link-local) is in NetBox on that interface; an address
 	// two interfaces hold is on one of them and the push named the other.
 	holders := map[string][]string{}
+	dns := map[string]string{} // interface in NetBox -> the dns_name its addresses get
 	for _, a := range addrs {
 		f := byKey[a.Endpoint+" "+a.Interface]
 		if f == nil {
@@ -116,6 +117,7 @@ func checkNetworkPush(t *testing.T, version string) {
 			continue
 		}
 		holders[a.Address] = append(holders[a.Address], n.ident(f))
+		dns[n.ident(f)] = strings.ToLower(f.Hostname)
 	}
 	for addr, on := range holders {
 		ip := n.ip[addr]
@@ -126,6 +128,9 @@ func checkNetworkPush(t *testing.T, version string) {
 		at := n.assignedTo(ip)
 		if !slices.Contains(on, at) {
 			t.Errorf("%s is on %q in NetBox, cached on %v", addr, at, on)
+		}
+		if ip["dns_name"] != dns[at] {
+			t.Errorf("%s on %s: dns_name %q, the guest's host name %q", addr, at, ip["dns_name"], dns[at])
 		}
 		for _, h := range on {
 			if h != at && !skippedNaming(rep.Skipped, strings.SplitN(addr, "/", 2)[0]) {
