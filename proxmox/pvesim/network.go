@@ -237,7 +237,7 @@ func (g *gen) guestNetOf(x *Guest) *GuestNet {
 			addrs = append(addrs, ip)
 		default:
 			tag, _ := strconv.Atoi(f["tag"])
-			addrs = append(addrs, fmt.Sprintf("10.%d.%d.%d/24", 100+i, tag, 10+x.VMID%240))
+			addrs = append(addrs, fmt.Sprintf("10.%d.%d.%d/24", g.addrs.guestNIC(i), tag, 10+x.VMID%240))
 		}
 		ll := linkLocal(mac)
 		if windows {
