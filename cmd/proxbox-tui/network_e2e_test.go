@@ -94,8 +94,15 @@ func checkNetworkPush(t *testing.T, version string) {
 	for _, f := range ifaces {
 		if f.Owner == store.OwnerNode {
 			nodeIfaces++
-			if n.devIface[ifaceAt{n.device[f.Node], f.Name}] == nil {
+			o := n.devIface[ifaceAt{n.device[f.Node], f.Name}]
+			if o == nil {
 				t.Errorf("%s %s: no interface on device %q", f.Endpoint, &f, f.Node)
+				continue
+			}
+			// A VLAN interface is an access port of its VLAN, as the plugin pushes it.
+			mode, vid := nested(o["mode"], "value"), nested(o["untagged_vlan"], "vid")
+			if f.Type == "vlan" && (mode != "access" || vid != fmt.Sprint(f.VLANID)) || f.Type != "vlan" && (mode != "" || vid != "") {
+				t.Errorf("%s %s: type %s VLAN %d cached, mode %q untagged VLAN %q in NetBox", f.Endpoint, &f, f.Type, f.VLANID, mode, vid)
 			}
 		}
 	}
