@@ -72,6 +72,7 @@ func expected(t testing.TB, st *store.Store, version string, plugin bool, withou
 				tags[tg] = true
 			}
 		}
+		expectNetwork(st, e, byVMID, version, plugin, add)
 		if !plugin {
 			continue
 		}
@@ -125,6 +126,48 @@ func expected(t testing.TB, st *store.Store, version string, plugin bool, withou
 	return out
 }
 
+// expectNetwork: every node interface on its device, every config NIC of
+// a pushed guest as a VM interface with its MAC (an object from 4.2), the
+// VLANs of the tags and VLAN interfaces, the QEMU guest names as plugin rows,
+// and the addresses on them that are not loopback or link-local.
+func expectNetwork(st *store.Store, e store.Endpoint, byVMID map[int]string, version string, plugin bool, add func(path, format string, args ...any)) {
+	ifaces, _ := store.List[store.Interface](st, e.Name)
+	for _, f := range ifaces {
+		var owner string
+		switch {
+		case f.Owner == store.OwnerNode:
+			owner = f.Node
+			add("dcim/interfaces", "%s/%s", f.Node, f.Name)
+			if f.Type == "vlan" && f.VLANID > 0 {
+				add("ipam/vlans", "VLAN %d", f.VLANID)
+			}
+		case f.ConfigKey != "" && byVMID[f.VMID] != "":
+			owner = byVMID[f.VMID]
+			name := f.ConfigKey
+			if f.GuestType == "lxc" && f.GuestName != "" {
+				name = f.GuestName
+			}
+			add("virtualization/interfaces", "%s/%s", owner, name)
+			if f.Tag > 0 {
+				add("ipam/vlans", "VLAN %d", f.Tag)
+			}
+			if plugin && f.GuestType == "qemu" && f.GuestName != "" {
+				add("plugins/proxbox/guest-vm-interfaces", "%s/%s", owner, f.GuestName)
+			}
+		default:
+			continue
+		}
+		if f.MAC != "" && version >= "4.2" {
+			add("dcim/mac-addresses", "%s", strings.ToUpper(f.MAC))
+		}
+		for _, a := range f.Addresses {
+			if !a.Loopback && !a.LinkLocal {
+				add("ipam/ip-addresses", "%s", a.Address)
+			}
+		}
+	}
+}
+
 func compact(l []string) []string {
 	var out []string
 	for i, s := range l {
@@ -176,6 +219,12 @@ func actual(s *nbsim.Server) map[string][]string {
 				id = fmt.Sprintf("%s/%s/%v", vmName[fmt.Sprint(vm["id"])], str(o, "name"), o["size"])
 			case "ipam/ip-addresses":
 				id = str(o, "address")
+			case "dcim/interfaces":
+				id = name(o["device"]) + "/" + str(o, "name")
+			case "virtualization/interfaces", "plugins/proxbox/guest-vm-interfaces":
+				id = name(o["virtual_machine"]) + "/" + str(o, "name")
+			case "dcim/mac-addresses":
+				id = str(o, "mac_address")
 			case "plugins/proxbox/proxmox-clusters", "plugins/proxbox/proxmox-nodes":
 				id = epName(o["endpoint"]) + "/" + str(o, "name")
 			case "plugins/proxbox/storage":

@@ -87,7 +87,7 @@ var specList = []kindSpec{
 		deps: []Kind{KindTag, KindCustomField, KindCluster, KindDevice, KindSite, KindDeviceRole, KindVMType}, late: true},
 	{kind: KindVirtualDisk, path: "virtualization/virtual-disks", model: "virtualization.virtualdisk", noun: "virtual disk", deps: []Kind{KindTag, KindVM}, prune: true},
 	{kind: KindVLAN, path: "ipam/vlans", model: "ipam.vlan", noun: "VLAN", deps: []Kind{KindTag}},
-	{kind: KindNodeInterface, path: "dcim/interfaces", model: "dcim.interface", noun: "device interface", deps: []Kind{KindTag, KindDevice}, prune: true, late: true},
+	{kind: KindNodeInterface, path: "dcim/interfaces", model: "dcim.interface", noun: "device interface", deps: []Kind{KindTag, KindDevice, KindVLAN}, prune: true, late: true},
 	{kind: KindVMInterface, path: "virtualization/interfaces", model: "virtualization.vminterface", noun: "VM interface", deps: []Kind{KindTag, KindVM, KindVLAN}, prune: true, late: true},
 	{kind: KindMAC, path: "dcim/mac-addresses", model: "dcim.macaddress", noun: "MAC address", since: "4.2", deps: []Kind{KindTag, KindNodeInterface, KindVMInterface}, prune: true, late: true},
 	{kind: KindNodeIfaceLinks, path: "dcim/interfaces", model: "dcim.interface", noun: "device interface", deps: []Kind{KindNodeInterface, KindMAC}, patchOf: KindNodeInterface},

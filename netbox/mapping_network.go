@@ -86,6 +86,14 @@ func (b *builder) nodeInterface(ep, site string, f *store.Interface, siblings ma
 	d.fields["type"] = nodeIfaceType(f.Type)
 	d.fields["enabled"] = f.Active
 	d.fields["mtu"] = orNil(int64(f.MTU))
+	// As the plugin does: a VLAN interface is an access port of its VLAN.
+	if f.Type == "vlan" && f.VLANID > 0 && f.VLANID < 4095 {
+		d.fields["mode"] = "access"
+		d.fields["untagged_vlan"] = ref{kind: KindVLAN, key: b.vlan(f.VLANID)}
+	} else {
+		d.fields["mode"] = nil
+		d.fields["untagged_vlan"] = nil
+	}
 	b.describe(d, f.Comments)
 	b.managed(d)
 	b.interfaceMAC(d, "dcim.interface", f.MAC, ModeMAC, eff)

@@ -66,6 +66,7 @@ func (f *netFixture) writeNode(t *testing.T, st *store.Store) {
 	br.MTU = 1500
 	br.Addresses = []store.InterfaceAddress{addr("10.10.0.11/24", store.AddrFromNode)}
 	vlan := n("vmbr0.20", "vlan")
+	vlan.VLANID, vlan.VLANRawDevice = 20, "vmbr0"
 	f.replace(t, st, store.NodeInterfaceScope(f.node), eno1, bond, br, vlan)
 }
 
@@ -89,10 +90,10 @@ func (f *netFixture) qemuNICs(agent string, drop ...string) []*store.Interface {
 			ConfigKey: key, GuestName: "ens" + key[3:], Type: "virtio", MAC: mac, Bridge: "vmbr0",
 			Hostname: "Web01.Example", Agent: agent, Addresses: addrs}
 	}
-	net0 := nic("net0", "BC:24:11:00:01:00", addr("10.20.0.5/24", store.AddrFromAgent), addr("2001:db8::5/64", store.AddrFromAgent),
+	net0 := nic("net0", "BC:24:11:00:01:00", addr("10.220.0.5/24", store.AddrFromAgent), addr("2001:db8::5/64", store.AddrFromAgent),
 		addr("fe80::be24:11ff:fe00:100/64", store.AddrFromAgent), addr("127.0.0.1/8", store.AddrFromAgent))
 	net0.Tag = 20
-	net1 := nic("net1", "BC:24:11:00:01:01", addr("10.30.0.5/24", store.AddrFromAgent), addr("10.30.0.6/24", store.AddrFromAgent))
+	net1 := nic("net1", "BC:24:11:00:01:01", addr("10.230.0.5/24", store.AddrFromAgent), addr("10.230.0.6/24", store.AddrFromAgent))
 	net1.Type = "e1000"
 	docker := &store.Interface{Owner: store.OwnerGuest, Node: g.Node, GuestType: "qemu", VMID: g.VMID, Name: "docker0",
 		GuestName: "docker0", MAC: "02:42:AC:11:00:01", Agent: agent,
@@ -111,7 +112,7 @@ func (f *netFixture) writeGuests(t *testing.T, st *store.Store, agent string, dr
 	f.replace(t, st, store.GuestKey("qemu", f.qemu.VMID), f.qemuNICs(agent, drop...)...)
 	ct := &store.Interface{Owner: store.OwnerGuest, Node: f.lxc.Node, GuestType: "lxc", VMID: f.lxc.VMID, Name: "net0",
 		ConfigKey: "net0", GuestName: "eth0", Type: "veth", MAC: "BC:24:11:00:02:00", Bridge: "vmbr0", Hostname: "ct01",
-		IPMode: "static", Addresses: []store.InterfaceAddress{addr("10.20.0.9/24", store.AddrFromConfig)}}
+		IPMode: "static", Addresses: []store.InterfaceAddress{addr("10.220.0.9/24", store.AddrFromConfig)}}
 	f.replace(t, st, store.GuestKey("lxc", f.lxc.VMID), ct)
 }
 
@@ -227,7 +228,7 @@ func TestPushNetwork(t *testing.T) {
 			}
 			handVM := s.MustSeed("virtualization/virtual-machines", map[string]any{"name": "hand-made", "cluster": s.MustSeed("virtualization/clusters", cl)})
 			handIface := s.MustSeed("virtualization/interfaces", map[string]any{"virtual_machine": handVM, "name": "eth0"})
-			s.MustSeed("ipam/ip-addresses", map[string]any{"address": "10.30.0.5/24",
+			s.MustSeed("ipam/ip-addresses", map[string]any{"address": "10.230.0.5/24",
 				"assigned_object_type": "virtualization.vminterface", "assigned_object_id": handIface})
 
 			plan, res := push(t, c, dm.st, Settings{}, Scope{})
@@ -236,10 +237,13 @@ func TestPushNetwork(t *testing.T) {
 			}
 			conflicts := actionsOf(plan, KindIPAddress, OpSkip)
 			if len(conflicts) != 1 || !strings.Contains(conflicts[0].Reason, `interface "eth0" of virtual machine "hand-made"`) ||
-				!strings.Contains(conflicts[0].Name, "10.30.0.5/24") {
-				t.Fatalf("want one conflict naming 10.30.0.5 and its holder, got %+v", conflicts)
+				!strings.Contains(conflicts[0].Name, "10.230.0.5/24") {
+				for _, c := range conflicts {
+					t.Log(c.Name, c.Reason)
+				}
+				t.Fatalf("want one conflict naming 10.230.0.5 and its holder, got %+v", conflicts)
 			}
-			if got := ipsOn(s, "virtualization.vminterface", int64(handIface)); len(got) != 1 || got[0] != "10.30.0.5/24" {
+			if got := ipsOn(s, "virtualization.vminterface", int64(handIface)); len(got) != 1 || got[0] != "10.230.0.5/24" {
 				t.Fatalf("the hand-made interface keeps its address: %v", got)
 			}
 
@@ -265,6 +269,12 @@ func TestPushNetwork(t *testing.T) {
 			}
 			if nameOf(dif["eno1"]["lag"]) != "bond0" || nameOf(dif["bond0"]["bridge"]) != "vmbr0" || nameOf(dif["vmbr0.20"]["parent"]) != "vmbr0" {
 				t.Fatalf("relations: eno1.lag=%v bond0.bridge=%v vmbr0.20.parent=%v", dif["eno1"]["lag"], dif["bond0"]["bridge"], dif["vmbr0.20"]["parent"])
+			}
+			// A VLAN interface is an access port of its VLAN (the plugin's stage 8).
+			vmode, _ := dif["vmbr0.20"]["mode"].(map[string]any)
+			vvl, _ := dif["vmbr0.20"]["untagged_vlan"].(map[string]any)
+			if vmode["value"] != "access" || nid(vvl["vid"]) != 20 || dif["vmbr0"]["mode"] != nil || dif["vmbr0"]["untagged_vlan"] != nil {
+				t.Fatalf("vmbr0.20 mode %v VLAN %v; vmbr0 mode %v VLAN %v", dif["vmbr0.20"]["mode"], vvl, dif["vmbr0"]["mode"], dif["vmbr0"]["untagged_vlan"])
 			}
 			if macOf(s, dif["eno1"]) != "AA:BB:CC:00:00:01" {
 				t.Fatalf("eno1 MAC: %v", dif["eno1"]["mac_address"])
@@ -296,26 +306,31 @@ func TestPushNetwork(t *testing.T) {
 			}
 			if v >= "4.2" {
 				pm, _ := net0["primary_mac_address"].(map[string]any)
-				if pm == nil || len(s.Objects("dcim/mac-addresses")) != 4 {
-					t.Fatalf("4.2+: MAC objects and the primary MAC: %v, %d objects", net0["primary_mac_address"], len(s.Objects("dcim/mac-addresses")))
+				// The fixture's four MACs (eno1, net0, net1, the container's), one object each.
+				ours := find(s, "dcim/mac-addresses", func(o map[string]any) bool {
+					m, _ := o["mac_address"].(string)
+					return m == "AA:BB:CC:00:00:01" || strings.HasPrefix(m, "BC:24:11:00:0")
+				})
+				if pm == nil || len(ours) != 4 {
+					t.Fatalf("4.2+: MAC objects and the primary MAC: %v, %d objects", net0["primary_mac_address"], len(ours))
 				}
 			}
 			got := ipsOn(s, "virtualization.vminterface", nid(net0))
-			if strings.Join(got, " ") != "10.20.0.5/24 2001:db8::5/64" && strings.Join(got, " ") != "2001:db8::5/64 10.20.0.5/24" {
+			if strings.Join(got, " ") != "10.220.0.5/24 2001:db8::5/64" && strings.Join(got, " ") != "2001:db8::5/64 10.220.0.5/24" {
 				t.Fatalf("net0 keeps its global addresses only (no loopback, no link-local): %v", got)
 			}
-			if got := ipsOn(s, "virtualization.vminterface", nid(net1)); len(got) != 1 || got[0] != "10.30.0.6/24" {
+			if got := ipsOn(s, "virtualization.vminterface", nid(net1)); len(got) != 1 || got[0] != "10.230.0.6/24" {
 				t.Fatalf("net1: %v", got)
 			}
 			if n := len(find(s, "ipam/ip-addresses", func(o map[string]any) bool { return strings.HasPrefix(o["address"].(string), "172.17.") })); n != 0 {
 				t.Fatal("the docker bridge's address was pushed")
 			}
 			for _, o := range s.Objects("ipam/ip-addresses") {
-				if o["address"] == "10.20.0.5/24" && o["dns_name"] != "web01.example" {
+				if o["address"] == "10.220.0.5/24" && o["dns_name"] != "web01.example" {
 					t.Fatalf("dns_name from the agent's host name: %v", o["dns_name"])
 				}
 			}
-			if p4, _ := vmByVMID(t, s, labCluster(t, dm.st), fx.qemu.VMID, "qemu")["primary_ip4"].(map[string]any); p4["address"] != "10.20.0.5/24" {
+			if p4, _ := vmByVMID(t, s, labCluster(t, dm.st), fx.qemu.VMID, "qemu")["primary_ip4"].(map[string]any); p4["address"] != "10.220.0.5/24" {
 				t.Fatalf("primary_ip4: %v", p4)
 			}
 			ctIfs := vmIfaces(s, nid(vmByVMID(t, s, labCluster(t, dm.st), fx.lxc.VMID, "lxc")))
@@ -337,7 +352,7 @@ func TestPushNetwork(t *testing.T) {
 			// By hand on our VM: an interface and an address on net0; neither
 			// is ever deleted.
 			mgmt := s.MustSeed("virtualization/interfaces", map[string]any{"virtual_machine": nid(vm), "name": "mgmt"})
-			s.MustSeed("ipam/ip-addresses", map[string]any{"address": "10.20.0.77/24",
+			s.MustSeed("ipam/ip-addresses", map[string]any{"address": "10.220.0.77/24",
 				"assigned_object_type": "virtualization.vminterface", "assigned_object_id": nid(net0)})
 
 			// The agent stops answering: the collector keeps its addresses.
@@ -364,7 +379,7 @@ func TestPushNetwork(t *testing.T) {
 			f[0].Addresses = f[0].Addresses[:1]
 			fx.replace(t, dm.st, guest, f...)
 			ctVM := nid(vmByVMID(t, s, labCluster(t, dm.st), fx.lxc.VMID, "lxc"))
-			s.MustSeed("ipam/ip-addresses", map[string]any{"address": "10.20.0.99/24",
+			s.MustSeed("ipam/ip-addresses", map[string]any{"address": "10.220.0.99/24",
 				"assigned_object_type": "virtualization.vminterface", "assigned_object_id": nid(vmIfaces(s, ctVM)["eth0"])})
 			fx.replace(t, dm.st, store.GuestKey("lxc", fx.lxc.VMID))
 			plan5, res5 := push(t, c, dm.st, Settings{}, Scope{})
@@ -372,7 +387,7 @@ func TestPushNetwork(t *testing.T) {
 				t.Fatalf("push failed: %v", res5.Failures)
 			}
 			kept := actionsOf(plan5, KindVMInterface, OpSkip)
-			if len(kept) != 1 || !strings.Contains(kept[0].Reason, "10.20.0.99/24") || vmIfaces(s, ctVM)["eth0"] == nil {
+			if len(kept) != 1 || !strings.Contains(kept[0].Reason, "10.220.0.99/24") || vmIfaces(s, ctVM)["eth0"] == nil {
 				t.Fatalf("an interface holding an address we did not create is kept: %+v", kept)
 			}
 			ifs = vmIfaces(s, nid(vm))
@@ -380,10 +395,10 @@ func TestPushNetwork(t *testing.T) {
 				t.Fatalf("net1 (ours, gone) is deleted, mgmt (by hand) stays: %v %v", ifs, plan5.Actions)
 			}
 			got = ipsOn(s, "virtualization.vminterface", nid(net0))
-			if strings.Join(got, " ") != "10.20.0.5/24 10.20.0.77/24" {
-				t.Fatalf("net0 keeps 10.20.0.5 and the hand-made 10.20.0.77, loses 2001:db8::5: %v", got)
+			if strings.Join(got, " ") != "10.220.0.5/24 10.220.0.77/24" {
+				t.Fatalf("net0 keeps 10.220.0.5 and the hand-made 10.220.0.77, loses 2001:db8::5: %v", got)
 			}
-			if n := len(find(s, "ipam/ip-addresses", func(o map[string]any) bool { return o["address"] == "10.30.0.6/24" })); n != 0 {
+			if n := len(find(s, "ipam/ip-addresses", func(o map[string]any) bool { return o["address"] == "10.230.0.6/24" })); n != 0 {
 				t.Fatal("net1's address outlived its interface")
 			}
 			if got := ipsOn(s, "virtualization.vminterface", int64(handIface)); len(got) != 1 {

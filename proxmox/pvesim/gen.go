@@ -17,6 +17,31 @@ type gen struct {
 	now   time.Time
 	days  int
 	start time.Time // now - days
+	// addrs is the endpoint's guest address plan; the zero value is the
+	// lab's. Endpoints of one demo keep theirs apart, as NetBox keeps
+	// addresses unique.
+	addrs addrPlan
+}
+
+// addrPlan: containers' net0 in ct.0/24 (gateway ct.1), the addresses
+// guests report on NIC i in 10.<nic+i>.<tag>.0/24.
+type addrPlan struct {
+	ct  string
+	nic int
+}
+
+func (p addrPlan) container() string {
+	if p.ct == "" {
+		return "192.168.10"
+	}
+	return p.ct
+}
+
+func (p addrPlan) guestNIC(i int) int {
+	if p.nic == 0 {
+		return 100 + i
+	}
+	return p.nic + i
 }
 
 func newGen(opts GenerateOptions, now time.Time, endpoint string, t *Truth) *gen {
@@ -241,8 +266,9 @@ func (g *gen) addGuest(s guestSpec) *Guest {
 		c["memory"] = int(s.memMiB) // lxc memory is a plain integer
 		c["swap"] = 512
 		c["rootfs"] = fmt.Sprintf("local-lvm:vm-%d-disk-0,size=%dG", s.vmid, s.diskGiB)
-		c["net0"] = fmt.Sprintf("name=eth0,bridge=vmbr0,firewall=1,gw=192.168.10.1,hwaddr=%s,ip=192.168.10.%d/24,type=veth",
-			g.mac(), 20+s.vmid%200)
+		ct := g.addrs.container()
+		c["net0"] = fmt.Sprintf("name=eth0,bridge=vmbr0,firewall=1,gw=%s.1,hwaddr=%s,ip=%s.%d/24,type=veth",
+			ct, g.mac(), ct, 20+s.vmid%200)
 		c["unprivileged"] = 1
 		c["features"] = "nesting=1"
 		if running {

@@ -143,6 +143,7 @@ func genLab(opts GenerateOptions, now time.Time) *Truth {
 func genEdge(opts GenerateOptions, now time.Time) *Truth {
 	t := &Truth{Version: demoVersion(), Location: demoLocation()}
 	g := newGen(opts, now, "edge", t)
+	g.addrs = addrPlan{ct: "10.20.0", nic: 110} // its own LAN: no address of the lab's twice
 	n := g.addNode("edge01", 0, "10.20.0.5", 32, 240)
 	n.Level = "c"
 	for _, s := range []guestSpec{

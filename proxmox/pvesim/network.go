@@ -181,7 +181,7 @@ func (g *gen) addNodeNetwork(n *Node, idx int, gateway string) {
 	add(NodeIface{Iface: "vmbr0.50", Type: "vlan", Active: true, Autostart: true, Method: "static", Method6: "manual",
 		CIDR: "10.50.0." + octet + "/24", VLANID: 50, VLANRawDevice: "vmbr0", Comments: "storage network", Priority: 8})
 	add(NodeIface{Iface: "vmbr1", Type: "bridge", Active: true, Autostart: true, Method: "static", Method6: "manual",
-		CIDR: "10.10.10.1/24", BridgePorts: "", Comments: "isolated lab", Priority: 9})
+		CIDR: "10.10." + octet + ".1/24", BridgePorts: "", Comments: "isolated lab", Priority: 9})
 	if idx == 0 {
 		add(NodeIface{Iface: "eno4", Type: "OVSPort", Active: true, Autostart: true, Method: "manual", Method6: "manual",
 			OVSBridge: "vmbr2", Priority: 10})
@@ -237,7 +237,7 @@ func (g *gen) guestNetOf(x *Guest) *GuestNet {
 			addrs = append(addrs, ip)
 		default:
 			tag, _ := strconv.Atoi(f["tag"])
-			addrs = append(addrs, fmt.Sprintf("10.%d.%d.%d/24", 100+i, tag, 10+x.VMID%240))
+			addrs = append(addrs, fmt.Sprintf("10.%d.%d.%d/24", g.addrs.guestNIC(i), tag, 10+x.VMID%240))
 		}
 		ll := linkLocal(mac)
 		if windows {
