@@ -277,6 +277,26 @@ func orEmpty[T any](s []T) []T {
 	return s
 }
 
+// conflictNotes name the addresses a plan leaves alone because another
+// object holds them (the CLI lists them with every skipped object).
+func conflictNotes(plan *netbox.Plan) []string {
+	const shown = 10
+	var out []string
+	n := 0
+	for _, a := range plan.Actions {
+		if a.Op != netbox.OpSkip || !strings.HasPrefix(a.Reason, "conflict: ") {
+			continue
+		}
+		if n++; n <= shown {
+			out = append(out, a.Name+": "+a.Reason)
+		}
+	}
+	if n > shown {
+		out = append(out, fmt.Sprintf("and %d more address conflicts (push --dry-run lists them all)", n-shown))
+	}
+	return out
+}
+
 // planNotes are the plan's lines about what it leaves out or keeps as
 // cached and what it could not read (the CLI's text and the TUI's dialog).
 func planNotes(plan *netbox.Plan) []string {

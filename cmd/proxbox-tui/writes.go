@@ -120,7 +120,7 @@ func (e *engine) PlanPush(ctx context.Context, scope tui.PushScope) (*tui.PushPl
 	if err != nil {
 		return nil, err
 	}
-	out := &tui.PushPlan{Scope: scope, Notes: planNotes(plan), Opaque: pushPlan{plan: plan, generation: generation}}
+	out := &tui.PushPlan{Scope: scope, Notes: append(planNotes(plan), conflictNotes(plan)...), Opaque: pushPlan{plan: plan, generation: generation}}
 	if plan.NetBox != nil {
 		out.NetBoxVersion, out.Plugin = plan.NetBox.Version, plan.NetBox.Plugin
 	}
