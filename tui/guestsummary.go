@@ -42,35 +42,37 @@ type guestFacts struct {
 // rowGuest is the guest a row names: the guest itself, or the guest of a
 // backup, snapshot, task or replication job.
 func rowGuest(s *store.Store, tab tabID, ref dataset.Ref) (guestRef, bool, error) {
-	vmid := 0
-	var err error
+	var vmid int
 	var ok bool
+	var err error
 	switch tab {
 	case tabGuests:
-		var g store.Guest
-		g, ok, err = store.Get[store.Guest](s, ref.Endpoint, ref.Key)
-		vmid = g.VMID
+		vmid, ok, err = vmidOf(s, ref, func(g *store.Guest) int { return g.VMID })
 	case tabBackups:
-		var b store.Backup
-		b, ok, err = store.Get[store.Backup](s, ref.Endpoint, ref.Key)
-		vmid = b.VMID
+		vmid, ok, err = vmidOf(s, ref, func(b *store.Backup) int { return b.VMID })
 	case tabSnapshots:
-		var sn store.Snapshot
-		sn, ok, err = store.Get[store.Snapshot](s, ref.Endpoint, ref.Key)
-		vmid = sn.VMID
+		vmid, ok, err = vmidOf(s, ref, func(sn *store.Snapshot) int { return sn.VMID })
 	case tabTasks:
-		var t store.Task
-		t, ok, err = store.Get[store.Task](s, ref.Endpoint, ref.Key)
-		vmid = t.VMID
+		vmid, ok, err = vmidOf(s, ref, func(t *store.Task) int { return t.VMID })
 	case tabReplication:
-		var r store.Replication
-		r, ok, err = store.Get[store.Replication](s, ref.Endpoint, ref.Key)
-		vmid = r.Guest
+		vmid, ok, err = vmidOf(s, ref, func(r *store.Replication) int { return r.Guest })
 	}
 	if err != nil || !ok || vmid <= 0 {
 		return guestRef{}, false, err
 	}
 	return guestRef{ref.Endpoint, vmid}, true, nil
+}
+
+// vmidOf reads the record a row names and the VMID it refers to.
+func vmidOf[T any, P interface {
+	*T
+	store.Record
+}](s *store.Store, ref dataset.Ref, vmid func(P) int) (int, bool, error) {
+	r, ok, err := store.Get[T, P](s, ref.Endpoint, ref.Key)
+	if err != nil || !ok {
+		return 0, false, err
+	}
+	return vmid(P(&r)), true, nil
 }
 
 // openRowGuest opens the summary of the selected row's guest; on a row
